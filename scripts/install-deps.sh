@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs beyond the machine's Rust, gcc and Python: Debian packages
+# for OpenSSL headers, valgrind, Objective-C, pkg-config and the independent checkers (PyJWT,
+# Python cryptography). Idempotent: installs only what is missing.
+set -euo pipefail
+
+packages=(libssl-dev pkg-config valgrind gobjc g++ openssl python3 python3-jwt python3-cryptography)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,459 @@
+//! Reading keys the way backend engineers actually hold them: PEM (PKCS#1, PKCS#8, encrypted
+//! PKCS#8, legacy encrypted PEM), DER, or base64 DER, with CRLF line ends, surrounding
+//! whitespace or quotes, and literal `\n` escapes from environment variables — and the strength
+//! policy applied to every key the library uses.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use openssl::pkey::{HasPublic, Id, PKey, PKeyRef, Private, Public};
+use openssl::rsa::Rsa;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Smallest key accepted by default (RFC 7518 §3.3 requires 2048 bits for RS256).
+pub const MIN_BITS: u32 = 2048;
+/// Smallest key accepted with the legacy flag: early Layer accounts were issued 1024-bit keys.
+pub const LEGACY_MIN_BITS: u32 = 1024;
+/// Largest key accepted: beyond this a hostile key only makes verification slow.
+pub const MAX_BITS: u32 = 16384;
+
+/// Decodes an RSA private key in any supported form. `passphrase` is used only when the key
+/// is encrypted; it is required then.
+pub fn load_private_key(input: &[u8], passphrase: Option<&[u8]>) -> Result<PKey<Private>> {
+    match decode(input)? {
+        Encoded::LegacyEncryptedPem(pem) => {
+            let passphrase = passphrase.ok_or_else(missing_passphrase)?;
+            PKey::private_key_from_pem_callback(&pem, |buffer| {
+                let len = passphrase.len().min(buffer.len());
+                buffer[..len].copy_from_slice(&passphrase[..len]);
+                Ok(len)
+            })
+            .map_err(|e| wrong_passphrase(&e))
+        }
+        Encoded::Der { der, label } => match classify(&der) {
+            DerKind::PrivateKeyInfo => PKey::private_key_from_pkcs8(&der)
+                .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "the PKCS#8 private key is malformed", &e)),
+            DerKind::RsaPrivateKey => Rsa::private_key_from_der(&der)
+                .and_then(PKey::from_rsa)
+                .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "the PKCS#1 RSA private key is malformed", &e)),
+            DerKind::EncryptedPrivateKeyInfo => {
+                let passphrase = passphrase.ok_or_else(missing_passphrase)?;
+                PKey::private_key_from_pkcs8_passphrase(&der, passphrase).map_err(|e| wrong_passphrase(&e))
+            }
+            DerKind::SubjectPublicKeyInfo | DerKind::RsaPublicKey => Err(Error::invalid_key(
+                "this is a public key; signing needs the private key (keep it on the backend, upload the public key to Layer)",
+            )),
+            DerKind::Unknown => Err(unrecognized(label.as_deref())),
+        },
+    }
+}
+
+/// Decodes an RSA public key (SPKI or PKCS#1), or derives it from an unencrypted private key.
+pub fn load_public_key(input: &[u8]) -> Result<PKey<Public>> {
+    let private = match decode(input)? {
+        Encoded::LegacyEncryptedPem(_) => return Err(encrypted_for_verifier()),
+        Encoded::Der { der, label } => match classify(&der) {
+            DerKind::SubjectPublicKeyInfo => {
+                return PKey::public_key_from_der(&der).map_err(|e| {
+                    Error::openssl(ErrorKind::InvalidKey, "the public key is malformed", &e)
+                })
+            }
+            DerKind::RsaPublicKey => {
+                return Rsa::public_key_from_der_pkcs1(&der)
+                    .and_then(PKey::from_rsa)
+                    .map_err(|e| {
+                        Error::openssl(
+                            ErrorKind::InvalidKey,
+                            "the PKCS#1 RSA public key is malformed",
+                            &e,
+                        )
+                    })
+            }
+            DerKind::EncryptedPrivateKeyInfo => return Err(encrypted_for_verifier()),
+            DerKind::Unknown => return Err(unrecognized(label.as_deref())),
+            DerKind::PrivateKeyInfo | DerKind::RsaPrivateKey => load_private_key(input, None)?,
+        },
+    };
+    let der = private
+        .public_key_to_der()
+        .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot derive the public key", &e))?;
+    PKey::public_key_from_der(&der)
+        .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot derive the public key", &e))
+}
+
+/// The structural checks for every key the library signs or verifies with: plain RSA and an odd
+/// public exponent of at least 3 (e = 1 would make every message's padding a valid signature).
+/// Size is checked separately, by [`check_key_size`], because a flag moves its limit.
+pub fn require_usable_rsa<T: HasPublic>(key: &PKeyRef<T>) -> Result<()> {
+    require_rsa(key)?;
+    let rsa = key
+        .rsa()
+        .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot read the RSA key", &e))?;
+    let e = rsa.e();
+    if !e.is_bit_set(0) || e.num_bits() < 2 {
+        return Err(Error::invalid_key(
+            "the RSA key's public exponent is not an odd number of at least 3",
+        ));
+    }
+    Ok(())
+}
+
+/// Names the key's actual type when it is not plain RSA.
+fn require_rsa<T>(key: &PKeyRef<T>) -> Result<()> {
+    match key.id() {
+        Id::RSA => Ok(()),
+        Id::RSA_PSS => Err(Error::invalid_key(
+            "the key is an RSA-PSS key; RS256 needs a plain RSA key (rsaEncryption)",
+        )),
+        Id::EC => Err(Error::invalid_key(
+            "the key is an EC key; Layer needs an RSA key",
+        )),
+        Id::ED25519 | Id::ED448 => Err(Error::invalid_key(
+            "the key is an EdDSA key; Layer needs an RSA key",
+        )),
+        Id::DSA => Err(Error::invalid_key(
+            "the key is a DSA key; Layer needs an RSA key",
+        )),
+        _ => Err(Error::invalid_key(
+            "the key is not an RSA key; Layer needs an RSA key",
+        )),
+    }
+}
+
+/// Rejects keys too small for RS256 (1024-bit only when `allow_1024_bit_key`) or absurdly large.
+pub fn check_key_size(bits: u32, allow_1024_bit_key: bool) -> Result<()> {
+    let minimum = if allow_1024_bit_key {
+        LEGACY_MIN_BITS
+    } else {
+        MIN_BITS
+    };
+    if bits < minimum {
+        let how = if bits >= LEGACY_MIN_BITS {
+            "; generate a 2048-bit key pair and upload its public key to Layer (the legacy-key flag admits 1024-bit keys)"
+        } else {
+            "; RSA keys below 1024 bits are never accepted"
+        };
+        return Err(Error::new(
+            ErrorKind::WeakKey,
+            format!("the RSA key has {bits} bits, fewer than the {minimum} required{how}"),
+        ));
+    }
+    if bits > MAX_BITS {
+        return Err(Error::invalid_key(format!(
+            "the RSA key has {bits} bits, more than the {MAX_BITS} supported"
+        )));
+    }
+    Ok(())
+}
+
+fn missing_passphrase() -> Error {
+    Error::new(
+        ErrorKind::WrongPassphrase,
+        "the private key is encrypted and no passphrase was given",
+    )
+}
+
+fn wrong_passphrase(stack: &openssl::error::ErrorStack) -> Error {
+    Error::openssl(
+        ErrorKind::WrongPassphrase,
+        "cannot decrypt the private key: wrong passphrase (or a corrupted key)",
+        stack,
+    )
+}
+
+fn encrypted_for_verifier() -> Error {
+    Error::new(
+        ErrorKind::WrongPassphrase,
+        "the key is an encrypted private key and the verifier takes no passphrase; give it the public key",
+    )
+}
+
+fn unrecognized(label: Option<&str>) -> Error {
+    match label {
+        Some(label) => Error::invalid_key(format!(
+            "the PEM block \"{label}\" does not hold an RSA key in a supported form (PKCS#1, PKCS#8, SPKI)"
+        )),
+        None => Error::invalid_key("the key is not PEM, DER or base64 DER of an RSA key"),
+    }
+}
+
+/// A key's bytes after the text layer is peeled off.
+enum Encoded {
+    /// `Proc-Type: 4,ENCRYPTED` PEM: only OpenSSL's PEM reader decrypts these.
+    LegacyEncryptedPem(Zeroizing<Vec<u8>>),
+    Der {
+        der: Zeroizing<Vec<u8>>,
+        label: Option<String>,
+    },
+}
+
+fn decode(input: &[u8]) -> Result<Encoded> {
+    let text = strip_quotes(input.trim_ascii()).trim_ascii();
+    if text.is_empty() {
+        return Err(Error::invalid_key("the key is empty"));
+    }
+    if text.starts_with(b"-----BEGIN ") {
+        return decode_pem(&normalize_pem(text));
+    }
+    if contains(text, b"-----BEGIN ") {
+        return Err(Error::invalid_key(
+            "the key has text before its -----BEGIN line",
+        ));
+    }
+    if text[0] == DER_SEQUENCE {
+        return Ok(Encoded::Der {
+            der: Zeroizing::new(text.to_vec()),
+            label: None,
+        });
+    }
+    let der = decode_base64(text).ok_or_else(|| unrecognized(None))?;
+    Ok(Encoded::Der { der, label: None })
+}
+
+/// `"..."` or `'...'` around a key pasted into a `.env` file.
+fn strip_quotes(text: &[u8]) -> &[u8] {
+    match text {
+        [b'"', inner @ .., b'"'] | [b'\'', inner @ .., b'\''] => inner,
+        _ => text,
+    }
+}
+
+/// Real line feeds for literal `\n` (and `\r\n`) escapes, and no carriage returns.
+fn normalize_pem(text: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(text.len()));
+    let mut i = 0;
+    while i < text.len() {
+        match &text[i..] {
+            [b'\\', b'r', b'\\', b'n', ..] => {
+                out.push(b'\n');
+                i += 4;
+            }
+            [b'\\', b'n', ..] => {
+                out.push(b'\n');
+                i += 2;
+            }
+            [b'\r', ..] => i += 1,
+            [byte, ..] => {
+                out.push(*byte);
+                i += 1;
+            }
+            [] => unreachable!("loop bound"),
+        }
+    }
+    out
+}
+
+fn decode_pem(pem: &[u8]) -> Result<Encoded> {
+    let text = std::str::from_utf8(pem)
+        .map_err(|_| Error::invalid_key("the PEM key contains bytes that are not text"))?;
+    let mut lines = text.lines();
+    let begin = lines.next().unwrap_or_default().trim_end();
+    let label = begin
+        .strip_prefix("-----BEGIN ")
+        .and_then(|rest| rest.strip_suffix("-----"))
+        .ok_or_else(|| {
+            Error::invalid_key("the PEM key's first line is not a -----BEGIN ...----- line")
+        })?;
+    let end = format!("-----END {label}-----");
+    let mut body = Vec::new();
+    let mut has_headers = false;
+    let mut ended = false;
+    for line in lines.by_ref() {
+        let line = line.trim();
+        if line == end {
+            ended = true;
+            break;
+        }
+        if line.contains(':') {
+            has_headers = true;
+        } else {
+            body.push(line);
+        }
+    }
+    if !ended {
+        return Err(Error::invalid_key(format!(
+            "the PEM key has no \"{end}\" line (truncated?)"
+        )));
+    }
+    if lines.any(|line| !line.trim().is_empty()) {
+        return Err(Error::invalid_key(format!(
+            "the PEM key has text after its \"{end}\" line; give one key"
+        )));
+    }
+    match label {
+        "RSA PRIVATE KEY" | "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "PUBLIC KEY"
+        | "RSA PUBLIC KEY" => {}
+        "EC PRIVATE KEY" | "EC PUBLIC KEY" => {
+            return Err(Error::invalid_key("the key is an EC key; Layer needs an RSA key"))
+        }
+        "DSA PRIVATE KEY" => {
+            return Err(Error::invalid_key("the key is a DSA key; Layer needs an RSA key"))
+        }
+        "OPENSSH PRIVATE KEY" => {
+            return Err(Error::invalid_key(
+                "the key is in OpenSSH format; convert it to PKCS#8 with `ssh-keygen -p -m PKCS8 -f <file>`",
+            ))
+        }
+        "CERTIFICATE" => {
+            return Err(Error::invalid_key(
+                "this is a certificate; give the RSA key itself",
+            ))
+        }
+        other => {
+            return Err(Error::invalid_key(format!(
+                "the PEM block \"{}\" is not a key",
+                other.escape_debug()
+            )))
+        }
+    }
+    if has_headers {
+        if label != "RSA PRIVATE KEY" {
+            return Err(Error::invalid_key(format!(
+                "the PEM block \"{label}\" has header lines; only legacy encrypted RSA keys have them"
+            )));
+        }
+        return Ok(Encoded::LegacyEncryptedPem(Zeroizing::new(pem.to_vec())));
+    }
+    let der = decode_base64(body.concat().as_bytes()).ok_or_else(|| {
+        Error::invalid_key(format!(
+            "the body of the PEM block \"{label}\" is not valid base64"
+        ))
+    })?;
+    Ok(Encoded::Der {
+        der,
+        label: Some(label.to_owned()),
+    })
+}
+
+fn decode_base64(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let compact: Zeroizing<Vec<u8>> = Zeroizing::new(
+        text.iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect(),
+    );
+    STANDARD.decode(&*compact).ok().map(Zeroizing::new)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+const DER_SEQUENCE: u8 = 0x30;
+const DER_INTEGER: u8 = 0x02;
+const DER_BIT_STRING: u8 = 0x03;
+const DER_OCTET_STRING: u8 = 0x04;
+
+/// The key structures told apart by the tags of their first two fields.
+#[derive(Debug, PartialEq, Eq)]
+enum DerKind {
+    /// PKCS#8: SEQUENCE { INTEGER version, SEQUENCE algorithm, OCTET STRING key }
+    PrivateKeyInfo,
+    /// PKCS#1: SEQUENCE { INTEGER version, INTEGER n, ... } (nine fields)
+    RsaPrivateKey,
+    /// PKCS#8 encrypted: SEQUENCE { SEQUENCE algorithm, OCTET STRING data }
+    EncryptedPrivateKeyInfo,
+    /// X.509: SEQUENCE { SEQUENCE algorithm, BIT STRING key }
+    SubjectPublicKeyInfo,
+    /// PKCS#1: SEQUENCE { INTEGER n, INTEGER e }
+    RsaPublicKey,
+    Unknown,
+}
+
+fn classify(der: &[u8]) -> DerKind {
+    let Some((DER_SEQUENCE, body, [])) = read_tlv(der) else {
+        return DerKind::Unknown;
+    };
+    let Some((first, _, rest)) = read_tlv(body) else {
+        return DerKind::Unknown;
+    };
+    let Some((second, _, rest)) = read_tlv(rest) else {
+        return DerKind::Unknown;
+    };
+    match (first, second) {
+        (DER_INTEGER, DER_SEQUENCE) => DerKind::PrivateKeyInfo,
+        (DER_INTEGER, DER_INTEGER) if rest.is_empty() => DerKind::RsaPublicKey,
+        (DER_INTEGER, DER_INTEGER) => DerKind::RsaPrivateKey,
+        (DER_SEQUENCE, DER_OCTET_STRING) => DerKind::EncryptedPrivateKeyInfo,
+        (DER_SEQUENCE, DER_BIT_STRING) => DerKind::SubjectPublicKeyInfo,
+        _ => DerKind::Unknown,
+    }
+}
+
+/// Splits one DER tag-length-value off the front: `(tag, value, rest)`. Definite lengths only.
+fn read_tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = der.split_first()?;
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        usize::from(first)
+    } else {
+        let count = usize::from(first & 0x7f);
+        if count == 0 || count > 4 || rest.len() < count {
+            return None;
+        }
+        let (bytes, after) = rest.split_at(count);
+        rest = after;
+        bytes
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_escapes_and_carriage_returns() {
+        assert_eq!(
+            &*normalize_pem(b"-----BEGIN X-----\\nAB\\r\\nCD\r\n-----END X-----"),
+            b"-----BEGIN X-----\nAB\nCD\n-----END X-----"
+        );
+    }
+
+    #[test]
+    fn classifies_structures_by_their_first_fields() {
+        assert_eq!(
+            classify(&[0x30, 0x06, 0x02, 0x01, 0x00, 0x30, 0x01, 0x00]),
+            DerKind::PrivateKeyInfo
+        );
+        assert_eq!(
+            classify(&[0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03]),
+            DerKind::RsaPublicKey
+        );
+        assert_eq!(
+            classify(&[0x30, 0x05, 0x30, 0x00, 0x03, 0x01, 0x00]),
+            DerKind::SubjectPublicKeyInfo
+        );
+        // Trailing bytes after the outer SEQUENCE, or a length past the end, are not a key.
+        assert_eq!(
+            classify(&[0x30, 0x05, 0x30, 0x00, 0x03, 0x01, 0x00, 0x00]),
+            DerKind::Unknown
+        );
+        assert_eq!(
+            classify(&[0x30, 0x85, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            DerKind::Unknown
+        );
+        assert_eq!(classify(&[]), DerKind::Unknown);
+    }
+
+    #[test]
+    fn size_policy() {
+        check_key_size(2048, false).unwrap();
+        check_key_size(1024, true).unwrap();
+        assert_eq!(
+            check_key_size(1024, false).unwrap_err().kind(),
+            ErrorKind::WeakKey
+        );
+        assert_eq!(
+            check_key_size(512, true).unwrap_err().kind(),
+            ErrorKind::WeakKey
+        );
+        assert_eq!(
+            check_key_size(16392, false).unwrap_err().kind(),
+            ErrorKind::InvalidKey
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! Minting Layer identity tokens: the exact bytes of header and claims, and the signer that
+//! holds a key and the per-key parts of the token ready between calls.
+
+use std::io::Write as _;
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::flags::Flags;
+use crate::ids::{validate_key_id, validate_non_empty, validate_provider_id};
+use crate::json;
+use crate::key_cache;
+use crate::keys::{check_key_size, load_private_key};
+use crate::rs256::Rs256Signer;
+use crate::time::seconds_or_now;
+
+/// Lifetime used when the caller passes 0: a Layer nonce lives ten minutes.
+pub const DEFAULT_TTL_SECONDS: u32 = 600;
+/// Largest token the verifier accepts, so the signer refuses to make a larger one.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+/// The content type Layer defines for identity tokens.
+pub const CONTENT_TYPE: &str = "layer-eit;v=1";
+
+/// The optional identity attributes Layer shows for a user, emitted in this order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attributes {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub display_name: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// Attribute names in the order the token carries them.
+pub const ATTRIBUTE_NAMES: [&str; 4] = ["first_name", "last_name", "display_name", "avatar_url"];
+
+impl Attributes {
+    /// Parses a JSON object holding only the four attribute names, each a string, at most once.
+    pub fn from_json(text: &str) -> Result<Attributes> {
+        let members = json::parse_object(text.as_bytes()).map_err(|reason| {
+            Error::invalid_argument(format!(
+                "attributes JSON is not a valid JSON object: {reason}"
+            ))
+        })?;
+        let mut attributes = Attributes::default();
+        for (name, value) in members {
+            let serde_json::Value::String(value) = value else {
+                return Err(Error::invalid_argument(format!(
+                    "attributes JSON member {name:?} must be a string"
+                )));
+            };
+            let slot = attributes.slot(&name).ok_or_else(|| {
+                Error::invalid_argument(format!(
+                    "attributes JSON has unknown member {}; allowed are {}",
+                    crate::error::quote(&name),
+                    ATTRIBUTE_NAMES.join(", ")
+                ))
+            })?;
+            *slot = Some(value);
+        }
+        Ok(attributes)
+    }
+
+    /// The attributes as (name, value) pairs in token order, skipping absent ones.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        ATTRIBUTE_NAMES
+            .into_iter()
+            .zip([
+                &self.first_name,
+                &self.last_name,
+                &self.display_name,
+                &self.avatar_url,
+            ])
+            .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+    }
+
+    /// The field for attribute `name`, if it is one.
+    pub(crate) fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
+        match name {
+            "first_name" => Some(&mut self.first_name),
+            "last_name" => Some(&mut self.last_name),
+            "display_name" => Some(&mut self.display_name),
+            "avatar_url" => Some(&mut self.avatar_url),
+            _ => None,
+        }
+    }
+}
+
+/// A private key bound to a provider ID and key ID, minting tokens. Immutable once made and
+/// safe to share between threads; signing from several threads at once runs in parallel.
+pub struct Signer {
+    key: Arc<Rs256Signer>,
+    /// `BASE64URL(header)`: the header depends only on the key ID and the typ flag.
+    header_b64: String,
+    /// `{"iss":"<provider id>","prn":` — the claims up to the first per-token value.
+    claims_prefix: Vec<u8>,
+}
+
+impl Signer {
+    /// Loads `private_key` (any supported form; `passphrase` if it is encrypted) and checks the
+    /// IDs and the key. `Flags::TYP_JWT` and `Flags::ALLOW_1024_BIT_KEY` apply.
+    pub fn new(
+        private_key: &[u8],
+        passphrase: Option<&[u8]>,
+        provider_id: &str,
+        key_id: &str,
+        flags: Flags,
+    ) -> Result<Signer> {
+        // Cheap checks first, so a typo in an ID is reported before any key work.
+        validate_provider_id(provider_id)?;
+        validate_key_id(key_id)?;
+        let key = load_private_key(private_key, passphrase)?;
+        check_key_size(key.bits(), flags.contains(Flags::ALLOW_1024_BIT_KEY))?;
+        Signer::with_key(
+            Arc::new(Rs256Signer::new(&key)?),
+            provider_id,
+            key_id,
+            flags,
+        )
+    }
+
+    fn with_key(
+        key: Arc<Rs256Signer>,
+        provider_id: &str,
+        key_id: &str,
+        flags: Flags,
+    ) -> Result<Signer> {
+        validate_provider_id(provider_id)?;
+        validate_key_id(key_id)?;
+        check_key_size(key.bits(), flags.contains(Flags::ALLOW_1024_BIT_KEY))?;
+        let typ = if flags.contains(Flags::TYP_JWT) {
+            "JWT"
+        } else {
+            "JWS"
+        };
+        let mut header = Vec::with_capacity(80 + key_id.len());
+        write!(
+            header,
+            r#"{{"typ":"{typ}","alg":"RS256","cty":"{CONTENT_TYPE}","kid":"#
+        )
+        .expect("Vec write");
+        json::push_string(&mut header, key_id);
+        header.push(b'}');
+        let mut claims_prefix = b"{\"iss\":".to_vec();
+        json::push_string(&mut claims_prefix, provider_id);
+        claims_prefix.extend_from_slice(b",\"prn\":");
+        Ok(Signer {
+            key,
+            header_b64: URL_SAFE_NO_PAD.encode(header),
+            claims_prefix,
+        })
+    }
+
+    /// Mints a token for `user_id` answering `nonce`. `issued_at <= 0` means now; a value that
+    /// looks like milliseconds is rejected. `ttl_seconds == 0` means 600.
+    pub fn sign(
+        &self,
+        user_id: &str,
+        nonce: &str,
+        issued_at: i64,
+        ttl_seconds: u32,
+        attributes: &Attributes,
+    ) -> Result<String> {
+        validate_non_empty(user_id, "user ID")?;
+        validate_non_empty(nonce, "nonce")?;
+        let issued_at = seconds_or_now(issued_at, "issued_at")?;
+        let ttl = if ttl_seconds == 0 {
+            DEFAULT_TTL_SECONDS
+        } else {
+            ttl_seconds
+        };
+        let expires_at = issued_at + i64::from(ttl);
+
+        let mut claims =
+            Vec::with_capacity(self.claims_prefix.len() + user_id.len() + nonce.len() + 64);
+        claims.extend_from_slice(&self.claims_prefix);
+        json::push_string(&mut claims, user_id);
+        write!(claims, ",\"iat\":{issued_at},\"exp\":{expires_at},\"nce\":").expect("Vec write");
+        json::push_string(&mut claims, nonce);
+        for (name, value) in attributes.iter() {
+            write!(claims, ",\"{name}\":").expect("Vec write");
+            json::push_string(&mut claims, value);
+        }
+        claims.push(b'}');
+
+        let signature_len = self.key.signature_len();
+        let token_len =
+            self.header_b64.len() + 1 + base64_len(claims.len()) + 1 + base64_len(signature_len);
+        if token_len > MAX_TOKEN_BYTES {
+            return Err(Error::invalid_argument(format!(
+                "the token would be {token_len} bytes, more than the {MAX_TOKEN_BYTES} a verifier accepts; shorten the user ID, nonce or attributes"
+            )));
+        }
+        let mut token = String::with_capacity(token_len);
+        token.push_str(&self.header_b64);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&claims, &mut token);
+        let signature = self.key.sign(token.as_bytes())?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        debug_assert_eq!(token.len(), token_len);
+        Ok(token)
+    }
+
+    /// The SPKI PEM of the signer's public key: what is uploaded to Layer for this key ID.
+    pub fn public_key_pem(&self) -> Result<String> {
+        let pem =
+            self.key.public_key().public_key_to_pem().map_err(|e| {
+                Error::openssl(ErrorKind::Crypto, "cannot encode the public key", &e)
+            })?;
+        String::from_utf8(pem).map_err(|_| Error::new(ErrorKind::Internal, "PEM is not text"))
+    }
+}
+
+/// Mints one token with an unencrypted private key and the default options. Decoded keys are
+/// cached (see [`clear_key_cache`]), so repeated calls with the same key cost one signature.
+pub fn sign_token(
+    private_key: &[u8],
+    provider_id: &str,
+    key_id: &str,
+    user_id: &str,
+    nonce: &str,
+    issued_at: i64,
+    ttl_seconds: u32,
+) -> Result<String> {
+    validate_provider_id(provider_id)?;
+    validate_key_id(key_id)?;
+    let key = key_cache::signing_key(private_key, None)?;
+    Signer::with_key(key, provider_id, key_id, Flags::default())?.sign(
+        user_id,
+        nonce,
+        issued_at,
+        ttl_seconds,
+        &Attributes::default(),
+    )
+}
+
+/// Forgets every private key the one-shot [`sign_token`] has cached.
+pub fn clear_key_cache() {
+    key_cache::clear();
+}
+
+/// Length of unpadded base64 for `len` bytes.
+fn base64_len(len: usize) -> usize {
+    (len * 4).div_ceil(3)
+}

@@ -1,0 +1,348 @@
+//! The strict verifier: a local stand-in for the Layer dashboard's identity token validation
+//! tool. It follows RFC 8725: one algorithm (RS256) from the configured key only, the header
+//! exactly as Layer defines it, the signature checked before any claim is trusted, and every
+//! rejection named by Layer's own `eit_*` identifier.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::Value;
+
+use crate::error::{quote, Eit, Error, Result};
+use crate::flags::Flags;
+use crate::ids::{validate_key_id, validate_non_empty, validate_provider_id};
+use crate::json::{self, Members};
+use crate::keys::{check_key_size, load_public_key};
+use crate::rs256::Rs256Verifier;
+use crate::time::seconds_or_now;
+use crate::token::{Attributes, ATTRIBUTE_NAMES, CONTENT_TYPE, MAX_TOKEN_BYTES};
+
+const HEADER_MEMBERS: [&str; 4] = ["typ", "alg", "cty", "kid"];
+
+/// The claims of a verified token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claims {
+    pub iss: String,
+    pub prn: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub nce: String,
+    pub attributes: Attributes,
+}
+
+/// A token that passed every rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedToken {
+    pub claims: Claims,
+    /// The claims exactly as the token carries them (decoded from base64url).
+    pub claims_json: String,
+}
+
+/// A token's three parts, decoded but not checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodedToken {
+    pub header: Vec<u8>,
+    pub claims: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+impl DecodedToken {
+    /// The header and claims as text, for display. Unverified: nothing in them is trustworthy.
+    pub fn into_text(self) -> Result<(String, String)> {
+        let text = |bytes, name| {
+            String::from_utf8(bytes).map_err(|_| {
+                Error::token(Eit::MalformedJson, format!("the {name} is not UTF-8 text"))
+            })
+        };
+        Ok((text(self.header, "header")?, text(self.claims, "claims")?))
+    }
+}
+
+/// Splits and base64url-decodes a token without checking anything else. This is what the
+/// verifier does first; on its own it is only for looking at a token, never for trusting one.
+pub fn decode(token: &str) -> Result<DecodedToken> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Error::token(
+            Eit::MalformedJson,
+            format!(
+                "the token is {} bytes, more than the {MAX_TOKEN_BYTES} accepted",
+                token.len()
+            ),
+        ));
+    }
+    let parts: Vec<&str> = token.split('.').collect();
+    let [header, claims, signature] = parts[..] else {
+        return Err(Error::token(
+            Eit::WrongJwsPartCount,
+            format!(
+                "a JWS in compact form has 3 parts separated by '.', this token has {}",
+                parts.len()
+            ),
+        ));
+    };
+    Ok(DecodedToken {
+        header: decode_part(header, "header")?,
+        claims: decode_part(claims, "claims")?,
+        signature: decode_part(signature, "signature")?,
+    })
+}
+
+fn decode_part(part: &str, name: &str) -> Result<Vec<u8>> {
+    if part.is_empty() {
+        return Err(Error::token(
+            Eit::MalformedBase64url,
+            format!("the {name} part is empty"),
+        ));
+    }
+    // The engine accepts only the canonical form: no padding, no '+' or '/', no whitespace and
+    // no stray bits in the last character.
+    URL_SAFE_NO_PAD.decode(part).map_err(|e| {
+        Error::token(
+            Eit::MalformedBase64url,
+            format!("the {name} part is not canonical unpadded base64url: {e}"),
+        )
+    })
+}
+
+/// Checks tokens against one public key, provider ID and key ID. Immutable once made and safe
+/// to share between threads.
+pub struct Verifier {
+    key: Rs256Verifier,
+    provider_id: String,
+    key_id: String,
+}
+
+impl Verifier {
+    /// `key` is the public key (SPKI or PKCS#1), or an unencrypted private key to derive it from.
+    /// `Flags::ALLOW_1024_BIT_KEY` admits a legacy 1024-bit key; `Flags::TYP_JWT` is accepted
+    /// and changes nothing (both typ values verify).
+    pub fn new(key: &[u8], provider_id: &str, key_id: &str, flags: Flags) -> Result<Verifier> {
+        validate_provider_id(provider_id)?;
+        validate_key_id(key_id)?;
+        let key = load_public_key(key)?;
+        check_key_size(key.bits(), flags.contains(Flags::ALLOW_1024_BIT_KEY))?;
+        Ok(Verifier {
+            key: Rs256Verifier::new(key)?,
+            provider_id: provider_id.to_owned(),
+            key_id: key_id.to_owned(),
+        })
+    }
+
+    /// Verifies `token` at time `now` (`<= 0`: the system clock) allowing `leeway_seconds` of
+    /// clock skew. With `expected_nonce`, the token must answer exactly that nonce.
+    pub fn verify(
+        &self,
+        token: &str,
+        expected_nonce: Option<&str>,
+        now: i64,
+        leeway_seconds: u32,
+    ) -> Result<VerifiedToken> {
+        if let Some(nonce) = expected_nonce {
+            validate_non_empty(nonce, "expected nonce (pass none to skip the nonce check)")?;
+        }
+        let now = seconds_or_now(now, "now")?;
+        let leeway = i64::from(leeway_seconds);
+
+        let decoded = decode(token)?;
+        let header = json::parse_object(&decoded.header).map_err(|r| {
+            Error::token(
+                Eit::MalformedJson,
+                format!("the header is not a JSON object: {r}"),
+            )
+        })?;
+        self.check_header(&header)?;
+
+        // Nothing in the claims is looked at before the signature holds.
+        let signing_input_len = token.rfind('.').expect("three parts");
+        if !self
+            .key
+            .verify(&token.as_bytes()[..signing_input_len], &decoded.signature)
+        {
+            return Err(Error::token(
+                Eit::SignatureVerificationFailed,
+                "the RS256 signature does not verify with the configured public key",
+            ));
+        }
+
+        let members = json::parse_object(&decoded.claims).map_err(|r| {
+            Error::token(
+                Eit::MalformedJson,
+                format!("the claims are not a JSON object: {r}"),
+            )
+        })?;
+        let claims = read_claims(&members)?;
+        if claims.iss != self.provider_id {
+            return Err(Error::token(
+                Eit::ProviderNotFound,
+                format!(
+                    "iss {} is not the configured provider ID {}",
+                    quote(&claims.iss),
+                    quote(&self.provider_id)
+                ),
+            ));
+        }
+        if claims.exp <= now - leeway {
+            return Err(Error::token(
+                Eit::Expired,
+                format!(
+                    "the token expired at {} and it is now {now} (leeway {leeway} s)",
+                    claims.exp
+                ),
+            ));
+        }
+        if claims.iat > now.saturating_add(leeway) {
+            return Err(Error::token(
+                Eit::NotBefore,
+                format!(
+                    "the token is issued at {}, after now ({now}, leeway {leeway} s)",
+                    claims.iat
+                ),
+            ));
+        }
+        if let Some(nonce) = expected_nonce {
+            if claims.nce != nonce {
+                return Err(Error::token(
+                    Eit::NonceNotFound,
+                    format!("nce {} is not the expected nonce", quote(&claims.nce)),
+                ));
+            }
+        }
+        let claims_json = String::from_utf8(decoded.claims)
+            .map_err(|_| Error::token(Eit::MalformedJson, "the claims are not UTF-8"))?;
+        Ok(VerifiedToken {
+            claims,
+            claims_json,
+        })
+    }
+
+    fn check_header(&self, header: &Members) -> Result<()> {
+        for name in HEADER_MEMBERS {
+            match member(header, name) {
+                None => {
+                    return Err(Error::token(
+                        Eit::HeaderParamNotFound,
+                        format!("the header has no \"{name}\""),
+                    ))
+                }
+                Some(Value::String(_)) => {}
+                Some(_) => {
+                    return Err(Error::token(
+                        Eit::HeaderParamWrongType,
+                        format!("the header's \"{name}\" is not a string"),
+                    ))
+                }
+            }
+        }
+        if let Some((extra, _)) = header
+            .iter()
+            .find(|(n, _)| !HEADER_MEMBERS.contains(&n.as_str()))
+        {
+            return Err(Error::token(
+                Eit::HeaderParamWrongValue,
+                format!(
+                    "the header member {} is not allowed; a Layer header has exactly typ, alg, cty and kid",
+                    quote(extra)
+                ),
+            ));
+        }
+        let value = |name| match member(header, name) {
+            Some(Value::String(value)) => value.as_str(),
+            _ => unreachable!("checked above"),
+        };
+        let alg = value("alg");
+        if alg != "RS256" {
+            return Err(Error::token(
+                Eit::HeaderParamWrongValue,
+                format!("alg is {}; only \"RS256\" is accepted", quote(alg)),
+            ));
+        }
+        let typ = value("typ");
+        if typ != "JWS" && typ != "JWT" {
+            return Err(Error::token(
+                Eit::HeaderParamWrongValue,
+                format!("typ is {}; expected \"JWS\" or \"JWT\"", quote(typ)),
+            ));
+        }
+        let cty = value("cty");
+        if cty != CONTENT_TYPE {
+            return Err(Error::token(
+                Eit::HeaderParamWrongValue,
+                format!("cty is {}; expected \"{CONTENT_TYPE}\"", quote(cty)),
+            ));
+        }
+        let kid = value("kid");
+        if kid != self.key_id {
+            return Err(Error::token(
+                Eit::KeyNotFound,
+                format!(
+                    "kid {} is not the configured key ID {}",
+                    quote(kid),
+                    quote(&self.key_id)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn member<'a>(members: &'a Members, name: &str) -> Option<&'a Value> {
+    members.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+}
+
+fn read_claims(members: &Members) -> Result<Claims> {
+    let required = |name: &str| {
+        member(members, name).ok_or_else(|| {
+            Error::token(Eit::ClaimNotFound, format!("the claims have no \"{name}\""))
+        })
+    };
+    let non_empty_string = |name: &str| -> Result<String> {
+        match required(name)? {
+            Value::String(s) if !s.is_empty() => Ok(s.clone()),
+            _ => Err(Error::token(
+                Eit::ClaimWrongType,
+                format!("\"{name}\" must be a non-empty string"),
+            )),
+        }
+    };
+    let integer = |name: &str| -> Result<i64> {
+        required(name)?.as_i64().ok_or_else(|| {
+            Error::token(
+                Eit::ClaimWrongType,
+                format!("\"{name}\" must be an integer number of Unix seconds"),
+            )
+        })
+    };
+    let iss = non_empty_string("iss")?;
+    let prn = non_empty_string("prn")?;
+    let iat = integer("iat")?;
+    let exp = integer("exp")?;
+    let nce = non_empty_string("nce")?;
+    let mut attributes = Attributes::default();
+    for name in ATTRIBUTE_NAMES {
+        match member(members, name) {
+            None => {}
+            Some(Value::String(value)) => {
+                *attributes.slot(name).expect("a known attribute name") = Some(value.clone());
+            }
+            Some(_) => {
+                return Err(Error::token(
+                    Eit::ClaimWrongType,
+                    format!("the identity attribute \"{name}\" must be a string"),
+                ))
+            }
+        }
+    }
+    if iat >= exp {
+        return Err(Error::token(
+            Eit::ClaimWrongType,
+            format!("exp ({exp}) must be later than iat ({iat})"),
+        ));
+    }
+    Ok(Claims {
+        iss,
+        prn,
+        iat,
+        exp,
+        nce,
+        attributes,
+    })
+}
