@@ -14,7 +14,7 @@ use openssl::md::Md;
 use openssl::pkey::{HasPublic, PKey, Private, Public};
 use openssl::pkey_ctx::PkeyCtx;
 use openssl::rsa::Padding;
-use openssl::sha::sha256;
+use openssl::sha::Sha256;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -200,6 +200,14 @@ fn verifying_context(key: &PKey<Public>) -> Result<PkeyCtx<Public>> {
     ctx.verify_init().map_err(fail)?;
     configure(&mut ctx).map_err(fail)?;
     Ok(ctx)
+}
+
+/// SHA-256 with OpenSSL's low-level functions: the one-shot `SHA256()` of OpenSSL 3.0 fetches
+/// the algorithm through EVP on every call, which costs as much as hashing a whole token.
+fn sha256(message: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(message);
+    hasher.finish()
 }
 
 fn sign_digest(ctx: &mut PkeyCtx<Private>, digest: &[u8; 32]) -> Result<Vec<u8>> {

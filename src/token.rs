@@ -129,25 +129,12 @@ impl Signer {
         validate_provider_id(provider_id)?;
         validate_key_id(key_id)?;
         check_key_size(key.bits(), flags.contains(Flags::ALLOW_1024_BIT_KEY))?;
-        let typ = if flags.contains(Flags::TYP_JWT) {
-            "JWT"
-        } else {
-            "JWS"
-        };
-        let mut header = Vec::with_capacity(80 + key_id.len());
-        write!(
-            header,
-            r#"{{"typ":"{typ}","alg":"RS256","cty":"{CONTENT_TYPE}","kid":"#
-        )
-        .expect("Vec write");
-        json::push_string(&mut header, key_id);
-        header.push(b'}');
         let mut claims_prefix = b"{\"iss\":".to_vec();
         json::push_string(&mut claims_prefix, provider_id);
         claims_prefix.extend_from_slice(b",\"prn\":");
         Ok(Signer {
             key,
-            header_b64: URL_SAFE_NO_PAD.encode(header),
+            header_b64: URL_SAFE_NO_PAD.encode(header_json(key_id, flags)),
             claims_prefix,
         })
     }
@@ -211,6 +198,25 @@ impl Signer {
             })?;
         String::from_utf8(pem).map_err(|_| Error::new(ErrorKind::Internal, "PEM is not text"))
     }
+}
+
+/// The header JSON, exactly: `{"typ":"JWS","alg":"RS256","cty":"layer-eit;v=1","kid":<key id>}`
+/// (`"JWT"` with `Flags::TYP_JWT`).
+pub(crate) fn header_json(key_id: &str, flags: Flags) -> Vec<u8> {
+    let typ = if flags.contains(Flags::TYP_JWT) {
+        "JWT"
+    } else {
+        "JWS"
+    };
+    let mut header = Vec::with_capacity(80 + key_id.len());
+    write!(
+        header,
+        r#"{{"typ":"{typ}","alg":"RS256","cty":"{CONTENT_TYPE}","kid":"#
+    )
+    .expect("Vec write");
+    json::push_string(&mut header, key_id);
+    header.push(b'}');
+    header
 }
 
 /// Mints one token with an unencrypted private key and the default options. Decoded keys are

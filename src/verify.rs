@@ -14,7 +14,7 @@ use crate::json::{self, Members};
 use crate::keys::{check_key_size, load_public_key};
 use crate::rs256::Rs256Verifier;
 use crate::time::seconds_or_now;
-use crate::token::{Attributes, ATTRIBUTE_NAMES, CONTENT_TYPE, MAX_TOKEN_BYTES};
+use crate::token::{header_json, Attributes, ATTRIBUTE_NAMES, CONTENT_TYPE, MAX_TOKEN_BYTES};
 
 const HEADER_MEMBERS: [&str; 4] = ["typ", "alg", "cty", "kid"];
 
@@ -57,9 +57,16 @@ impl DecodedToken {
     }
 }
 
-/// Splits and base64url-decodes a token without checking anything else. This is what the
-/// verifier does first; on its own it is only for looking at a token, never for trusting one.
-pub fn decode(token: &str) -> Result<DecodedToken> {
+/// A token's three base64url parts, split but not decoded.
+struct Parts<'a> {
+    header: &'a str,
+    claims: &'a str,
+    signature: &'a str,
+    /// `header "." claims`: what the signature covers.
+    signing_input: &'a str,
+}
+
+fn split(token: &str) -> Result<Parts<'_>> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Error::token(
             Eit::MalformedJson,
@@ -69,20 +76,32 @@ pub fn decode(token: &str) -> Result<DecodedToken> {
             ),
         ));
     }
-    let parts: Vec<&str> = token.split('.').collect();
-    let [header, claims, signature] = parts[..] else {
-        return Err(Error::token(
+    let part_count = token.split('.').count();
+    let (signing_input, signature) = token.rsplit_once('.').unwrap_or_default();
+    match (part_count, signing_input.split_once('.')) {
+        (3, Some((header, claims))) => Ok(Parts {
+            header,
+            claims,
+            signature,
+            signing_input,
+        }),
+        _ => Err(Error::token(
             Eit::WrongJwsPartCount,
             format!(
-                "a JWS in compact form has 3 parts separated by '.', this token has {}",
-                parts.len()
+                "a JWS in compact form has 3 parts separated by '.', this token has {part_count}"
             ),
-        ));
-    };
+        )),
+    }
+}
+
+/// Splits and base64url-decodes a token without checking anything else. This is what the
+/// verifier does first; on its own it is only for looking at a token, never for trusting one.
+pub fn decode(token: &str) -> Result<DecodedToken> {
+    let parts = split(token)?;
     Ok(DecodedToken {
-        header: decode_part(header, "header")?,
-        claims: decode_part(claims, "claims")?,
-        signature: decode_part(signature, "signature")?,
+        header: decode_part(parts.header, "header")?,
+        claims: decode_part(parts.claims, "claims")?,
+        signature: decode_part(parts.signature, "signature")?,
     })
 }
 
@@ -109,6 +128,10 @@ pub struct Verifier {
     key: Rs256Verifier,
     provider_id: String,
     key_id: String,
+    /// The base64url headers this library's signers write for this key ID (typ JWS and JWT).
+    /// Base64url is canonical here, so a token whose header part equals one of them passes
+    /// every header rule without being decoded or parsed.
+    known_headers_b64: [String; 2],
 }
 
 impl Verifier {
@@ -124,6 +147,8 @@ impl Verifier {
             key: Rs256Verifier::new(key)?,
             provider_id: provider_id.to_owned(),
             key_id: key_id.to_owned(),
+            known_headers_b64: [Flags::default(), Flags::TYP_JWT]
+                .map(|flags| URL_SAFE_NO_PAD.encode(header_json(key_id, flags))),
         })
     }
 
@@ -142,28 +167,33 @@ impl Verifier {
         let now = seconds_or_now(now, "now")?;
         let leeway = i64::from(leeway_seconds);
 
-        let decoded = decode(token)?;
-        let header = json::parse_object(&decoded.header).map_err(|r| {
-            Error::token(
-                Eit::MalformedJson,
-                format!("the header is not a JSON object: {r}"),
-            )
-        })?;
-        self.check_header(&header)?;
+        let parts = split(token)?;
+        let header = if self.known_headers_b64.iter().any(|h| h == parts.header) {
+            None
+        } else {
+            Some(decode_part(parts.header, "header")?)
+        };
+        let claims_bytes = decode_part(parts.claims, "claims")?;
+        let signature = decode_part(parts.signature, "signature")?;
+        if let Some(header) = header {
+            let members = json::parse_object(&header).map_err(|r| {
+                Error::token(
+                    Eit::MalformedJson,
+                    format!("the header is not a JSON object: {r}"),
+                )
+            })?;
+            self.check_header(&members)?;
+        }
 
         // Nothing in the claims is looked at before the signature holds.
-        let signing_input_len = token.rfind('.').expect("three parts");
-        if !self
-            .key
-            .verify(&token.as_bytes()[..signing_input_len], &decoded.signature)
-        {
+        if !self.key.verify(parts.signing_input.as_bytes(), &signature) {
             return Err(Error::token(
                 Eit::SignatureVerificationFailed,
                 "the RS256 signature does not verify with the configured public key",
             ));
         }
 
-        let members = json::parse_object(&decoded.claims).map_err(|r| {
+        let members = json::parse_object(&claims_bytes).map_err(|r| {
             Error::token(
                 Eit::MalformedJson,
                 format!("the claims are not a JSON object: {r}"),
@@ -206,7 +236,7 @@ impl Verifier {
                 ));
             }
         }
-        let claims_json = String::from_utf8(decoded.claims)
+        let claims_json = String::from_utf8(claims_bytes)
             .map_err(|_| Error::token(Eit::MalformedJson, "the claims are not UTF-8"))?;
         Ok(VerifiedToken {
             claims,
