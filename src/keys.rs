@@ -82,11 +82,13 @@ pub fn load_public_key(input: &[u8]) -> Result<PKey<Public>> {
         .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot derive the public key", &e))
 }
 
-/// The structural checks for every key the library signs or verifies with: plain RSA and an odd
-/// public exponent of at least 3 (e = 1 would make every message's padding a valid signature).
-/// Size is checked separately, by [`check_key_size`], because a flag moves its limit.
+/// The checks for every key the library signs or verifies with: plain RSA, between 1024 and
+/// 16384 bits, and an odd public exponent of at least 3 (e = 1 would make every message's
+/// padding a valid signature). The 2048-bit minimum is checked by [`check_key_size`] where the
+/// caller's flags are known.
 pub fn require_usable_rsa<T: HasPublic>(key: &PKeyRef<T>) -> Result<()> {
     require_rsa(key)?;
+    check_key_size(key.bits(), true)?;
     let rsa = key
         .rsa()
         .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot read the RSA key", &e))?;

@@ -24,7 +24,8 @@
 //! Ruby, Java and Node packages bind. Only the `ffi` module knows about that.
 
 mod error;
-mod ffi;
+#[doc(hidden)] // the C ABI; public so that the tests can drive it from Rust
+pub mod ffi;
 mod flags;
 mod ids;
 mod json;

@@ -111,7 +111,6 @@ impl Signer {
         validate_provider_id(provider_id)?;
         validate_key_id(key_id)?;
         let key = load_private_key(private_key, passphrase)?;
-        check_key_size(key.bits(), flags.contains(Flags::ALLOW_1024_BIT_KEY))?;
         Signer::with_key(
             Arc::new(Rs256Signer::new(&key)?),
             provider_id,

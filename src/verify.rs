@@ -141,10 +141,10 @@ impl Verifier {
     pub fn new(key: &[u8], provider_id: &str, key_id: &str, flags: Flags) -> Result<Verifier> {
         validate_provider_id(provider_id)?;
         validate_key_id(key_id)?;
-        let key = load_public_key(key)?;
+        let key = Rs256Verifier::new(load_public_key(key)?)?;
         check_key_size(key.bits(), flags.contains(Flags::ALLOW_1024_BIT_KEY))?;
         Ok(Verifier {
-            key: Rs256Verifier::new(key)?,
+            key,
             provider_id: provider_id.to_owned(),
             key_id: key_id.to_owned(),
             known_headers_b64: [Flags::default(), Flags::TYP_JWT]
@@ -324,6 +324,15 @@ fn read_claims(members: &Members) -> Result<Claims> {
             Error::token(Eit::ClaimNotFound, format!("the claims have no \"{name}\""))
         })
     };
+    let string = |name: &str| -> Result<String> {
+        match required(name)? {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(Error::token(
+                Eit::ClaimWrongType,
+                format!("\"{name}\" must be a string"),
+            )),
+        }
+    };
     let non_empty_string = |name: &str| -> Result<String> {
         match required(name)? {
             Value::String(s) if !s.is_empty() => Ok(s.clone()),
@@ -341,7 +350,8 @@ fn read_claims(members: &Members) -> Result<Claims> {
             )
         })
     };
-    let iss = non_empty_string("iss")?;
+    // An empty iss is simply not the configured provider ID.
+    let iss = string("iss")?;
     let prn = non_empty_string("prn")?;
     let iat = integer("iat")?;
     let exp = integer("exp")?;

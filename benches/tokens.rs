@@ -1,0 +1,66 @@
+//! `cargo bench`: signing with a long-lived signer, the one-shot call (cached key), and
+//! verification, all with a 2048-bit key. scripts/bench.sh sets the C ABI's rates beside
+//! `openssl speed rsa2048` measured in the same run.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use layer_identity::{sign_token, Attributes, Flags, Signer, Verifier};
+
+const PROVIDER_ID: &str = "layer:///providers/7d1c2f4e-56b1-11e5-a0e4-5a0b0c0d0e0f";
+const KEY_ID: &str = "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f";
+const ISSUED_AT: i64 = 1_700_000_000;
+
+fn tokens(c: &mut Criterion) {
+    let pem =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors/keys/rsa2048.pkcs8.pem"))
+            .unwrap();
+    let signer = Signer::new(&pem, None, PROVIDER_ID, KEY_ID, Flags::default()).unwrap();
+    let verifier = Verifier::new(&pem, PROVIDER_ID, KEY_ID, Flags::default()).unwrap();
+    let none = Attributes::default();
+    let token = signer
+        .sign("user-42", "nonce", ISSUED_AT, 0, &none)
+        .unwrap();
+
+    let mut group = c.benchmark_group("rsa2048");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("sign (signer handle)", |b| {
+        b.iter(|| {
+            signer
+                .sign(
+                    black_box("user-42"),
+                    black_box("nonce"),
+                    ISSUED_AT,
+                    0,
+                    &none,
+                )
+                .unwrap()
+        })
+    });
+    group.bench_function("sign (one-shot, cached key)", |b| {
+        b.iter(|| {
+            sign_token(
+                black_box(&pem),
+                PROVIDER_ID,
+                KEY_ID,
+                "user-42",
+                "nonce",
+                ISSUED_AT,
+                0,
+            )
+            .unwrap()
+        })
+    });
+    group.bench_function("verify", |b| {
+        b.iter(|| {
+            verifier
+                .verify(black_box(&token), Some("nonce"), ISSUED_AT + 1, 0)
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, tokens);
+criterion_main!(benches);

@@ -1,0 +1,411 @@
+//! The shared vectors (vectors/*.json, made by an independent generator) driven through the C
+//! ABI exactly as a C caller uses it, and the signing vectors through the Rust API as well.
+
+mod support;
+
+use std::ffi::{c_char, CStr, CString};
+use std::ptr;
+
+use layer_identity::ffi::*;
+use layer_identity::{sign_token, Attributes, Flags, Signer};
+use serde_json::Value;
+use support::{vector_file, vector_json};
+
+/// A non-NULL pointer value that no allocation has: out-parameters must keep it on failure.
+const SENTINEL: usize = 0x5e17;
+
+/// A string argument from a vector: JSON null is a NULL pointer, `{"hex": "c3 28"}` raw bytes
+/// (invalid UTF-8), a `*_file` member the contents of a file in vectors/.
+fn c_arg(args: &Value, name: &str) -> Option<CString> {
+    let file_member = format!("{name}_file");
+    if let Some(path) = args.get(&file_member).and_then(Value::as_str) {
+        return Some(CString::new(vector_file(path)).unwrap());
+    }
+    match args.get(name)? {
+        Value::Null => None,
+        Value::String(text) => Some(CString::new(text.as_str()).unwrap()),
+        Value::Object(object) => {
+            let hex = object["hex"].as_str().unwrap().replace(' ', "");
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect::<Vec<u8>>();
+            Some(CString::new(bytes).unwrap())
+        }
+        other => panic!("unexpected argument {name}: {other}"),
+    }
+}
+
+fn ptr_of(arg: &Option<CString>) -> *const c_char {
+    arg.as_ref().map_or(ptr::null(), |s| s.as_ptr())
+}
+
+fn flag_bits(args: &Value) -> u32 {
+    if let Some(value) = args.get("flags_value") {
+        return value.as_u64().unwrap() as u32;
+    }
+    args.get("flags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|name| match name.as_str().unwrap() {
+            "TYP_JWT" => LAYER_FLAG_TYP_JWT,
+            "ALLOW_1024_BIT_KEY" => LAYER_FLAG_ALLOW_1024_BIT_KEY,
+            other => panic!("unknown flag name {other}"),
+        })
+        .fold(0, |bits, flag| bits | flag)
+}
+
+fn int(args: &Value, name: &str) -> i64 {
+    args.get(name).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn status_name(status: LayerStatus) -> String {
+    let name = layer_status_name(status as i32);
+    unsafe { CStr::from_ptr(name) }.to_str().unwrap().to_owned()
+}
+
+/// Takes ownership of a library string.
+fn take(s: *mut c_char) -> String {
+    assert!(!s.is_null());
+    let text = unsafe { CStr::from_ptr(s) }.to_str().unwrap().to_owned();
+    unsafe { layer_string_free(s) };
+    text
+}
+
+/// The outcome of one C call: its status, and the message on failure.
+struct Outcome {
+    status: LayerStatus,
+    message: String,
+}
+
+fn outcome(status: LayerStatus, error: *mut c_char) -> Outcome {
+    if status == LayerStatus::LAYER_OK {
+        assert!(error.is_null(), "no message on success");
+        Outcome {
+            status,
+            message: String::new(),
+        }
+    } else {
+        let message = take(error);
+        assert!(!message.is_empty(), "every failure has a message");
+        Outcome { status, message }
+    }
+}
+
+fn new_signer(args: &Value) -> (Outcome, *mut LayerSigner) {
+    let key = c_arg(args, "private_key");
+    let passphrase = c_arg(args, "passphrase");
+    let provider_id = c_arg(args, "provider_id");
+    let key_id = c_arg(args, "key_id");
+    let mut signer = SENTINEL as *mut LayerSigner;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_signer_new(
+            ptr_of(&key),
+            ptr_of(&passphrase),
+            ptr_of(&provider_id),
+            ptr_of(&key_id),
+            flag_bits(args),
+            &mut signer,
+            &mut error,
+        )
+    };
+    if status != LayerStatus::LAYER_OK {
+        assert_eq!(signer as usize, SENTINEL, "out_signer written on failure");
+    }
+    (outcome(status, error), signer)
+}
+
+fn sign_with(signer: *const LayerSigner, args: &Value) -> (Outcome, Option<String>) {
+    let user_id = c_arg(args, "user_id");
+    let nonce = c_arg(args, "nonce");
+    let attributes = c_arg(args, "attributes_json");
+    let mut token = SENTINEL as *mut c_char;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_signer_sign(
+            signer,
+            ptr_of(&user_id),
+            ptr_of(&nonce),
+            int(args, "issued_at"),
+            int(args, "ttl_seconds") as u32,
+            ptr_of(&attributes),
+            &mut token,
+            &mut error,
+        )
+    };
+    finish_string_call(status, error, token)
+}
+
+fn sign_one_shot(args: &Value) -> (Outcome, Option<String>) {
+    let key = c_arg(args, "private_key");
+    let provider_id = c_arg(args, "provider_id");
+    let key_id = c_arg(args, "key_id");
+    let user_id = c_arg(args, "user_id");
+    let nonce = c_arg(args, "nonce");
+    let mut token = SENTINEL as *mut c_char;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_sign_token(
+            ptr_of(&key),
+            ptr_of(&provider_id),
+            ptr_of(&key_id),
+            ptr_of(&user_id),
+            ptr_of(&nonce),
+            int(args, "issued_at"),
+            int(args, "ttl_seconds") as u32,
+            &mut token,
+            &mut error,
+        )
+    };
+    finish_string_call(status, error, token)
+}
+
+fn finish_string_call(
+    status: LayerStatus,
+    error: *mut c_char,
+    out: *mut c_char,
+) -> (Outcome, Option<String>) {
+    let result = outcome(status, error);
+    if result.status == LayerStatus::LAYER_OK {
+        (result, Some(take(out)))
+    } else {
+        assert_eq!(out as usize, SENTINEL, "out-parameter written on failure");
+        (result, None)
+    }
+}
+
+fn new_verifier(args: &Value) -> (Outcome, *mut LayerVerifier) {
+    let key = c_arg(args, "key");
+    let provider_id = c_arg(args, "provider_id");
+    let key_id = c_arg(args, "key_id");
+    let mut verifier = SENTINEL as *mut LayerVerifier;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_verifier_new(
+            ptr_of(&key),
+            ptr_of(&provider_id),
+            ptr_of(&key_id),
+            flag_bits(args),
+            &mut verifier,
+            &mut error,
+        )
+    };
+    if status != LayerStatus::LAYER_OK {
+        assert_eq!(
+            verifier as usize, SENTINEL,
+            "out_verifier written on failure"
+        );
+    }
+    (outcome(status, error), verifier)
+}
+
+#[test]
+fn sign_vectors_through_the_c_abi() {
+    let cases = vector_json("sign.json");
+    let cases = cases["cases"].as_array().unwrap();
+    assert!(cases.len() >= 24);
+    let mut one_shot = 0;
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let expected = case["expected_token"].as_str().unwrap();
+        let (created, signer) = new_signer(case);
+        assert_eq!(
+            created.status,
+            LayerStatus::LAYER_OK,
+            "{name}: {}",
+            created.message
+        );
+        let (signed, token) = sign_with(signer, case);
+        assert_eq!(
+            signed.status,
+            LayerStatus::LAYER_OK,
+            "{name}: {}",
+            signed.message
+        );
+        assert_eq!(token.as_deref(), Some(expected), "{name}");
+        unsafe { layer_signer_free(signer) };
+        if case["one_shot"] == true {
+            let (signed, token) = sign_one_shot(case);
+            assert_eq!(
+                signed.status,
+                LayerStatus::LAYER_OK,
+                "{name}: {}",
+                signed.message
+            );
+            assert_eq!(token.as_deref(), Some(expected), "{name} (one-shot)");
+            one_shot += 1;
+        }
+    }
+    assert!(one_shot > 0);
+}
+
+#[test]
+fn sign_vectors_through_the_rust_api() {
+    let cases = vector_json("sign.json");
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let key = vector_file(case["private_key_file"].as_str().unwrap());
+        let text = |member: &str| case[member].as_str().unwrap();
+        let flags = Flags::from_bits(flag_bits(case)).unwrap();
+        let passphrase = case["passphrase"].as_str().map(str::as_bytes);
+        let signer =
+            Signer::new(&key, passphrase, text("provider_id"), text("key_id"), flags).unwrap();
+        let attributes = match case["attributes_json"].as_str() {
+            Some(json) => Attributes::from_json(json).unwrap(),
+            None => Attributes::default(),
+        };
+        let issued_at = case["issued_at"].as_i64().unwrap();
+        let ttl = case["ttl_seconds"].as_u64().unwrap() as u32;
+        let token = signer
+            .sign(text("user_id"), text("nonce"), issued_at, ttl, &attributes)
+            .unwrap();
+        assert_eq!(token, text("expected_token"), "{name}");
+        let (header, claims) = layer_identity::decode(&token).unwrap().into_text().unwrap();
+        assert_eq!(header, text("expected_header_json"), "{name}");
+        assert_eq!(claims, text("expected_claims_json"), "{name}");
+        if case["one_shot"] == true {
+            let token = sign_token(
+                &key,
+                text("provider_id"),
+                text("key_id"),
+                text("user_id"),
+                text("nonce"),
+                issued_at,
+                ttl,
+            )
+            .unwrap();
+            assert_eq!(token, text("expected_token"), "{name} (one-shot)");
+        }
+    }
+}
+
+#[test]
+fn error_vectors_through_the_c_abi() {
+    let cases = vector_json("errors.json");
+    let cases = cases["cases"].as_array().unwrap();
+    assert!(cases.len() >= 40);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let args = &case["args"];
+        let result = match case["call"].as_str().unwrap() {
+            "sign_token" => sign_one_shot(args).0,
+            "signer_new" => {
+                let (result, signer) = new_signer(args);
+                if result.status == LayerStatus::LAYER_OK {
+                    unsafe { layer_signer_free(signer) };
+                }
+                result
+            }
+            "signer_sign" => {
+                let (created, signer) = new_signer(&args["signer"]);
+                assert_eq!(
+                    created.status,
+                    LayerStatus::LAYER_OK,
+                    "{name}: the signer itself must be valid"
+                );
+                let (result, _) = sign_with(signer, args);
+                unsafe { layer_signer_free(signer) };
+                result
+            }
+            "verifier_new" => {
+                let (result, verifier) = new_verifier(args);
+                if result.status == LayerStatus::LAYER_OK {
+                    unsafe { layer_verifier_free(verifier) };
+                }
+                result
+            }
+            "generate_key_pair" => {
+                let mut private = SENTINEL as *mut c_char;
+                let mut public = SENTINEL as *mut c_char;
+                let mut error = ptr::null_mut();
+                let bits = args["bits"].as_u64().unwrap() as u32;
+                let status =
+                    unsafe { layer_generate_key_pair(bits, &mut private, &mut public, &mut error) };
+                if status == LayerStatus::LAYER_OK {
+                    take(private);
+                    take(public);
+                } else {
+                    assert_eq!(
+                        (private as usize, public as usize),
+                        (SENTINEL, SENTINEL),
+                        "{name}"
+                    );
+                }
+                outcome(status, error)
+            }
+            other => panic!("unknown call {other}"),
+        };
+        assert_eq!(
+            status_name(result.status),
+            case["expected_status"].as_str().unwrap(),
+            "{name}: {}",
+            result.message
+        );
+        let fragment = case["message_contains"].as_str().unwrap().to_lowercase();
+        assert!(
+            result.message.to_lowercase().contains(&fragment),
+            "{name}: message {:?} lacks {fragment:?}",
+            result.message
+        );
+    }
+}
+
+#[test]
+fn verify_vectors_through_the_c_abi() {
+    let cases = vector_json("verify.json");
+    let cases = cases["cases"].as_array().unwrap();
+    assert!(cases.len() >= 70);
+    let mut accepted = 0;
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let (created, verifier) = new_verifier(case);
+        assert_eq!(
+            created.status,
+            LayerStatus::LAYER_OK,
+            "{name}: {}",
+            created.message
+        );
+        let token = c_arg(case, "token");
+        let nonce = c_arg(case, "expected_nonce");
+        let mut claims = SENTINEL as *mut c_char;
+        let mut error = ptr::null_mut();
+        let status = unsafe {
+            layer_verifier_verify(
+                verifier,
+                ptr_of(&token),
+                ptr_of(&nonce),
+                int(case, "now"),
+                int(case, "leeway_seconds") as u32,
+                &mut claims,
+                &mut error,
+            )
+        };
+        unsafe { layer_verifier_free(verifier) };
+        let (result, claims) = finish_string_call(status, error, claims);
+        let description = case["description"].as_str().unwrap_or_default();
+        assert_eq!(
+            status_name(result.status),
+            case["expected_status"].as_str().unwrap(),
+            "{name} ({description}): {}",
+            result.message
+        );
+        match case["expected_eit"].as_str() {
+            Some(eit) => assert!(
+                result.message.starts_with(&format!("{eit}: ")),
+                "{name} ({description}): expected {eit}, got {:?}",
+                result.message
+            ),
+            None => {
+                assert_eq!(
+                    claims.as_deref(),
+                    case["expected_claims_json"].as_str(),
+                    "{name}"
+                );
+                accepted += 1;
+            }
+        }
+    }
+    assert!(accepted > 0);
+}
