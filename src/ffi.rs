@@ -91,9 +91,56 @@ struct Failure {
     message: String,
 }
 
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
-        let status = match error.kind() {
+impl LayerStatus {
+    /// Every status, in numeric order.
+    const ALL: [LayerStatus; 14] = [
+        LayerStatus::LAYER_OK,
+        LayerStatus::LAYER_ERR_NULL_ARGUMENT,
+        LayerStatus::LAYER_ERR_INVALID_UTF8,
+        LayerStatus::LAYER_ERR_INVALID_ARGUMENT,
+        LayerStatus::LAYER_ERR_INVALID_KEY,
+        LayerStatus::LAYER_ERR_WEAK_KEY,
+        LayerStatus::LAYER_ERR_WRONG_PASSPHRASE,
+        LayerStatus::LAYER_ERR_MALFORMED_TOKEN,
+        LayerStatus::LAYER_ERR_BAD_SIGNATURE,
+        LayerStatus::LAYER_ERR_EXPIRED,
+        LayerStatus::LAYER_ERR_NOT_YET_VALID,
+        LayerStatus::LAYER_ERR_CLAIM_MISMATCH,
+        LayerStatus::LAYER_ERR_CRYPTO,
+        LayerStatus::LAYER_ERR_INTERNAL,
+    ];
+
+    /// The status with this numeric value, if there is one.
+    pub fn from_value(value: LayerStatusValue) -> Option<LayerStatus> {
+        LayerStatus::ALL
+            .into_iter()
+            .find(|s| *s as LayerStatusValue == value)
+    }
+
+    /// The C name, e.g. `"LAYER_ERR_EXPIRED"` (also what `layer_status_name` returns).
+    pub const fn name(self) -> &'static CStr {
+        match self {
+            LayerStatus::LAYER_OK => c"LAYER_OK",
+            LayerStatus::LAYER_ERR_NULL_ARGUMENT => c"LAYER_ERR_NULL_ARGUMENT",
+            LayerStatus::LAYER_ERR_INVALID_UTF8 => c"LAYER_ERR_INVALID_UTF8",
+            LayerStatus::LAYER_ERR_INVALID_ARGUMENT => c"LAYER_ERR_INVALID_ARGUMENT",
+            LayerStatus::LAYER_ERR_INVALID_KEY => c"LAYER_ERR_INVALID_KEY",
+            LayerStatus::LAYER_ERR_WEAK_KEY => c"LAYER_ERR_WEAK_KEY",
+            LayerStatus::LAYER_ERR_WRONG_PASSPHRASE => c"LAYER_ERR_WRONG_PASSPHRASE",
+            LayerStatus::LAYER_ERR_MALFORMED_TOKEN => c"LAYER_ERR_MALFORMED_TOKEN",
+            LayerStatus::LAYER_ERR_BAD_SIGNATURE => c"LAYER_ERR_BAD_SIGNATURE",
+            LayerStatus::LAYER_ERR_EXPIRED => c"LAYER_ERR_EXPIRED",
+            LayerStatus::LAYER_ERR_NOT_YET_VALID => c"LAYER_ERR_NOT_YET_VALID",
+            LayerStatus::LAYER_ERR_CLAIM_MISMATCH => c"LAYER_ERR_CLAIM_MISMATCH",
+            LayerStatus::LAYER_ERR_CRYPTO => c"LAYER_ERR_CRYPTO",
+            LayerStatus::LAYER_ERR_INTERNAL => c"LAYER_ERR_INTERNAL",
+        }
+    }
+}
+
+impl From<ErrorKind> for LayerStatus {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
             ErrorKind::InvalidArgument => LayerStatus::LAYER_ERR_INVALID_ARGUMENT,
             ErrorKind::InvalidKey => LayerStatus::LAYER_ERR_INVALID_KEY,
             ErrorKind::WeakKey => LayerStatus::LAYER_ERR_WEAK_KEY,
@@ -105,9 +152,14 @@ impl From<Error> for Failure {
             ErrorKind::ClaimMismatch => LayerStatus::LAYER_ERR_CLAIM_MISMATCH,
             ErrorKind::Crypto => LayerStatus::LAYER_ERR_CRYPTO,
             ErrorKind::Internal => LayerStatus::LAYER_ERR_INTERNAL,
-        };
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
         Failure {
-            status,
+            status: error.kind().into(),
             message: error.message().to_owned(),
         }
     }
@@ -509,24 +561,9 @@ pub unsafe extern "C" fn layer_string_free(s: *mut c_char) {
 /// this version does not define. Static storage: never freed.
 #[no_mangle]
 pub extern "C" fn layer_status_name(status: LayerStatusValue) -> *const c_char {
-    let name: &'static CStr = match status {
-        0 => c"LAYER_OK",
-        1 => c"LAYER_ERR_NULL_ARGUMENT",
-        2 => c"LAYER_ERR_INVALID_UTF8",
-        3 => c"LAYER_ERR_INVALID_ARGUMENT",
-        4 => c"LAYER_ERR_INVALID_KEY",
-        5 => c"LAYER_ERR_WEAK_KEY",
-        6 => c"LAYER_ERR_WRONG_PASSPHRASE",
-        7 => c"LAYER_ERR_MALFORMED_TOKEN",
-        8 => c"LAYER_ERR_BAD_SIGNATURE",
-        9 => c"LAYER_ERR_EXPIRED",
-        10 => c"LAYER_ERR_NOT_YET_VALID",
-        11 => c"LAYER_ERR_CLAIM_MISMATCH",
-        12 => c"LAYER_ERR_CRYPTO",
-        13 => c"LAYER_ERR_INTERNAL",
-        _ => c"LAYER_STATUS_UNKNOWN",
-    };
-    name.as_ptr()
+    LayerStatus::from_value(status)
+        .map_or(c"LAYER_STATUS_UNKNOWN", LayerStatus::name)
+        .as_ptr()
 }
 
 /// The library version, e.g. `"0.1.0"`. Static storage: never freed.
@@ -539,33 +576,22 @@ pub extern "C" fn layer_version() -> *const c_char {
 mod tests {
     use super::*;
 
-    /// Every status has its own name, and the names match the enum.
+    /// Every status has its own name, the names match the enum, and the values are 0..=13.
     #[test]
     fn status_names_match_the_enum() {
-        use LayerStatus::*;
-        let all = [
-            LAYER_OK,
-            LAYER_ERR_NULL_ARGUMENT,
-            LAYER_ERR_INVALID_UTF8,
-            LAYER_ERR_INVALID_ARGUMENT,
-            LAYER_ERR_INVALID_KEY,
-            LAYER_ERR_WEAK_KEY,
-            LAYER_ERR_WRONG_PASSPHRASE,
-            LAYER_ERR_MALFORMED_TOKEN,
-            LAYER_ERR_BAD_SIGNATURE,
-            LAYER_ERR_EXPIRED,
-            LAYER_ERR_NOT_YET_VALID,
-            LAYER_ERR_CLAIM_MISMATCH,
-            LAYER_ERR_CRYPTO,
-            LAYER_ERR_INTERNAL,
-        ];
-        for (value, status) in all.into_iter().enumerate() {
-            assert_eq!(status as c_int, value as c_int);
-            let name = unsafe { CStr::from_ptr(layer_status_name(status as c_int)) };
+        for (value, status) in LayerStatus::ALL.into_iter().enumerate() {
+            assert_eq!(status as LayerStatusValue, value as LayerStatusValue);
+            let name = unsafe { CStr::from_ptr(layer_status_name(status as LayerStatusValue)) };
             assert_eq!(name.to_str().unwrap(), format!("{status:?}"));
         }
-        let unknown = unsafe { CStr::from_ptr(layer_status_name(all.len() as c_int)) };
-        assert_eq!(unknown.to_str().unwrap(), "LAYER_STATUS_UNKNOWN");
+        for unknown in [
+            -1,
+            LayerStatus::ALL.len() as LayerStatusValue,
+            LayerStatusValue::MAX,
+        ] {
+            let name = unsafe { CStr::from_ptr(layer_status_name(unknown)) };
+            assert_eq!(name.to_str().unwrap(), "LAYER_STATUS_UNKNOWN");
+        }
     }
 
     /// A panic inside a body becomes LAYER_ERR_INTERNAL with a message, not an abort.

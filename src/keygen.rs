@@ -6,7 +6,7 @@ use openssl::rsa::Rsa;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::{check_key_size, MAX_BITS};
+use crate::keys::{MAX_BITS, MIN_BITS};
 
 /// Size used when the caller passes 0.
 pub const DEFAULT_KEY_BITS: u32 = 2048;
@@ -28,7 +28,14 @@ pub fn generate_key_pair(bits: u32) -> Result<KeyPair> {
             "bits {bits} is more than the {MAX_BITS} supported; Layer keys are usually 2048 bits"
         )));
     }
-    check_key_size(bits, false)?;
+    if bits < MIN_BITS {
+        return Err(Error::new(
+            ErrorKind::WeakKey,
+            format!(
+                "cannot generate a key of {bits} bits: RS256 requires at least {MIN_BITS} bits"
+            ),
+        ));
+    }
     let crypto = |e| Error::openssl(ErrorKind::Crypto, "RSA key generation failed", &e);
     let key = PKey::from_rsa(Rsa::generate(bits).map_err(crypto)?).map_err(crypto)?;
     Ok(KeyPair {

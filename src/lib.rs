@@ -42,7 +42,7 @@ pub use flags::Flags;
 pub use ids::{validate_key_id, validate_provider_id};
 pub use keygen::{generate_key_pair, KeyPair, DEFAULT_KEY_BITS};
 pub use keys::{load_private_key, load_public_key, LEGACY_MIN_BITS, MAX_BITS, MIN_BITS};
-pub use time::MILLISECONDS_THRESHOLD;
+pub use time::{now as unix_now, MILLISECONDS_THRESHOLD};
 pub use token::{
     clear_key_cache, sign_token, Attributes, Signer, ATTRIBUTE_NAMES, CONTENT_TYPE,
     DEFAULT_TTL_SECONDS, MAX_TOKEN_BYTES,

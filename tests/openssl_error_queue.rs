@@ -22,7 +22,9 @@ fn failing_key_loads_leave_no_openssl_errors() {
     let truncated = &vector_file("keys/rsa2048.pkcs8.pem")[..900];
     let mut garbage_der = vec![0x30, 0x82, 0x01, 0x00];
     garbage_der.extend([0x02; 256]);
-    let cases: [(&str, &[u8], Option<&[u8]>); 6] = [
+    // (what, key bytes, passphrase)
+    type Case<'a> = (&'a str, &'a [u8], Option<&'a [u8]>);
+    let cases: [Case; 6] = [
         ("wrong passphrase", &encrypted, Some(b"wrong")),
         ("missing passphrase", &encrypted, None),
         ("truncated PEM", truncated, None),
