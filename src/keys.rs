@@ -258,7 +258,7 @@ fn decode_pem(pem: &[u8]) -> Result<Encoded> {
             Error::invalid_key("the PEM key's first line is not a -----BEGIN ...----- line")
         })?;
     let end = format!("-----END {label}-----");
-    let mut body = Vec::new();
+    let mut body = Zeroizing::new(Vec::new());
     let mut has_headers = false;
     let mut ended = false;
     for line in lines.by_ref() {
@@ -270,7 +270,7 @@ fn decode_pem(pem: &[u8]) -> Result<Encoded> {
         if line.contains(':') {
             has_headers = true;
         } else {
-            body.push(line);
+            body.extend_from_slice(line.as_bytes());
         }
     }
     if !ended {
@@ -317,7 +317,7 @@ fn decode_pem(pem: &[u8]) -> Result<Encoded> {
         }
         return Ok(Encoded::LegacyEncryptedPem(Zeroizing::new(pem.to_vec())));
     }
-    let der = decode_base64(body.concat().as_bytes()).ok_or_else(|| {
+    let der = decode_base64(&body).ok_or_else(|| {
         Error::invalid_key(format!(
             "the body of the PEM block \"{label}\" is not valid base64"
         ))
