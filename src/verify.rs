@@ -162,7 +162,10 @@ impl Verifier {
         leeway_seconds: u32,
     ) -> Result<VerifiedToken> {
         if let Some(nonce) = expected_nonce {
-            validate_non_empty(nonce, "expected nonce (pass none to skip the nonce check)")?;
+            validate_non_empty(
+                nonce,
+                "expected nonce (to skip the nonce check, give none: NULL in C)",
+            )?;
         }
         let now = seconds_or_now(now, "now")?;
         let leeway = i64::from(leeway_seconds);
