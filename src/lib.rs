@@ -23,6 +23,7 @@
 //! The crate is also a C library: `include/layer_identity.h` declares its C ABI, which the Go,
 //! Ruby, Java and Node packages bind. Only the `ffi` module knows about that.
 
+mod base64url;
 mod error;
 #[doc(hidden)] // the C ABI; public so that the tests can drive it from Rust
 pub mod ffi;

@@ -4,9 +4,7 @@
 use std::io::Write as _;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
+use crate::base64url;
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::Flags;
 use crate::ids::{validate_key_id, validate_non_empty, validate_provider_id};
@@ -45,7 +43,7 @@ impl Attributes {
         })?;
         let mut attributes = Attributes::default();
         for (name, value) in members {
-            let serde_json::Value::String(value) = value else {
+            let json::Scalar::Str(value) = value else {
                 return Err(Error::invalid_argument(format!(
                     "attributes JSON member {name:?} must be a string"
                 )));
@@ -57,7 +55,7 @@ impl Attributes {
                     ATTRIBUTE_NAMES.join(", ")
                 ))
             })?;
-            *slot = Some(value);
+            *slot = Some(value.into_owned());
         }
         Ok(attributes)
     }
@@ -133,7 +131,7 @@ impl Signer {
         claims_prefix.extend_from_slice(b",\"prn\":");
         Ok(Signer {
             key,
-            header_b64: URL_SAFE_NO_PAD.encode(header_json(key_id, flags)),
+            header_b64: base64url::encode(&header_json(key_id, flags)),
             claims_prefix,
         })
     }
@@ -171,8 +169,11 @@ impl Signer {
         claims.push(b'}');
 
         let signature_len = self.key.signature_len();
-        let token_len =
-            self.header_b64.len() + 1 + base64_len(claims.len()) + 1 + base64_len(signature_len);
+        let token_len = self.header_b64.len()
+            + 1
+            + base64url::encoded_len(claims.len())
+            + 1
+            + base64url::encoded_len(signature_len);
         if token_len > MAX_TOKEN_BYTES {
             return Err(Error::invalid_argument(format!(
                 "the token would be {token_len} bytes, more than the {MAX_TOKEN_BYTES} a verifier accepts; shorten the user ID, nonce or attributes"
@@ -181,10 +182,10 @@ impl Signer {
         let mut token = String::with_capacity(token_len);
         token.push_str(&self.header_b64);
         token.push('.');
-        URL_SAFE_NO_PAD.encode_string(&claims, &mut token);
+        base64url::encode_into(&claims, &mut token);
         let signature = self.key.sign(token.as_bytes())?;
         token.push('.');
-        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        base64url::encode_into(&signature, &mut token);
         debug_assert_eq!(token.len(), token_len);
         Ok(token)
     }
@@ -244,9 +245,4 @@ pub fn sign_token(
 /// Forgets every private key the one-shot [`sign_token`] has cached.
 pub fn clear_key_cache() {
     key_cache::clear();
-}
-
-/// Length of unpadded base64 for `len` bytes.
-fn base64_len(len: usize) -> usize {
-    (len * 4).div_ceil(3)
 }

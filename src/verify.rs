@@ -3,14 +3,11 @@
 //! exactly as Layer defines it, the signature checked before any claim is trusted, and every
 //! rejection named by Layer's own `eit_*` identifier.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use serde_json::Value;
-
+use crate::base64url;
 use crate::error::{quote, Eit, Error, Result};
 use crate::flags::Flags;
 use crate::ids::{validate_key_id, validate_non_empty, validate_provider_id};
-use crate::json::{self, Members};
+use crate::json::{self, member, Members, Scalar};
 use crate::keys::{check_key_size, load_public_key};
 use crate::rs256::Rs256Verifier;
 use crate::time::seconds_or_now;
@@ -112,9 +109,7 @@ fn decode_part(part: &str, name: &str) -> Result<Vec<u8>> {
             format!("the {name} part is empty"),
         ));
     }
-    // The engine accepts only the canonical form: no padding, no '+' or '/', no whitespace and
-    // no stray bits in the last character.
-    URL_SAFE_NO_PAD.decode(part).map_err(|e| {
+    base64url::decode(part.as_bytes()).map_err(|e| {
         Error::token(
             Eit::MalformedBase64url,
             format!("the {name} part is not canonical unpadded base64url: {e}"),
@@ -148,7 +143,7 @@ impl Verifier {
             provider_id: provider_id.to_owned(),
             key_id: key_id.to_owned(),
             known_headers_b64: [Flags::default(), Flags::TYP_JWT]
-                .map(|flags| URL_SAFE_NO_PAD.encode(header_json(key_id, flags))),
+                .map(|flags| base64url::encode(&header_json(key_id, flags))),
         })
     }
 
@@ -256,7 +251,7 @@ impl Verifier {
                         format!("the header has no \"{name}\""),
                     ))
                 }
-                Some(Value::String(_)) => {}
+                Some(Scalar::Str(_)) => {}
                 Some(_) => {
                     return Err(Error::token(
                         Eit::HeaderParamWrongType,
@@ -267,7 +262,7 @@ impl Verifier {
         }
         if let Some((extra, _)) = header
             .iter()
-            .find(|(n, _)| !HEADER_MEMBERS.contains(&n.as_str()))
+            .find(|(n, _)| !HEADER_MEMBERS.contains(&n.as_ref()))
         {
             return Err(Error::token(
                 Eit::HeaderParamWrongValue,
@@ -277,9 +272,10 @@ impl Verifier {
                 ),
             ));
         }
-        let value = |name| match member(header, name) {
-            Some(Value::String(value)) => value.as_str(),
-            _ => unreachable!("checked above"),
+        let value = |name| {
+            member(header, name)
+                .and_then(Scalar::as_str)
+                .expect("checked above")
         };
         let alg = value("alg");
         if alg != "RS256" {
@@ -317,10 +313,6 @@ impl Verifier {
     }
 }
 
-fn member<'a>(members: &'a Members, name: &str) -> Option<&'a Value> {
-    members.iter().find(|(n, _)| n == name).map(|(_, v)| v)
-}
-
 fn read_claims(members: &Members) -> Result<Claims> {
     let required = |name: &str| {
         member(members, name).ok_or_else(|| {
@@ -329,7 +321,7 @@ fn read_claims(members: &Members) -> Result<Claims> {
     };
     let string = |name: &str| -> Result<String> {
         match required(name)? {
-            Value::String(s) => Ok(s.clone()),
+            Scalar::Str(s) => Ok(s.to_string()),
             _ => Err(Error::token(
                 Eit::ClaimWrongType,
                 format!("\"{name}\" must be a string"),
@@ -338,7 +330,7 @@ fn read_claims(members: &Members) -> Result<Claims> {
     };
     let non_empty_string = |name: &str| -> Result<String> {
         match required(name)? {
-            Value::String(s) if !s.is_empty() => Ok(s.clone()),
+            Scalar::Str(s) if !s.is_empty() => Ok(s.to_string()),
             _ => Err(Error::token(
                 Eit::ClaimWrongType,
                 format!("\"{name}\" must be a non-empty string"),
@@ -346,12 +338,13 @@ fn read_claims(members: &Members) -> Result<Claims> {
         }
     };
     let integer = |name: &str| -> Result<i64> {
-        required(name)?.as_i64().ok_or_else(|| {
-            Error::token(
+        match required(name)? {
+            Scalar::Int(value) => Ok(*value),
+            _ => Err(Error::token(
                 Eit::ClaimWrongType,
                 format!("\"{name}\" must be an integer number of Unix seconds"),
-            )
-        })
+            )),
+        }
     };
     // An empty iss is simply not the configured provider ID.
     let iss = string("iss")?;
@@ -363,8 +356,8 @@ fn read_claims(members: &Members) -> Result<Claims> {
     for name in ATTRIBUTE_NAMES {
         match member(members, name) {
             None => {}
-            Some(Value::String(value)) => {
-                *attributes.slot(name).expect("a known attribute name") = Some(value.clone());
+            Some(Scalar::Str(value)) => {
+                *attributes.slot(name).expect("a known attribute name") = Some(value.to_string());
             }
             Some(_) => {
                 return Err(Error::token(
