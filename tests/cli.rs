@@ -6,16 +6,16 @@ use std::ffi::OsStr;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde_json::Value;
+use support::{openssl_verifies, repo_path, vector_json, TempDir, KEY_ID, PROVIDER_ID};
+
+mod support;
 
 const BIN: &str = env!("CARGO_BIN_EXE_layer-identity");
 
-const PROVIDER_ID: &str = "layer:///providers/7d1c2f4e-56b1-11e5-a0e4-5a0b0c0d0e0f";
-const KEY_ID: &str = "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f";
 const PASSPHRASE: &str = "correct horse battery staple";
 const IAT: i64 = 1_700_000_000;
 const NONCE: &str = "c2VjcmV0LW5vbmNlLWZyb20tbGF5ZXItc2RrLTAwMDE";
@@ -124,9 +124,7 @@ impl Cli {
 }
 
 fn key_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("vectors/keys")
-        .join(name)
+    repo_path("vectors/keys").join(name)
 }
 
 fn key_text(name: &str) -> String {
@@ -134,11 +132,7 @@ fn key_text(name: &str) -> String {
 }
 
 fn vector_cases(file: &str) -> Vec<Value> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("vectors")
-        .join(file);
-    let vectors: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    vectors["cases"].as_array().unwrap().clone()
+    vector_json(file)["cases"].as_array().unwrap().clone()
 }
 
 fn sign_vector(name: &str) -> Value {
@@ -152,32 +146,6 @@ fn text<'a>(case: &'a Value, field: &str) -> &'a str {
     case[field]
         .as_str()
         .unwrap_or_else(|| panic!("{field} is not a string"))
-}
-
-/// A fresh directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "layer-identity-cli-{label}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[cfg(unix)]
@@ -377,7 +345,7 @@ fn keygen_files_private_key_mode_0600_never_overwritten_without_force() {
     assert!(std::fs::read_to_string(&public)
         .unwrap()
         .starts_with("-----BEGIN PUBLIC KEY-----"));
-    let leftovers: Vec<_> = std::fs::read_dir(&dir.0).unwrap().collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 2, "no temporary files left: {leftovers:?}");
 }
 
@@ -767,32 +735,15 @@ fn sign_output_that_cannot_be_written_exits_with_status_3() {
 #[test]
 fn minted_token_verifies_with_the_openssl_cli() {
     let token = signed_token();
-    let dir = TempDir::new("openssl");
-    let (signing_input, signature) = token.rsplit_once('.').unwrap();
-    let input = dir.join("signing-input");
-    let signature_file = dir.join("signature.bin");
-    std::fs::write(&input, signing_input).unwrap();
-    std::fs::write(&signature_file, URL_SAFE_NO_PAD.decode(signature).unwrap()).unwrap();
-    let openssl = |public_key: PathBuf| {
-        Command::new("openssl")
-            .args(["dgst", "-sha256", "-verify"])
-            .arg(public_key)
-            .arg("-signature")
-            .arg(&signature_file)
-            .arg(&input)
-            .output()
-            .expect("the openssl CLI is installed")
-    };
-    let output = openssl(key_file("rsa2048.public.pem"));
-    assert!(output.status.success(), "{output:?}");
-    assert_eq!(
-        String::from_utf8_lossy(&output.stdout).trim(),
-        "Verified OK"
-    );
+    assert!(openssl_verifies(
+        &token,
+        key_text("rsa2048.public.pem").as_bytes()
+    ));
     // And openssl is really checking: another key does not verify it.
-    assert!(!openssl(key_file("rsa2048-other.public.pem"))
-        .status
-        .success());
+    assert!(!openssl_verifies(
+        &token,
+        key_text("rsa2048-other.public.pem").as_bytes()
+    ));
 }
 
 // ---------------------------------------------------------------------------------------------
