@@ -1,5 +1,5 @@
 //! One signer shared by 8 threads minting 500 tokens each: every token is distinct, verifies
-//! with our verifier, and with PyJWT (all of them) and the openssl CLI (a sample).
+//! with our verifier, with PyJWT and with the openssl CLI.
 
 mod support;
 
@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use layer_identity::{Attributes, Flags, Signer, Verifier};
-use support::{openssl_verifies, pyjwt_verify_all, vector_file, KEY_ID, PROVIDER_ID};
+use support::{openssl_verify_all, pyjwt_verify_all, vector_file, KEY_ID, PROVIDER_ID};
 
 const THREADS: usize = 8;
 const TOKENS_PER_THREAD: usize = 500;
@@ -59,8 +59,5 @@ fn eight_threads_share_one_signer_and_one_verifier() {
     );
     let decoded = pyjwt_verify_all(&tokens, &public);
     assert_eq!(decoded.len(), tokens.len());
-    // The openssl CLI costs a process per token; every 50th keeps the suite quick.
-    for token in tokens.iter().step_by(50) {
-        assert!(openssl_verifies(token, &public), "openssl rejected {token}");
-    }
+    openssl_verify_all(&tokens, &public);
 }

@@ -9,7 +9,7 @@
 #      "still reachable" globals, and the one-shot key cache, are fine);
 #   2. natively, built with -fsanitize=address,undefined (ASan, LeakSanitizer, UBSan);
 # then verifies every token the programs minted with the openssl CLI
-# (`openssl dgst -sha256 -verify`), independently of the library.
+# (`openssl dgst -sha256 -verify`) and with PyJWT, independently of the library.
 #
 #   tests/c/run.sh [case-name-filter]     (the filter is passed to test_abi)
 set -euo pipefail
@@ -111,4 +111,6 @@ if [ $# -eq 0 ] && [ "$checked" -lt 240 ]; then
   exit 1
 fi
 echo "openssl dgst -sha256 -verify: $checked distinct tokens minted by the C tests verified"
+# ... and by PyJWT, a second independent implementation.
+/usr/bin/python3 tests/support/pyjwt_verify.py --tsv "$out/unique.tsv"
 echo "tests/c: all passed"

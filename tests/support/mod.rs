@@ -63,16 +63,45 @@ impl Drop for TempDir {
 /// this library's code path.
 pub fn openssl_verifies(token: &str, public_key_pem: &[u8]) -> bool {
     let dir = TempDir::new("openssl");
-    let (signing_input, signature) = token.rsplit_once('.').expect("a JWS has dots");
-    let key = dir.path().join("public.pem");
-    let input = dir.path().join("input");
-    let sig = dir.path().join("signature");
+    let key = dir.join("public.pem");
     std::fs::write(&key, public_key_pem).unwrap();
+    openssl_verifies_in(token, &key, dir.path())
+}
+
+/// Verifies every token with `openssl dgst` (one process each, on every core); panics naming
+/// any it rejects.
+pub fn openssl_verify_all(tokens: &[String], public_key_pem: &[u8]) {
+    let dir = TempDir::new("openssl-all");
+    let key = dir.join("public.pem");
+    std::fs::write(&key, public_key_pem).unwrap();
+    let workers = std::thread::available_parallelism().map_or(2, usize::from);
+    let chunk = tokens.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        for (worker, tokens) in tokens.chunks(chunk).enumerate() {
+            let work = dir.join(&worker.to_string());
+            std::fs::create_dir(&work).unwrap();
+            let key = &key;
+            scope.spawn(move || {
+                for token in tokens {
+                    assert!(
+                        openssl_verifies_in(token, key, &work),
+                        "openssl rejected {token}"
+                    );
+                }
+            });
+        }
+    });
+}
+
+fn openssl_verifies_in(token: &str, key: &Path, work: &Path) -> bool {
+    let (signing_input, signature) = token.rsplit_once('.').expect("a JWS has dots");
+    let input = work.join("input");
+    let sig = work.join("signature");
     std::fs::write(&input, signing_input).unwrap();
     std::fs::write(&sig, URL_SAFE_NO_PAD.decode(signature).unwrap()).unwrap();
     let output = Command::new("openssl")
         .args(["dgst", "-sha256", "-verify"])
-        .arg(&key)
+        .arg(key)
         .arg("-signature")
         .arg(&sig)
         .arg(&input)
