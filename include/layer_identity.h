@@ -4,8 +4,9 @@
  *
  * Conventions
  * - Every fallible function returns LayerStatus (LAYER_OK = 0) and takes a last parameter
- *   `char **out_error` (may be NULL): on failure it receives a human-readable message that the
- *   caller frees with layer_string_free. There is no thread-local "last error".
+ *   `char **out_error` (may be NULL): on failure, and only then, it receives a human-readable
+ *   message that the caller frees with layer_string_free. There is no thread-local "last
+ *   error". Read the message after the call returns, not in the same expression.
  * - Strings in: NUL-terminated UTF-8, never retained after the call. NULL where a value is
  *   required gives LAYER_ERR_NULL_ARGUMENT; invalid UTF-8 gives LAYER_ERR_INVALID_UTF8.
  * - Strings out: allocated by the library, freed only with layer_string_free.
