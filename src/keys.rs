@@ -21,7 +21,11 @@ pub const MAX_BITS: u32 = 16384;
 /// Decodes an RSA private key in any supported form. `passphrase` is used only when the key
 /// is encrypted; it is required then.
 pub fn load_private_key(input: &[u8], passphrase: Option<&[u8]>) -> Result<PKey<Private>> {
-    match decode(input)? {
+    private_key_from(decode(input)?, passphrase)
+}
+
+fn private_key_from(encoded: Encoded, passphrase: Option<&[u8]>) -> Result<PKey<Private>> {
+    match encoded {
         Encoded::LegacyEncryptedPem(pem) => {
             let passphrase = passphrase.ok_or_else(missing_passphrase)?;
             PKey::private_key_from_pem_callback(&pem, |buffer| {
@@ -51,16 +55,17 @@ pub fn load_private_key(input: &[u8], passphrase: Option<&[u8]>) -> Result<PKey<
 
 /// Decodes an RSA public key (SPKI or PKCS#1), or derives it from an unencrypted private key.
 pub fn load_public_key(input: &[u8]) -> Result<PKey<Public>> {
-    let private = match decode(input)? {
+    let encoded = decode(input)?;
+    match &encoded {
         Encoded::LegacyEncryptedPem(_) => return Err(encrypted_for_verifier()),
-        Encoded::Der { der, label } => match classify(&der) {
+        Encoded::Der { der, label } => match classify(der) {
             DerKind::SubjectPublicKeyInfo => {
-                return PKey::public_key_from_der(&der).map_err(|e| {
+                return PKey::public_key_from_der(der).map_err(|e| {
                     Error::openssl(ErrorKind::InvalidKey, "the public key is malformed", &e)
                 })
             }
             DerKind::RsaPublicKey => {
-                return Rsa::public_key_from_der_pkcs1(&der)
+                return Rsa::public_key_from_der_pkcs1(der)
                     .and_then(PKey::from_rsa)
                     .map_err(|e| {
                         Error::openssl(
@@ -72,14 +77,17 @@ pub fn load_public_key(input: &[u8]) -> Result<PKey<Public>> {
             }
             DerKind::EncryptedPrivateKeyInfo => return Err(encrypted_for_verifier()),
             DerKind::Unknown => return Err(unrecognized(label.as_deref())),
-            DerKind::PrivateKeyInfo | DerKind::RsaPrivateKey => load_private_key(input, None)?,
+            DerKind::PrivateKeyInfo | DerKind::RsaPrivateKey => {}
         },
-    };
-    let der = private
-        .public_key_to_der()
-        .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot derive the public key", &e))?;
-    PKey::public_key_from_der(&der)
-        .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot derive the public key", &e))
+    }
+    let private = private_key_from(encoded, None)?;
+    public_key_of(&private)
+}
+
+/// The public half of a key, as a key object of its own.
+pub(crate) fn public_key_of<T: HasPublic>(key: &PKeyRef<T>) -> Result<PKey<Public>> {
+    let derive = |e| Error::openssl(ErrorKind::InvalidKey, "cannot derive the public key", &e);
+    PKey::public_key_from_der(&key.public_key_to_der().map_err(derive)?).map_err(derive)
 }
 
 /// The checks for every key the library signs or verifies with: plain RSA, between 1024 and

@@ -18,7 +18,7 @@ use openssl::sha::Sha256;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::require_usable_rsa;
+use crate::keys::{public_key_of, require_usable_rsa};
 
 /// Idle contexts kept per key; more concurrent callers than this still work, their extra
 /// contexts are simply dropped after use.
@@ -81,22 +81,16 @@ impl Rs256Signer {
                 &e,
             )
         })?);
-        let public_der = key.public_key_to_der().map_err(|e| {
-            Error::openssl(ErrorKind::InvalidKey, "cannot derive the public key", &e)
-        })?;
-        let public = PKey::public_key_from_der(&public_der).map_err(|e| {
-            Error::openssl(ErrorKind::InvalidKey, "cannot derive the public key", &e)
-        })?;
         let first = signing_context(key)?;
         let signer = Rs256Signer {
             pkcs8,
-            public,
+            public: public_key_of(key)?,
             bits: key.bits(),
             contexts: Pool::new(first),
         };
         let probe = b"layer-identity key self-check";
         let signature = signer.sign(probe)?;
-        if !Rs256Verifier::from_key(&signer.public)?.verify(probe, &signature) {
+        if !Rs256Verifier::new(signer.public.clone())?.verify(probe, &signature) {
             return Err(Error::invalid_key(
                 "the RSA private key is inconsistent: its signature does not verify with its own public key",
             ));
@@ -143,15 +137,6 @@ impl Rs256Verifier {
         require_usable_rsa(&key)?;
         let contexts = Pool::new(verifying_context(&key)?);
         Ok(Rs256Verifier { key, contexts })
-    }
-
-    fn from_key<T: HasPublic>(key: &PKey<T>) -> Result<Self> {
-        let der = key
-            .public_key_to_der()
-            .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot read the public key", &e))?;
-        let public = PKey::public_key_from_der(&der)
-            .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot read the public key", &e))?;
-        Rs256Verifier::new(public)
     }
 
     /// True only for a valid PKCS#1 v1.5 SHA-256 signature by this key over `message`. Any

@@ -117,14 +117,14 @@ impl Signer {
         )
     }
 
+    /// A signer on a loaded key. The caller has validated the IDs already (before loading the
+    /// key, so that an ID typo is reported first).
     fn with_key(
         key: Arc<Rs256Signer>,
         provider_id: &str,
         key_id: &str,
         flags: Flags,
     ) -> Result<Signer> {
-        validate_provider_id(provider_id)?;
-        validate_key_id(key_id)?;
         check_key_size(key.bits(), flags.contains(Flags::ALLOW_1024_BIT_KEY))?;
         let mut claims_prefix = b"{\"iss\":".to_vec();
         json::push_string(&mut claims_prefix, provider_id);
