@@ -1,4 +1,4 @@
-//! Generates include/layer_identity.h from src/ffi.rs with cbindgen, and gives the shared
+//! Generates include/layer_identity.h from src/ffi.rs and src/status.rs with cbindgen, and gives the shared
 //! library its soname. The header is committed; CI fails when a build changes it.
 
 use std::path::Path;
@@ -8,6 +8,7 @@ const SONAME_MAJOR: &str = "0";
 
 fn main() {
     println!("cargo:rerun-if-changed=src/ffi.rs");
+    println!("cargo:rerun-if-changed=src/status.rs");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,liblayer_identity.so.{SONAME_MAJOR}");
 
@@ -18,6 +19,7 @@ fn main() {
     let bindings = cbindgen::Builder::new()
         .with_config(config)
         .with_src(crate_dir.join("src/ffi.rs"))
+        .with_src(crate_dir.join("src/status.rs"))
         .generate()
         .expect("cbindgen can read src/ffi.rs");
     // write_to_file leaves the file untouched when nothing changed, so builds do not dirty it.

@@ -42,22 +42,27 @@ pub enum Eit {
 }
 
 impl Eit {
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
+        self.c_name().to_str().expect("identifiers are ASCII")
+    }
+
+    /// The identifier with its NUL, for `layer_eit_name`.
+    pub const fn c_name(self) -> &'static std::ffi::CStr {
         match self {
-            Eit::WrongJwsPartCount => "eit_wrong_jws_part_count",
-            Eit::MalformedBase64url => "eit_malformed_base64url",
-            Eit::MalformedJson => "eit_malformed_json",
-            Eit::HeaderParamNotFound => "eit_header_param_not_found",
-            Eit::HeaderParamWrongType => "eit_header_param_wrong_type",
-            Eit::HeaderParamWrongValue => "eit_header_param_wrong_value",
-            Eit::ClaimNotFound => "eit_claim_not_found",
-            Eit::ClaimWrongType => "eit_claim_wrong_type",
-            Eit::Expired => "eit_expired",
-            Eit::NotBefore => "eit_not_before",
-            Eit::KeyNotFound => "eit_key_not_found",
-            Eit::ProviderNotFound => "eit_provider_not_found",
-            Eit::SignatureVerificationFailed => "eit_signature_verification_failed",
-            Eit::NonceNotFound => "eit_nonce_not_found",
+            Eit::WrongJwsPartCount => c"eit_wrong_jws_part_count",
+            Eit::MalformedBase64url => c"eit_malformed_base64url",
+            Eit::MalformedJson => c"eit_malformed_json",
+            Eit::HeaderParamNotFound => c"eit_header_param_not_found",
+            Eit::HeaderParamWrongType => c"eit_header_param_wrong_type",
+            Eit::HeaderParamWrongValue => c"eit_header_param_wrong_value",
+            Eit::ClaimNotFound => c"eit_claim_not_found",
+            Eit::ClaimWrongType => c"eit_claim_wrong_type",
+            Eit::Expired => c"eit_expired",
+            Eit::NotBefore => c"eit_not_before",
+            Eit::KeyNotFound => c"eit_key_not_found",
+            Eit::ProviderNotFound => c"eit_provider_not_found",
+            Eit::SignatureVerificationFailed => c"eit_signature_verification_failed",
+            Eit::NonceNotFound => c"eit_nonce_not_found",
         }
     }
 
@@ -91,7 +96,7 @@ impl Eit {
                 "the header must be exactly {\"typ\":\"JWS\",\"alg\":\"RS256\",\"cty\":\"layer-eit;v=1\",\"kid\":<key id>}; mint it with layer-identity"
             }
             Eit::ClaimNotFound | Eit::ClaimWrongType => {
-                "the claims need iss, prn and nce as non-empty strings and iat < exp as integer Unix seconds"
+                "the claims need iss, prn and nce as non-empty strings, iat < exp as integer Unix seconds, identity attributes as strings and metadata as an object of strings"
             }
             Eit::Expired => {
                 "mint a fresh token for each nonce and check the server clock (UTC, seconds, not milliseconds)"
@@ -162,8 +167,29 @@ impl Error {
         Error::new(kind, format!("{context}{}", describe_openssl(stack)))
     }
 
+    /// The same error, its message prefixed with where the input came from (`"LAYER_KEY_ID: "`).
+    pub fn context(self, origin: impl fmt::Display) -> Self {
+        Error {
+            message: format!("{origin}: {}", self.message),
+            ..self
+        }
+    }
+
+    /// The same error with advice appended (`"...; set LAYER_PRIVATE_KEY_PASSPHRASE"`).
+    pub fn advise(self, advice: impl fmt::Display) -> Self {
+        Error {
+            message: format!("{}; {advice}", self.message),
+            ..self
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         self.kind
+    }
+
+    /// The `LayerStatus` name this error is reported with, e.g. `"LAYER_ERR_EXPIRED"`.
+    pub fn status_name(&self) -> &'static str {
+        crate::status::LayerStatus::from(self.kind).name()
     }
 
     pub fn eit(&self) -> Option<Eit> {

@@ -18,49 +18,12 @@ use std::ptr;
 
 use zeroize::Zeroize;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Eit, Error};
 use crate::flags::Flags;
 use crate::keygen::generate_key_pair;
+pub use crate::status::{LayerEit, LayerStatus};
 use crate::token::{self, Attributes, Signer};
-use crate::verify::{self, Verifier};
-
-/// Status of every fallible call. Values are stable and never renumbered; new ones are only
-/// ever appended.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LayerStatus {
-    /// Success; the out-parameters were written.
-    LAYER_OK = 0,
-    /// A required pointer argument (input or output) was NULL.
-    LAYER_ERR_NULL_ARGUMENT = 1,
-    /// A string argument was not valid UTF-8.
-    LAYER_ERR_INVALID_UTF8 = 2,
-    /// An argument was well-formed text but not acceptable (an ID, an empty user ID or nonce,
-    /// a time in milliseconds, attributes JSON, unknown flags, key size to generate).
-    LAYER_ERR_INVALID_ARGUMENT = 3,
-    /// The key could not be read, is not RSA, or is the wrong kind (public for a signer).
-    LAYER_ERR_INVALID_KEY = 4,
-    /// The RSA key is smaller than allowed (2048 bits, or 1024 with
-    /// `LAYER_FLAG_ALLOW_1024_BIT_KEY`).
-    LAYER_ERR_WEAK_KEY = 5,
-    /// The key is encrypted and the passphrase is missing or wrong.
-    LAYER_ERR_WRONG_PASSPHRASE = 6,
-    /// The token is not a well-formed Layer identity token (structure, encoding, header or
-    /// claim types).
-    LAYER_ERR_MALFORMED_TOKEN = 7,
-    /// The token's signature does not verify with the configured key.
-    LAYER_ERR_BAD_SIGNATURE = 8,
-    /// The token has expired.
-    LAYER_ERR_EXPIRED = 9,
-    /// The token is issued in the future.
-    LAYER_ERR_NOT_YET_VALID = 10,
-    /// The token's kid, iss or nce differs from the expected value.
-    LAYER_ERR_CLAIM_MISMATCH = 11,
-    /// OpenSSL failed in an operation that should not fail.
-    LAYER_ERR_CRYPTO = 12,
-    /// A bug in the library (a caught panic); the message says where.
-    LAYER_ERR_INTERNAL = 13,
-}
+use crate::verify::{self, Claims, Verifier};
 
 /// Sign with `"typ":"JWT"` instead of the default `"typ":"JWS"`.
 pub const LAYER_FLAG_TYP_JWT: u32 = 1;
@@ -85,75 +48,16 @@ pub struct LayerVerifier(Verifier);
 /// in Rust; cbindgen.toml renames it so the header shows `LayerStatus`.
 pub type LayerStatusValue = c_int;
 
-/// A failure on its way to C: the status and the message for `out_error`.
+/// The integer behind a `LayerEit` passed in from C, for the same reason; the header shows
+/// `LayerEit`.
+pub type LayerEitValue = c_int;
+
+/// A failure on its way to C: the status, the message for `out_error`, and the rule a rejected
+/// token broke.
 struct Failure {
     status: LayerStatus,
     message: String,
-}
-
-impl LayerStatus {
-    /// Every status, in numeric order.
-    const ALL: [LayerStatus; 14] = [
-        LayerStatus::LAYER_OK,
-        LayerStatus::LAYER_ERR_NULL_ARGUMENT,
-        LayerStatus::LAYER_ERR_INVALID_UTF8,
-        LayerStatus::LAYER_ERR_INVALID_ARGUMENT,
-        LayerStatus::LAYER_ERR_INVALID_KEY,
-        LayerStatus::LAYER_ERR_WEAK_KEY,
-        LayerStatus::LAYER_ERR_WRONG_PASSPHRASE,
-        LayerStatus::LAYER_ERR_MALFORMED_TOKEN,
-        LayerStatus::LAYER_ERR_BAD_SIGNATURE,
-        LayerStatus::LAYER_ERR_EXPIRED,
-        LayerStatus::LAYER_ERR_NOT_YET_VALID,
-        LayerStatus::LAYER_ERR_CLAIM_MISMATCH,
-        LayerStatus::LAYER_ERR_CRYPTO,
-        LayerStatus::LAYER_ERR_INTERNAL,
-    ];
-
-    /// The status with this numeric value, if there is one.
-    pub fn from_value(value: LayerStatusValue) -> Option<LayerStatus> {
-        LayerStatus::ALL
-            .into_iter()
-            .find(|s| *s as LayerStatusValue == value)
-    }
-
-    /// The C name, e.g. `"LAYER_ERR_EXPIRED"` (also what `layer_status_name` returns).
-    pub const fn name(self) -> &'static CStr {
-        match self {
-            LayerStatus::LAYER_OK => c"LAYER_OK",
-            LayerStatus::LAYER_ERR_NULL_ARGUMENT => c"LAYER_ERR_NULL_ARGUMENT",
-            LayerStatus::LAYER_ERR_INVALID_UTF8 => c"LAYER_ERR_INVALID_UTF8",
-            LayerStatus::LAYER_ERR_INVALID_ARGUMENT => c"LAYER_ERR_INVALID_ARGUMENT",
-            LayerStatus::LAYER_ERR_INVALID_KEY => c"LAYER_ERR_INVALID_KEY",
-            LayerStatus::LAYER_ERR_WEAK_KEY => c"LAYER_ERR_WEAK_KEY",
-            LayerStatus::LAYER_ERR_WRONG_PASSPHRASE => c"LAYER_ERR_WRONG_PASSPHRASE",
-            LayerStatus::LAYER_ERR_MALFORMED_TOKEN => c"LAYER_ERR_MALFORMED_TOKEN",
-            LayerStatus::LAYER_ERR_BAD_SIGNATURE => c"LAYER_ERR_BAD_SIGNATURE",
-            LayerStatus::LAYER_ERR_EXPIRED => c"LAYER_ERR_EXPIRED",
-            LayerStatus::LAYER_ERR_NOT_YET_VALID => c"LAYER_ERR_NOT_YET_VALID",
-            LayerStatus::LAYER_ERR_CLAIM_MISMATCH => c"LAYER_ERR_CLAIM_MISMATCH",
-            LayerStatus::LAYER_ERR_CRYPTO => c"LAYER_ERR_CRYPTO",
-            LayerStatus::LAYER_ERR_INTERNAL => c"LAYER_ERR_INTERNAL",
-        }
-    }
-}
-
-impl From<ErrorKind> for LayerStatus {
-    fn from(kind: ErrorKind) -> Self {
-        match kind {
-            ErrorKind::InvalidArgument => LayerStatus::LAYER_ERR_INVALID_ARGUMENT,
-            ErrorKind::InvalidKey => LayerStatus::LAYER_ERR_INVALID_KEY,
-            ErrorKind::WeakKey => LayerStatus::LAYER_ERR_WEAK_KEY,
-            ErrorKind::WrongPassphrase => LayerStatus::LAYER_ERR_WRONG_PASSPHRASE,
-            ErrorKind::MalformedToken => LayerStatus::LAYER_ERR_MALFORMED_TOKEN,
-            ErrorKind::BadSignature => LayerStatus::LAYER_ERR_BAD_SIGNATURE,
-            ErrorKind::Expired => LayerStatus::LAYER_ERR_EXPIRED,
-            ErrorKind::NotYetValid => LayerStatus::LAYER_ERR_NOT_YET_VALID,
-            ErrorKind::ClaimMismatch => LayerStatus::LAYER_ERR_CLAIM_MISMATCH,
-            ErrorKind::Crypto => LayerStatus::LAYER_ERR_CRYPTO,
-            ErrorKind::Internal => LayerStatus::LAYER_ERR_INTERNAL,
-        }
-    }
+    eit: Option<Eit>,
 }
 
 impl From<Error> for Failure {
@@ -161,6 +65,17 @@ impl From<Error> for Failure {
         Failure {
             status: error.kind().into(),
             message: error.message().to_owned(),
+            eit: error.eit(),
+        }
+    }
+}
+
+impl Failure {
+    fn new(status: LayerStatus, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            message: message.into(),
+            eit: None,
         }
     }
 }
@@ -170,16 +85,20 @@ type FfiResult<T> = Result<T, Failure>;
 /// Runs one exported body: catches panics, writes the error message, and leaves OpenSSL's
 /// per-thread error queue empty (the next call on this thread may belong to another caller).
 fn guard(out_error: *mut *mut c_char, body: impl FnOnce() -> FfiResult<()>) -> LayerStatus {
+    guard_eit(out_error, ptr::null_mut(), body)
+}
+
+/// [`guard`], also writing the rejected token's identifier to `out_eit` (may be NULL) on failure.
+fn guard_eit(
+    out_error: *mut *mut c_char,
+    out_eit: *mut LayerEit,
+    body: impl FnOnce() -> FfiResult<()>,
+) -> LayerStatus {
     let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
-        Err(Failure {
-            status: LayerStatus::LAYER_ERR_INTERNAL,
-            message: format!("internal error (please report it): {what}"),
-        })
+        Err(Failure::new(
+            LayerStatus::LAYER_ERR_INTERNAL,
+            format!("internal error (please report it): {}", panic_text(&*panic)),
+        ))
     });
     drop(openssl::error::ErrorStack::get());
     match outcome {
@@ -191,16 +110,34 @@ fn guard(out_error: *mut *mut c_char, body: impl FnOnce() -> FfiResult<()>) -> L
                 // SAFETY: the caller passes either NULL (checked) or a writable `char *` slot.
                 unsafe { *out_error = message.into_raw() };
             }
+            if !out_eit.is_null() {
+                // SAFETY: the caller passes either NULL (checked) or a writable `LayerEit` slot.
+                unsafe { *out_eit = LayerEit::from(failure.eit) };
+            }
             failure.status
         }
     }
 }
 
+/// Runs an exported body that cannot fail, such as a getter: a panic (a bug) gives `fallback`
+/// instead of crossing the boundary.
+fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
 fn null_argument(name: &str) -> Failure {
-    Failure {
-        status: LayerStatus::LAYER_ERR_NULL_ARGUMENT,
-        message: format!("{name} is NULL"),
-    }
+    Failure::new(
+        LayerStatus::LAYER_ERR_NULL_ARGUMENT,
+        format!("{name} is NULL"),
+    )
 }
 
 /// Borrows a required NUL-terminated UTF-8 argument.
@@ -220,12 +157,14 @@ unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> FfiResult<Option<&
         return Ok(None);
     }
     let bytes = CStr::from_ptr(ptr).to_bytes();
-    std::str::from_utf8(bytes).map(Some).map_err(|e| Failure {
-        status: LayerStatus::LAYER_ERR_INVALID_UTF8,
-        message: format!(
-            "{name} is not valid UTF-8 (invalid byte at offset {})",
-            e.valid_up_to()
-        ),
+    std::str::from_utf8(bytes).map(Some).map_err(|e| {
+        Failure::new(
+            LayerStatus::LAYER_ERR_INVALID_UTF8,
+            format!(
+                "{name} is not valid UTF-8 (invalid byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
     })
 }
 
@@ -238,12 +177,12 @@ fn require_out<T>(out: *mut T, name: &str) -> FfiResult<()> {
 }
 
 fn into_c_string(text: String) -> FfiResult<*mut c_char> {
-    CString::new(text)
-        .map(CString::into_raw)
-        .map_err(|_| Failure {
-            status: LayerStatus::LAYER_ERR_INTERNAL,
-            message: "internal error: an output string contains a NUL byte".to_owned(),
-        })
+    CString::new(text).map(CString::into_raw).map_err(|_| {
+        Failure::new(
+            LayerStatus::LAYER_ERR_INTERNAL,
+            "internal error: an output string contains a NUL byte",
+        )
+    })
 }
 
 fn flags(bits: u32) -> FfiResult<Flags> {
@@ -335,12 +274,43 @@ pub unsafe extern "C" fn layer_signer_new(
     })
 }
 
+/// Creates a signer from the environment, as every wrapper's `fromEnv` does:
+/// `LAYER_PROVIDER_ID`, `LAYER_KEY_ID`, the private key as `LAYER_PRIVATE_KEY` (the PEM text;
+/// literal `\n` escapes and lost line breaks are fine) or `LAYER_PRIVATE_KEY_PATH` (its file;
+/// setting both is an error), `LAYER_PRIVATE_KEY_PASSPHRASE` for an encrypted key, and
+/// `LAYER_TOKEN_TYPE` (`JWS`, the default, or `JWT`). An empty variable counts as unset.
+/// `flags` are OR-ed with what `LAYER_TOKEN_TYPE` selects (`LAYER_FLAG_ALLOW_1024_BIT_KEY`
+/// has no variable).
+///
+/// Every missing or malformed variable fails with a message that names it:
+/// `LAYER_ERR_INVALID_ARGUMENT` for the IDs, the token type, a missing, doubled or unreadable
+/// key variable; the key's own status (`LAYER_ERR_INVALID_KEY`, `LAYER_ERR_WEAK_KEY`,
+/// `LAYER_ERR_WRONG_PASSPHRASE`, ...) for a key that does not load.
+///
+/// Reads the process environment (`getenv`), so call it while no other thread changes the
+/// environment. On success `*out_signer` receives a handle as from `layer_signer_new`.
+#[no_mangle]
+pub unsafe extern "C" fn layer_signer_from_env(
+    flags: u32,
+    out_signer: *mut *mut LayerSigner,
+    out_error: *mut *mut c_char,
+) -> LayerStatus {
+    guard(out_error, || {
+        require_out(out_signer, "out_signer")?;
+        let signer = Signer::from_env(self::flags(flags)?)?;
+        *out_signer = Box::into_raw(Box::new(LayerSigner(signer)));
+        Ok(())
+    })
+}
+
 /// Signs a token for `user_id` answering `nonce`.
 ///
 /// `issued_at`: Unix seconds, `<= 0` for now; a value that looks like milliseconds is
 /// `LAYER_ERR_INVALID_ARGUMENT`. `ttl_seconds`: `0` for 600. `attributes_json`: NULL, or a
-/// JSON object with only `first_name`, `last_name`, `display_name`, `avatar_url` (strings);
-/// they are emitted in that order whatever order they are given in.
+/// JSON object with only `first_name`, `last_name`, `display_name`, `avatar_url` (strings)
+/// and `metadata` (an object of string values, or null); the attributes are emitted in that
+/// order whatever order they are given in, then the metadata sorted by name. Without JSON at
+/// hand, `layer_signer_sign_with` takes the same values as plain strings.
 ///
 /// The signer is not modified; any number of threads may sign with it at once.
 /// On success `*out_token` receives the token (free with `layer_string_free`).
@@ -362,6 +332,70 @@ pub unsafe extern "C" fn layer_signer_sign(
             Some(json) => Attributes::from_json(json)?,
             None => Attributes::default(),
         };
+        let token = signer.0.sign(
+            required_str(user_id, "user_id")?,
+            required_str(nonce, "nonce")?,
+            issued_at,
+            ttl_seconds,
+            &attributes,
+        )?;
+        *out_token = into_c_string(token)?;
+        Ok(())
+    })
+}
+
+/// Signs a token with identity attributes and metadata given as plain strings, for callers
+/// without a JSON encoder: the same token as `layer_signer_sign` with the equivalent
+/// `attributes_json`.
+///
+/// `first_name`, `last_name`, `display_name`, `avatar_url`: NULL when absent. Metadata:
+/// `metadata_count` names and values, `metadata_names[i]` with `metadata_values[i]`; both
+/// arrays may be NULL when `metadata_count` is 0. Names must be non-empty and distinct; the
+/// token carries them sorted by name. Other parameters as for `layer_signer_sign`.
+///
+/// On success `*out_token` receives the token (free with `layer_string_free`).
+#[no_mangle]
+pub unsafe extern "C" fn layer_signer_sign_with(
+    signer: *const LayerSigner,
+    user_id: *const c_char,
+    nonce: *const c_char,
+    issued_at: i64,
+    ttl_seconds: u32,
+    first_name: *const c_char,
+    last_name: *const c_char,
+    display_name: *const c_char,
+    avatar_url: *const c_char,
+    metadata_names: *const *const c_char,
+    metadata_values: *const *const c_char,
+    metadata_count: usize,
+    out_token: *mut *mut c_char,
+    out_error: *mut *mut c_char,
+) -> LayerStatus {
+    guard(out_error, || {
+        require_out(out_token, "out_token")?;
+        let signer = signer.as_ref().ok_or_else(|| null_argument("signer"))?;
+        let owned = |ptr, name| Ok::<_, Failure>(optional_str(ptr, name)?.map(str::to_owned));
+        let mut attributes = Attributes {
+            first_name: owned(first_name, "first_name")?,
+            last_name: owned(last_name, "last_name")?,
+            display_name: owned(display_name, "display_name")?,
+            avatar_url: owned(avatar_url, "avatar_url")?,
+            ..Attributes::default()
+        };
+        if metadata_count > 0 {
+            if metadata_names.is_null() {
+                return Err(null_argument("metadata_names"));
+            }
+            if metadata_values.is_null() {
+                return Err(null_argument("metadata_values"));
+            }
+            for i in 0..metadata_count {
+                let name = required_str(*metadata_names.add(i), &format!("metadata_names[{i}]"))?;
+                let value =
+                    required_str(*metadata_values.add(i), &format!("metadata_values[{i}]"))?;
+                attributes.add_metadata(name.to_owned(), value.to_owned())?;
+            }
+        }
         let token = signer.0.sign(
             required_str(user_id, "user_id")?,
             required_str(nonce, "nonce")?,
@@ -466,6 +500,253 @@ pub unsafe extern "C" fn layer_verifier_verify(
     })
 }
 
+/// Verifies `token` like `layer_verifier_verify`, and gives the claims typed, so that no caller
+/// needs a JSON parser.
+///
+/// On success `*out_claims` receives a new `LayerClaims` that the caller owns and releases with
+/// `layer_claims_free`. On failure `*out_eit` (may be NULL) receives Layer's identifier for the
+/// rule the token broke, or `LAYER_EIT_NONE` when the failure is not about the token (a NULL
+/// argument, say); `*out_error` receives the message, which starts with the same identifier.
+#[no_mangle]
+pub unsafe extern "C" fn layer_verifier_verify_claims(
+    verifier: *const LayerVerifier,
+    token: *const c_char,
+    expected_nonce: *const c_char,
+    now: i64,
+    leeway_seconds: u32,
+    out_claims: *mut *mut LayerClaims,
+    out_eit: *mut LayerEit,
+    out_error: *mut *mut c_char,
+) -> LayerStatus {
+    guard_eit(out_error, out_eit, || {
+        require_out(out_claims, "out_claims")?;
+        let verifier = verifier.as_ref().ok_or_else(|| null_argument("verifier"))?;
+        let verified = verifier.0.verify(
+            required_str(token, "token")?,
+            optional_str(expected_nonce, "expected_nonce")?,
+            now,
+            leeway_seconds,
+        )?;
+        *out_claims = Box::into_raw(Box::new(LayerClaims::new(
+            verified.claims,
+            verified.claims_json,
+        )));
+        Ok(())
+    })
+}
+
+/// The claims of a verified token, typed. Immutable; safe to read from many threads at once.
+/// Created by `layer_verifier_verify_claims`, owned by the caller, released once with
+/// `layer_claims_free`.
+///
+/// The string getters return text owned by the `LayerClaims` (valid until it is freed, never
+/// freed by the caller), NUL-terminated, and write its length in bytes to `*out_len` (may be
+/// NULL). A claim may hold U+0000 (written `\u0000` in the token), which a NUL-terminated read
+/// would cut short: bindings should use the length. NULL `claims` gives NULL (and 0).
+pub struct LayerClaims {
+    provider_id: ClaimText,
+    user_id: ClaimText,
+    nonce: ClaimText,
+    issued_at: i64,
+    expires_at: i64,
+    first_name: Option<ClaimText>,
+    last_name: Option<ClaimText>,
+    display_name: Option<ClaimText>,
+    avatar_url: Option<ClaimText>,
+    metadata: Vec<(ClaimText, ClaimText)>,
+    json: ClaimText,
+}
+
+/// A string with a NUL after its bytes, for C; its length excludes the NUL.
+struct ClaimText(Box<[u8]>);
+
+impl ClaimText {
+    fn new(text: String) -> ClaimText {
+        let mut bytes = text.into_bytes();
+        bytes.push(0);
+        ClaimText(bytes.into_boxed_slice())
+    }
+
+    fn give(&self, out_len: *mut usize) -> *const c_char {
+        if !out_len.is_null() {
+            // SAFETY: the caller passes NULL (checked) or a writable size_t.
+            unsafe { *out_len = self.0.len() - 1 };
+        }
+        self.0.as_ptr().cast()
+    }
+}
+
+impl LayerClaims {
+    fn new(claims: Claims, json: String) -> LayerClaims {
+        let attributes = claims.attributes;
+        LayerClaims {
+            provider_id: ClaimText::new(claims.iss),
+            user_id: ClaimText::new(claims.prn),
+            nonce: ClaimText::new(claims.nce),
+            issued_at: claims.iat,
+            expires_at: claims.exp,
+            first_name: attributes.first_name.map(ClaimText::new),
+            last_name: attributes.last_name.map(ClaimText::new),
+            display_name: attributes.display_name.map(ClaimText::new),
+            avatar_url: attributes.avatar_url.map(ClaimText::new),
+            metadata: attributes
+                .metadata
+                .into_iter()
+                .map(|(name, value)| (ClaimText::new(name), ClaimText::new(value)))
+                .collect(),
+            json: ClaimText::new(json),
+        }
+    }
+}
+
+/// Reads one text of `claims` (NULL for NULL claims or an absent value).
+///
+/// # Safety
+/// `claims` is NULL or a live `LayerClaims`; `out_len` is NULL or writable.
+unsafe fn claim_text(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+    pick: impl FnOnce(&LayerClaims) -> Option<&ClaimText>,
+) -> *const c_char {
+    guard_value(ptr::null(), || {
+        if !out_len.is_null() {
+            *out_len = 0;
+        }
+        claims
+            .as_ref()
+            .and_then(pick)
+            .map_or(ptr::null(), |text| text.give(out_len))
+    })
+}
+
+/// `iss`: the provider ID the token was issued by.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_provider_id(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| Some(&c.provider_id))
+}
+
+/// `prn`: the app's user ID the token authenticates.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_user_id(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| Some(&c.user_id))
+}
+
+/// `nce`: the nonce the token answers.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_nonce(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| Some(&c.nonce))
+}
+
+/// `iat`: Unix seconds; 0 for NULL claims.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_issued_at(claims: *const LayerClaims) -> i64 {
+    guard_value(0, || claims.as_ref().map_or(0, |c| c.issued_at))
+}
+
+/// `exp`: Unix seconds; 0 for NULL claims.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_expires_at(claims: *const LayerClaims) -> i64 {
+    guard_value(0, || claims.as_ref().map_or(0, |c| c.expires_at))
+}
+
+/// `first_name`, or NULL when the token has none (absent or null).
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_first_name(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| c.first_name.as_ref())
+}
+
+/// `last_name`, or NULL when the token has none (absent or null).
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_last_name(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| c.last_name.as_ref())
+}
+
+/// `display_name`, or NULL when the token has none (absent or null).
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_display_name(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| c.display_name.as_ref())
+}
+
+/// `avatar_url`, or NULL when the token has none (absent or null).
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_avatar_url(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| c.avatar_url.as_ref())
+}
+
+/// The number of `metadata` entries (0 when the token has none); read them by index, `0` to
+/// count - 1, in name order.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_metadata_count(claims: *const LayerClaims) -> usize {
+    guard_value(0, || claims.as_ref().map_or(0, |c| c.metadata.len()))
+}
+
+/// The name of metadata entry `index`, or NULL when `index` is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_metadata_name(
+    claims: *const LayerClaims,
+    index: usize,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| {
+        c.metadata.get(index).map(|(name, _)| name)
+    })
+}
+
+/// The value of metadata entry `index`, or NULL when `index` is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_metadata_value(
+    claims: *const LayerClaims,
+    index: usize,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| {
+        c.metadata.get(index).map(|(_, value)| value)
+    })
+}
+
+/// The claims JSON exactly as signed (what `layer_verifier_verify` returns), including claims
+/// this library does not interpret.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_json(
+    claims: *const LayerClaims,
+    out_len: *mut usize,
+) -> *const c_char {
+    claim_text(claims, out_len, |c| Some(&c.json))
+}
+
+/// Releases claims. NULL is a no-op. The handle and every string read from it must not be used
+/// afterwards, nor freed twice.
+#[no_mangle]
+pub unsafe extern "C" fn layer_claims_free(claims: *mut LayerClaims) {
+    if !claims.is_null() {
+        guard(ptr::null_mut(), || {
+            drop(Box::from_raw(claims));
+            Ok(())
+        });
+    }
+}
+
 /// Releases a verifier. NULL is a no-op. The handle must not be used afterwards, nor freed
 /// twice.
 #[no_mangle]
@@ -495,6 +776,15 @@ pub unsafe extern "C" fn layer_token_inspect(
         require_out(out_claims_json, "out_claims_json")?;
         let decoded = verify::decode(required_str(token, "token")?)?;
         let (header, claims) = decoded.into_text()?;
+        for (text, name) in [(&header, "header"), (&claims, "claims")] {
+            if text.contains('\0') {
+                return Err(Error::token(
+                    Eit::MalformedJson,
+                    format!("the {name} contains a NUL byte, which no JSON text has"),
+                )
+                .into());
+            }
+        }
         let header = into_c_string(header)?;
         match into_c_string(claims) {
             Ok(claims) => {
@@ -562,8 +852,20 @@ pub unsafe extern "C" fn layer_string_free(s: *mut c_char) {
 #[no_mangle]
 pub extern "C" fn layer_status_name(status: LayerStatusValue) -> *const c_char {
     LayerStatus::from_value(status)
-        .map_or(c"LAYER_STATUS_UNKNOWN", LayerStatus::name)
+        .map_or(c"LAYER_STATUS_UNKNOWN", LayerStatus::c_name)
         .as_ptr()
+}
+
+/// Layer's identifier as text, e.g. `"eit_expired"`; `""` for `LAYER_EIT_NONE` and for a value
+/// this version does not define. Static storage: never freed.
+#[no_mangle]
+pub extern "C" fn layer_eit_name(eit: LayerEitValue) -> *const c_char {
+    guard_value(c"".as_ptr(), || {
+        LayerEit::from_value(eit)
+            .and_then(LayerEit::eit)
+            .map_or(c"", Eit::c_name)
+            .as_ptr()
+    })
 }
 
 /// The library version, e.g. `"0.1.0"`. Static storage: never freed.
@@ -572,9 +874,23 @@ pub extern "C" fn layer_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
+/// The version of this C ABI. It grows by one whenever functions or statuses are added;
+/// nothing is ever removed or changed within one soname (`liblayer_identity.so.0`). A binding
+/// built against this header needs `layer_abi_version() >= LAYER_ABI_VERSION` from the library
+/// it loads, and says so clearly otherwise. (A library older than this function has no
+/// `layer_abi_version` symbol at all.)
+pub const LAYER_ABI_VERSION: u32 = 2;
+
+/// The ABI version of the loaded library (see `LAYER_ABI_VERSION`).
+#[no_mangle]
+pub extern "C" fn layer_abi_version() -> u32 {
+    LAYER_ABI_VERSION
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     /// Every status has its own name, the names match the enum, and the values are 0..=13.
     #[test]
@@ -614,5 +930,17 @@ mod tests {
     fn every_error_kind_has_a_status() {
         let failure = Failure::from(Error::new(ErrorKind::Crypto, "x"));
         assert_eq!(failure.status, LayerStatus::LAYER_ERR_CRYPTO);
+    }
+
+    /// A panic in a getter gives its fallback, and the identifiers have their names.
+    #[test]
+    fn getters_and_names_never_panic_across_the_boundary() {
+        assert_eq!(guard_value(7, || panic!("boom")), 7);
+        for value in [-1, 0, 15, c_int::MAX] {
+            let name = unsafe { CStr::from_ptr(layer_eit_name(value)) };
+            assert_eq!(name.to_bytes(), b"", "{value}");
+        }
+        let name = unsafe { CStr::from_ptr(layer_eit_name(LayerEit::LAYER_EIT_EXPIRED as c_int)) };
+        assert_eq!(name.to_str().unwrap(), "eit_expired");
     }
 }

@@ -69,9 +69,9 @@ fn validate_layer_id(id: &str, kind: IdKind) -> Result<()> {
         )));
     }
     let uuid = id.strip_prefix(kind.prefix()).unwrap_or(id);
-    if !is_uuid(uuid) {
+    if let Some(problem) = uuid_problem(uuid) {
         return Err(Error::invalid_argument(format!(
-            "{label} {} is not a Layer {label} (a placeholder?); expected {form}",
+            "{label} {} is not a Layer {label}: {problem}; expected {form}",
             quote(id)
         )));
     }
@@ -79,14 +79,68 @@ fn validate_layer_id(id: &str, kind: IdKind) -> Result<()> {
 }
 
 /// `8-4-4-4-12` hexadecimal digits, either case.
-fn is_uuid(text: &str) -> bool {
-    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
-    let mut parts = text.split('-');
-    GROUPS.iter().all(|&len| {
-        parts
-            .next()
-            .is_some_and(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_hexdigit()))
-    }) && parts.next().is_none()
+const UUID_GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+
+/// What is wrong with a would-be UUID, in words; `None` when it is one.
+fn uuid_problem(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    if text.contains(['<', '>', '{', '}', '$'])
+        || ["your", "xxxx", "uuid", "example", "replace", "changeme"]
+            .iter()
+            .any(|word| lower.contains(word))
+    {
+        return Some(
+            "it is a placeholder; copy the real value from the Layer dashboard".to_owned(),
+        );
+    }
+    if let Some((position, c)) = text
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| !c.is_ascii_hexdigit() && c != '-')
+    {
+        return Some(format!(
+            "character {} is {}, but a UUID has only hexadecimal digits and '-'",
+            position + 1,
+            quote(&c.to_string())
+        ));
+    }
+    let groups: Vec<&str> = text.split('-').collect();
+    if groups.len() == 1 && text.len() == 32 {
+        return Some(
+            "it has its 32 hexadecimal digits but no hyphens; write it as 8-4-4-4-12".to_owned(),
+        );
+    }
+    if groups.len() != UUID_GROUPS.len() {
+        return Some(format!(
+            "it has {} groups of digits between hyphens, a UUID has 5 (8-4-4-4-12)",
+            groups.len()
+        ));
+    }
+    let ordinals = ["first", "second", "third", "fourth", "fifth"];
+    groups
+        .iter()
+        .zip(UUID_GROUPS)
+        .zip(ordinals)
+        .find(|((group, expected), _)| group.len() != *expected)
+        .map(|((group, expected), ordinal)| {
+            format!(
+                "its {ordinal} group has {} digits, expected {expected} (8-4-4-4-12)",
+                group.len()
+            )
+        })
+}
+
+/// Whether `a` and `b` name the same Layer ID written differently: one with the
+/// `layer:///...` prefix and one bare, or in another letter case.
+pub fn same_id_in_other_form(a: &str, b: &str) -> bool {
+    let bare = |id: &str| {
+        [PROVIDER_PREFIX, KEY_PREFIX]
+            .iter()
+            .find_map(|prefix| id.strip_prefix(prefix))
+            .unwrap_or(id)
+            .to_ascii_lowercase()
+    };
+    a != b && uuid_problem(&bare(a)).is_none() && bare(a) == bare(b)
 }
 
 /// User IDs and nonces are opaque to the library but must not be empty.
@@ -123,8 +177,16 @@ mod tests {
             ),
             ("layer:///providers/<uuid>", "placeholder"),
             ("YOUR_PROVIDER_ID", "placeholder"),
-            ("e3b70b6a-8a3c-11e5-b1c0-4a64b0d1f0f0-", "placeholder"),
-            ("e3b70b6a8a3c11e5b1c04a64b0d1f0f0", "placeholder"),
+            ("e3b70b6a-8a3c-11e5-b1c0-4a64b0d1f0f0-", "6 groups"),
+            ("e3b70b6a8a3c11e5b1c04a64b0d1f0f0", "no hyphens"),
+            (
+                "e3b70b6a-8a3c-11e5-b1c0-4a64b0d1f0f",
+                "fifth group has 11 digits",
+            ),
+            (
+                "e3b70b6a-8a3c-11g5-b1c0-4a64b0d1f0f0",
+                "character 17 is \"g\"",
+            ),
         ];
         for (id, fragment) in cases {
             let err = validate_provider_id(id).unwrap_err();
@@ -133,5 +195,19 @@ mod tests {
         }
         let err = validate_key_id(&format!("layer:///providers/{UUID}")).unwrap_err();
         assert!(err.message().contains("is a provider ID"), "{err}");
+    }
+
+    #[test]
+    fn recognizes_the_same_id_in_another_form() {
+        let uri = format!("layer:///keys/{UUID}");
+        assert!(same_id_in_other_form(&uri, UUID));
+        assert!(same_id_in_other_form(UUID, &uri));
+        assert!(same_id_in_other_form(&UUID.to_uppercase(), UUID));
+        assert!(!same_id_in_other_form(UUID, UUID));
+        assert!(!same_id_in_other_form(
+            UUID,
+            "e3b70b6a-8a3c-11e5-b1c0-4a64b0d1f0f1"
+        ));
+        assert!(!same_id_in_other_form("abc", "ABC"));
     }
 }

@@ -8,9 +8,11 @@
 //! every call, and allocation would be most of its cost outside RSA.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 /// Appends `text` as a JSON string literal: only `"`, `\` and control characters escaped.
 pub fn push_string(out: &mut Vec<u8>, text: &str) {
@@ -23,8 +25,14 @@ pub enum Scalar<'a> {
     Str(Cow<'a, str>),
     /// A JSON integer that fits in `i64` (not `1.0`, not `1e3`).
     Int(i64),
-    /// Anything else: another number, a boolean, null, an array or an object.
-    Other,
+    /// `-0`, `-0.0` or `-0e0`: serde_json reads them all as the float -0.0, but the first is a
+    /// JSON integer. [`raw_member`] tells them apart where it matters.
+    NegativeZero,
+    Null,
+    /// An object whose members are all strings (the `metadata` claim), in input order.
+    StringMap(Vec<(Cow<'a, str>, Cow<'a, str>)>),
+    /// Anything else, described for messages ("a boolean", "an array", ...).
+    Other(&'static str),
 }
 
 impl Scalar<'_> {
@@ -34,7 +42,26 @@ impl Scalar<'_> {
             _ => None,
         }
     }
+
+    /// The value's JSON type in words, for "must be a string, not ..." messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Scalar::Str(text) if text.is_empty() => "an empty string",
+            Scalar::Str(_) => "a string",
+            Scalar::Int(_) => "an integer",
+            Scalar::NegativeZero => "a number",
+            Scalar::Null => "null",
+            Scalar::StringMap(_) => "an object",
+            Scalar::Other(what) => what,
+        }
+    }
 }
+
+const FRACTIONAL: &str = "a number with a fraction or exponent";
+const BOOLEAN: &str = "a boolean";
+const ARRAY: &str = "an array";
+const OBJECT: &str = "an object";
+const HUGE_INTEGER: &str = "an integer beyond 64 bits";
 
 /// An object's members in input order.
 pub type Members<'a> = Vec<(Cow<'a, str>, Scalar<'a>)>;
@@ -58,6 +85,38 @@ pub fn parse_object(bytes: &[u8]) -> Result<Members<'_>, String> {
     Ok(members)
 }
 
+/// The exact text of top-level member `name` of an object that [`parse_object`] accepted
+/// (so it has no duplicates), e.g. `-0` or `-0.0`. Slow; only for the rare values whose parsed
+/// form loses what the rules need.
+pub fn raw_member(bytes: &[u8], name: &str) -> Option<String> {
+    let members: HashMap<Cow<str>, &RawValue> = serde_json::from_slice(bytes).ok()?;
+    members.get(name).map(|raw| raw.get().to_owned())
+}
+
+/// The name that occurs twice among `names`, if any. Large objects are sorted, so the check
+/// stays O(n log n): it runs before the signature, and a hostile header may have thousands of
+/// members. Small ones (every real token) are compared pairwise, without allocating.
+fn find_duplicate<'n, 'a: 'n>(
+    names: impl ExactSizeIterator<Item = &'n Cow<'a, str>> + Clone,
+) -> Option<&'n str> {
+    const PAIRWISE_MAX: usize = 16;
+    if names.len() <= PAIRWISE_MAX {
+        let mut rest = names.clone();
+        while let Some(name) = rest.next() {
+            if rest.clone().any(|other| other == name) {
+                return Some(name);
+            }
+        }
+        return None;
+    }
+    let mut sorted: Vec<&str> = names.map(|name| name.as_ref()).collect();
+    sorted.sort_unstable();
+    sorted
+        .windows(2)
+        .find(|pair| pair[0] == pair[1])
+        .map(|pair| pair[0])
+}
+
 struct ObjectVisitor;
 
 impl<'de> Visitor<'de> for ObjectVisitor {
@@ -70,18 +129,27 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
         let mut members: Members = Vec::with_capacity(8);
         while let Some(name) = map.next_key_seed(Text)? {
-            if members.iter().any(|(seen, _)| *seen == name) {
-                return Err(duplicate(&name));
-            }
             let value = map.next_value_seed(ScalarSeed)?;
             members.push((name, value));
+        }
+        if let Some(name) = find_duplicate(members.iter().map(|(name, _)| name)) {
+            return Err(duplicate(name));
         }
         Ok(members)
     }
 }
 
+const DUPLICATE: &str = "duplicate member ";
+
 fn duplicate<E: de::Error>(name: &str) -> E {
-    E::custom(format_args!("duplicate member {name:?}"))
+    E::custom(format_args!("{DUPLICATE}{name:?}"))
+}
+
+/// Whether a [`parse_object`] error is about a duplicate member `name`.
+pub fn is_duplicate_of(error: &str, name: &str) -> bool {
+    error
+        .strip_prefix(DUPLICATE)
+        .is_some_and(|rest| rest.starts_with(&format!("{name:?}")))
 }
 
 /// A string, borrowed from the input unless it had escapes.
@@ -149,27 +217,62 @@ impl<'de> Visitor<'de> for ScalarSeed {
     }
 
     fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(i64::try_from(v).map_or(Scalar::Other, Scalar::Int))
+        Ok(i64::try_from(v).map_or(Scalar::Other(HUGE_INTEGER), Scalar::Int))
     }
 
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Scalar::Other)
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(if v == 0.0 && v.is_sign_negative() {
+            Scalar::NegativeZero
+        } else {
+            Scalar::Other(FRACTIONAL)
+        })
     }
 
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Scalar::Other)
+        Ok(Scalar::Other(BOOLEAN))
     }
 
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Scalar::Other)
+        Ok(Scalar::Null)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        Nested.visit_seq(seq).map(|()| Scalar::Other)
+        Nested.visit_seq(seq).map(|()| Scalar::Other(ARRAY))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Nested.visit_map(map).map(|()| Scalar::Other)
+    /// Keeps the members while every value is a string (what `metadata` must be); after the
+    /// first other value the rest is only walked, for the duplicate check.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut strings = Some(Vec::new());
+        let mut names = Vec::new();
+        while let Some(name) = map.next_key_seed(Text)? {
+            match &mut strings {
+                Some(members) => match map.next_value_seed(StringOrNested)? {
+                    Some(value) => members.push((name.clone(), value)),
+                    None => strings = None,
+                },
+                None => map.next_value_seed(Nested)?,
+            }
+            names.push(name);
+        }
+        if let Some(name) = find_duplicate(names.iter()) {
+            return Err(duplicate(name));
+        }
+        Ok(strings.map_or(Scalar::Other(OBJECT), Scalar::StringMap))
+    }
+}
+
+/// A string value, or `None` after walking any other value (refusing duplicates inside it).
+struct StringOrNested;
+
+impl<'de> DeserializeSeed<'de> for StringOrNested {
+    type Value = Option<Cow<'de, str>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        match ScalarSeed.deserialize(deserializer)? {
+            Scalar::Str(text) => Ok(Some(text)),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -224,13 +327,13 @@ impl<'de> Visitor<'de> for Nested {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut names: Vec<Cow<'de, str>> = Vec::new();
         while let Some(name) = map.next_key_seed(Text)? {
-            if names.contains(&name) {
-                return Err(duplicate(&name));
-            }
             names.push(name);
             map.next_value_seed(Nested)?;
         }
-        Ok(())
+        match find_duplicate(names.iter()) {
+            Some(name) => Err(duplicate(name)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -267,16 +370,57 @@ mod tests {
     #[test]
     fn keeps_strings_and_integers_and_borrows_plain_strings() {
         let members = parse_object(
-            br#"{"z":1,"a":"x","e":"\n","f":1.0,"g":1e3,"u":18446744073709551615,"n":null,"o":{"p":[1]}}"#,
+            br#"{"z":1,"a":"x","e":"\n","n":null,"f":1.0,"g":1e3,"u":18446744073709551615,"o":{"p":[1]},"t":true}"#,
         )
         .unwrap();
         assert_eq!(members[0], (Cow::Borrowed("z"), Scalar::Int(1)));
         assert!(matches!(members[1].1, Scalar::Str(Cow::Borrowed("x"))));
         assert_eq!(members[2].1.as_str(), Some("\n"));
-        for (name, value) in &members[3..] {
-            assert_eq!(*value, Scalar::Other, "{name}");
-        }
+        assert_eq!(members[3].1, Scalar::Null);
+        let types: Vec<&str> = members[4..].iter().map(|(_, v)| v.type_name()).collect();
+        assert_eq!(
+            types,
+            [FRACTIONAL, FRACTIONAL, HUGE_INTEGER, OBJECT, BOOLEAN]
+        );
+        assert!(is_duplicate_of(
+            &parse_object(br#"{"typ":1,"typ":2}"#).unwrap_err(),
+            "typ"
+        ));
         assert_eq!(member(&members, "a").and_then(Scalar::as_str), Some("x"));
         assert_eq!(member(&members, "missing"), None);
+    }
+
+    #[test]
+    fn string_objects_are_kept_and_negative_zero_is_marked() {
+        let members =
+            parse_object(br#"{"m":{"b":"2","a":"\u00e9"},"x":{"a":"1","b":2},"z":-0,"y":-0.0}"#)
+                .unwrap();
+        assert_eq!(
+            members[0].1,
+            Scalar::StringMap(vec![("b".into(), "2".into()), ("a".into(), "é".into())])
+        );
+        assert_eq!(members[1].1, Scalar::Other(OBJECT));
+        assert_eq!(members[2].1, Scalar::NegativeZero);
+        assert_eq!(members[3].1, Scalar::NegativeZero);
+        let text = br#"{"z" : -0 ,"y":-0.0}"#;
+        assert_eq!(raw_member(text, "z").as_deref(), Some("-0"));
+        assert_eq!(raw_member(text, "y").as_deref(), Some("-0.0"));
+        assert_eq!(raw_member(text, "w"), None);
+        assert!(parse_object(br#"{"m":{"a":"1","a":"2"}}"#).is_err());
+        assert!(parse_object(br#"{"m":{"a":1,"b":"x","a":"2"}}"#).is_err());
+    }
+
+    #[test]
+    fn duplicates_among_many_members_are_found() {
+        let many = |last: &str| {
+            let mut text = String::from("{");
+            for i in 0..2000 {
+                text += &format!("\"m{i}\":{i},");
+            }
+            text + &format!("\"{last}\":0}}")
+        };
+        assert!(parse_object(many("x").as_bytes()).is_ok());
+        let err = parse_object(many("m1234").as_bytes()).unwrap_err();
+        assert!(err.contains("duplicate member \"m1234\""), "{err}");
     }
 }

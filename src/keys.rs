@@ -24,6 +24,16 @@ pub fn load_private_key(input: &[u8], passphrase: Option<&[u8]>) -> Result<PKey<
     private_key_from(decode(input)?, passphrase)
 }
 
+/// Whether `input` is an encrypted private key (PKCS#8 or legacy PEM), which needs a
+/// passphrase; for anything else a passphrase is ignored.
+pub fn is_encrypted_private_key(input: &[u8]) -> bool {
+    match decode(input) {
+        Ok(Encoded::LegacyEncryptedPem(_)) => true,
+        Ok(Encoded::Der { der, .. }) => classify(&der) == DerKind::EncryptedPrivateKeyInfo,
+        Err(_) => false,
+    }
+}
+
 fn private_key_from(encoded: Encoded, passphrase: Option<&[u8]>) -> Result<PKey<Private>> {
     match encoded {
         Encoded::LegacyEncryptedPem(pem) => {
@@ -35,7 +45,7 @@ fn private_key_from(encoded: Encoded, passphrase: Option<&[u8]>) -> Result<PKey<
             })
             .map_err(|e| wrong_passphrase(&e))
         }
-        Encoded::Der { der, label } => match classify(&der) {
+        Encoded::Der { der, kind } => match classify(&der) {
             DerKind::PrivateKeyInfo => PKey::private_key_from_pkcs8(&der)
                 .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "the PKCS#8 private key is malformed", &e)),
             DerKind::RsaPrivateKey => Rsa::private_key_from_der(&der)
@@ -48,7 +58,7 @@ fn private_key_from(encoded: Encoded, passphrase: Option<&[u8]>) -> Result<PKey<
             DerKind::SubjectPublicKeyInfo | DerKind::RsaPublicKey => Err(Error::invalid_key(
                 "this is a public key; signing needs the private key (keep it on the backend, upload the public key to Layer)",
             )),
-            DerKind::Unknown => Err(unrecognized(label.as_deref())),
+            DerKind::Unknown => Err(unrecognized(kind)),
         },
     }
 }
@@ -58,7 +68,7 @@ pub fn load_public_key(input: &[u8]) -> Result<PKey<Public>> {
     let encoded = decode(input)?;
     match &encoded {
         Encoded::LegacyEncryptedPem(_) => return Err(encrypted_for_verifier()),
-        Encoded::Der { der, label } => match classify(der) {
+        Encoded::Der { der, kind } => match classify(der) {
             DerKind::SubjectPublicKeyInfo => {
                 return PKey::public_key_from_der(der).map_err(|e| {
                     Error::openssl(ErrorKind::InvalidKey, "the public key is malformed", &e)
@@ -76,7 +86,7 @@ pub fn load_public_key(input: &[u8]) -> Result<PKey<Public>> {
                     })
             }
             DerKind::EncryptedPrivateKeyInfo => return Err(encrypted_for_verifier()),
-            DerKind::Unknown => return Err(unrecognized(label.as_deref())),
+            DerKind::Unknown => return Err(unrecognized(*kind)),
             DerKind::PrivateKeyInfo | DerKind::RsaPrivateKey => {}
         },
     }
@@ -91,9 +101,10 @@ pub(crate) fn public_key_of<T: HasPublic>(key: &PKeyRef<T>) -> Result<PKey<Publi
 }
 
 /// The checks for every key the library signs or verifies with: plain RSA, between 1024 and
-/// 16384 bits, and an odd public exponent of at least 3 (e = 1 would make every message's
-/// padding a valid signature). The 2048-bit minimum is checked by [`check_key_size`] where the
-/// caller's flags are known.
+/// 16384 bits, and a public exponent no real key generator exceeds: odd, at least 3 (e = 1
+/// would make every message's padding a valid signature), at most 32 bits and below the
+/// modulus (a larger one makes every verification fail, or take milliseconds). The 2048-bit
+/// minimum is checked by [`check_key_size`] where the caller's flags are known.
 pub fn require_usable_rsa<T: HasPublic>(key: &PKeyRef<T>) -> Result<()> {
     require_rsa(key)?;
     check_key_size(key.bits(), true)?;
@@ -101,33 +112,44 @@ pub fn require_usable_rsa<T: HasPublic>(key: &PKeyRef<T>) -> Result<()> {
         .rsa()
         .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "cannot read the RSA key", &e))?;
     let e = rsa.e();
+    if e >= rsa.n() {
+        return Err(Error::invalid_key(
+            "the RSA key's public exponent is not smaller than its modulus: the key is corrupt",
+        ));
+    }
     if !e.is_bit_set(0) || e.num_bits() < 2 {
         return Err(Error::invalid_key(
             "the RSA key's public exponent is not an odd number of at least 3",
         ));
     }
+    if e.num_bits() > MAX_EXPONENT_BITS {
+        return Err(Error::invalid_key(format!(
+            "the RSA key's public exponent has {} bits; key generators use 65537 (17 bits), and \
+             at most {MAX_EXPONENT_BITS} bits are accepted",
+            e.num_bits()
+        )));
+    }
     Ok(())
 }
 
+/// Largest public exponent accepted, in bits (Go's crypto/rsa and Windows CNG have the same
+/// limit).
+const MAX_EXPONENT_BITS: i32 = 32;
+
 /// Names the key's actual type when it is not plain RSA.
 fn require_rsa<T>(key: &PKeyRef<T>) -> Result<()> {
+    let not_rsa = |what: &str| {
+        Err(Error::invalid_key(format!(
+            "the key is {what}; Layer needs an RSA key: {GENERATE_RSA}"
+        )))
+    };
     match key.id() {
         Id::RSA => Ok(()),
-        Id::RSA_PSS => Err(Error::invalid_key(
-            "the key is an RSA-PSS key; RS256 needs a plain RSA key (rsaEncryption)",
-        )),
-        Id::EC => Err(Error::invalid_key(
-            "the key is an EC key; Layer needs an RSA key",
-        )),
-        Id::ED25519 | Id::ED448 => Err(Error::invalid_key(
-            "the key is an EdDSA key; Layer needs an RSA key",
-        )),
-        Id::DSA => Err(Error::invalid_key(
-            "the key is a DSA key; Layer needs an RSA key",
-        )),
-        _ => Err(Error::invalid_key(
-            "the key is not an RSA key; Layer needs an RSA key",
-        )),
+        Id::RSA_PSS => not_rsa("an RSA-PSS key, restricted to PSS signatures, which RS256 is not"),
+        Id::EC => not_rsa("an EC key"),
+        Id::ED25519 | Id::ED448 => not_rsa("an EdDSA key (Ed25519 or Ed448)"),
+        Id::DSA => not_rsa("a DSA key"),
+        _ => not_rsa("not an RSA key"),
     }
 }
 
@@ -179,14 +201,19 @@ fn encrypted_for_verifier() -> Error {
     )
 }
 
-fn unrecognized(label: Option<&str>) -> Error {
-    match label {
-        Some(label) => Error::invalid_key(format!(
-            "the PEM block \"{label}\" does not hold an RSA key in a supported form (PKCS#1, PKCS#8, SPKI)"
+fn unrecognized(kind: Option<PemKind>) -> Error {
+    match kind {
+        Some(kind) => Error::invalid_key(format!(
+            "the PEM block is labelled as a {} but does not hold one",
+            kind.describe()
         )),
         None => Error::invalid_key("the key is not PEM, DER or base64 DER of an RSA key"),
     }
 }
+
+/// Largest key input accepted: a 16384-bit PKCS#1 PEM with CRLF line ends is about 13 KiB, so
+/// anything this large is no key, and refusing it early keeps hostile inputs cheap.
+const MAX_KEY_INPUT_BYTES: usize = 64 * 1024;
 
 /// A key's bytes after the text layer is peeled off.
 enum Encoded {
@@ -194,19 +221,50 @@ enum Encoded {
     LegacyEncryptedPem(Zeroizing<Vec<u8>>),
     Der {
         der: Zeroizing<Vec<u8>>,
-        label: Option<String>,
+        /// What the PEM label says the DER is, when the key came as PEM.
+        kind: Option<PemKind>,
     },
 }
 
+/// The PEM labels of the key forms this library reads. Messages use [`PemKind::describe`],
+/// never the label text: no error ever repeats any part of a key's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PemKind {
+    RsaPrivate,
+    Private,
+    EncryptedPrivate,
+    Public,
+    RsaPublic,
+}
+
+impl PemKind {
+    fn describe(self) -> &'static str {
+        match self {
+            PemKind::RsaPrivate => "PKCS#1 RSA private key",
+            PemKind::Private => "PKCS#8 private key",
+            PemKind::EncryptedPrivate => "encrypted PKCS#8 private key",
+            PemKind::Public => "SPKI public key",
+            PemKind::RsaPublic => "PKCS#1 RSA public key",
+        }
+    }
+}
+
 fn decode(input: &[u8]) -> Result<Encoded> {
+    if input.len() > MAX_KEY_INPUT_BYTES {
+        return Err(Error::invalid_key(format!(
+            "the key is {} bytes, more than the {} KiB that any supported RSA key takes",
+            input.len(),
+            MAX_KEY_INPUT_BYTES / 1024
+        )));
+    }
     let text = strip_quotes(input.trim_ascii()).trim_ascii();
     if text.is_empty() {
         return Err(Error::invalid_key("the key is empty"));
     }
-    if text.starts_with(b"-----BEGIN ") {
+    if text.starts_with(PEM_BEGIN) {
         return decode_pem(&normalize_pem(text));
     }
-    if contains(text, b"-----BEGIN ") {
+    if contains(text, PEM_BEGIN) {
         return Err(Error::invalid_key(
             "the key has text before its -----BEGIN line",
         ));
@@ -214,11 +272,11 @@ fn decode(input: &[u8]) -> Result<Encoded> {
     if text[0] == DER_SEQUENCE {
         return Ok(Encoded::Der {
             der: Zeroizing::new(text.to_vec()),
-            label: None,
+            kind: None,
         });
     }
     let der = decode_base64(text).ok_or_else(|| unrecognized(None))?;
-    Ok(Encoded::Der { der, label: None })
+    Ok(Encoded::Der { der, kind: None })
 }
 
 /// `"..."` or `'...'` around a key pasted into a `.env` file.
@@ -254,87 +312,121 @@ fn normalize_pem(text: &[u8]) -> Zeroizing<Vec<u8>> {
     out
 }
 
+const PEM_BEGIN: &[u8] = b"-----BEGIN ";
+const PEM_END: &[u8] = b"-----END ";
+const PEM_DASHES: &[u8] = b"-----";
+/// RFC 7468 labels are short; a longer "label" means the armor itself is broken.
+const MAX_LABEL_BYTES: usize = 64;
+
+/// Splits `-----BEGIN <label>-----` off the front of `text`: `(label, rest)`.
+fn armor_label(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = text
+        .windows(PEM_DASHES.len())
+        .take(MAX_LABEL_BYTES + 1)
+        .position(|w| w == PEM_DASHES)?;
+    let label = &text[..end];
+    label
+        .iter()
+        .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+        .then(|| (label, &text[end + PEM_DASHES.len()..]))
+}
+
+/// Reads one PEM block. The armor is found by its dashes, not by lines, so a PEM whose line
+/// breaks were flattened to nothing or to spaces (a common accident when pasting a key into an
+/// environment variable) reads like the original: the base64 body ignores whitespace anyway.
 fn decode_pem(pem: &[u8]) -> Result<Encoded> {
-    let text = std::str::from_utf8(pem)
-        .map_err(|_| Error::invalid_key("the PEM key contains bytes that are not text"))?;
-    let mut lines = text.lines();
-    let begin = lines.next().unwrap_or_default().trim_end();
-    let label = begin
-        .strip_prefix("-----BEGIN ")
-        .and_then(|rest| rest.strip_suffix("-----"))
-        .ok_or_else(|| {
-            Error::invalid_key("the PEM key's first line is not a -----BEGIN ...----- line")
-        })?;
-    let end = format!("-----END {label}-----");
-    let mut body = Zeroizing::new(Vec::new());
-    let mut has_headers = false;
-    let mut ended = false;
-    for line in lines.by_ref() {
-        let line = line.trim();
-        if line == end {
-            ended = true;
-            break;
-        }
-        if line.contains(':') {
-            has_headers = true;
-        } else {
-            body.extend_from_slice(line.as_bytes());
-        }
+    let (label, rest) = armor_label(&pem[PEM_BEGIN.len()..]).ok_or_else(|| {
+        Error::invalid_key(
+            "the key's -----BEGIN line is malformed: its label does not end with -----",
+        )
+    })?;
+    let end_at = find(rest, PEM_END)
+        .ok_or_else(|| Error::invalid_key("the PEM key has no -----END line (truncated?)"))?;
+    let body = &rest[..end_at];
+    let (end_label, after) = armor_label(&rest[end_at + PEM_END.len()..])
+        .ok_or_else(|| Error::invalid_key("the PEM key's -----END line is malformed"))?;
+    if end_label != label {
+        return Err(Error::invalid_key(
+            "the PEM key's -----END label differs from its -----BEGIN label (two keys mixed up?)",
+        ));
     }
-    if !ended {
-        return Err(Error::invalid_key(format!(
-            "the PEM key has no \"{end}\" line (truncated?)"
-        )));
+    if !after.trim_ascii().is_empty() {
+        return Err(Error::invalid_key(
+            "the PEM key has text after its -----END line; give exactly one key",
+        ));
     }
-    if lines.any(|line| !line.trim().is_empty()) {
-        return Err(Error::invalid_key(format!(
-            "the PEM key has text after its \"{end}\" line; give one key"
-        )));
-    }
-    match label {
-        "RSA PRIVATE KEY" | "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "PUBLIC KEY"
-        | "RSA PUBLIC KEY" => {}
-        "EC PRIVATE KEY" | "EC PUBLIC KEY" => {
-            return Err(Error::invalid_key("the key is an EC key; Layer needs an RSA key"))
-        }
-        "DSA PRIVATE KEY" => {
-            return Err(Error::invalid_key("the key is a DSA key; Layer needs an RSA key"))
-        }
-        "OPENSSH PRIVATE KEY" => {
-            return Err(Error::invalid_key(
-                "the key is in OpenSSH format; convert it to PKCS#8 with `ssh-keygen -p -m PKCS8 -f <file>`",
-            ))
-        }
-        "CERTIFICATE" => {
-            return Err(Error::invalid_key(
-                "this is a certificate; give the RSA key itself",
-            ))
-        }
-        other => {
+    let kind = pem_kind(label, body)?;
+    if contains(body, b":") {
+        if kind != PemKind::RsaPrivate {
             return Err(Error::invalid_key(format!(
-                "the PEM block \"{}\" is not a key",
-                other.escape_debug()
-            )))
-        }
-    }
-    if has_headers {
-        if label != "RSA PRIVATE KEY" {
-            return Err(Error::invalid_key(format!(
-                "the PEM block \"{label}\" has header lines; only legacy encrypted RSA keys have them"
+                "the {} has header lines; only legacy encrypted RSA keys have them",
+                kind.describe()
             )));
+        }
+        if !contains(body.trim_ascii(), b"\n") {
+            return Err(Error::invalid_key(
+                "the legacy encrypted PEM key has lost its line breaks: put each header line \
+                 (Proc-Type, DEK-Info) on its own line and a blank line before the base64 body",
+            ));
         }
         return Ok(Encoded::LegacyEncryptedPem(Zeroizing::new(pem.to_vec())));
     }
-    let der = decode_base64(&body).ok_or_else(|| {
+    let der = decode_base64(body).ok_or_else(|| {
         Error::invalid_key(format!(
-            "the body of the PEM block \"{label}\" is not valid base64"
+            "the body of the {} PEM block is not valid base64 (a character changed, or part of it cut?)",
+            kind.describe()
         ))
     })?;
     Ok(Encoded::Der {
         der,
-        label: Some(label.to_owned()),
+        kind: Some(kind),
     })
 }
+
+/// What a PEM label says; other key types and non-keys are refused with advice that works.
+fn pem_kind(label: &[u8], body: &[u8]) -> Result<PemKind> {
+    let not_rsa = |what: &str| {
+        Error::invalid_key(format!(
+            "the key is {what}; Layer needs an RSA key: {GENERATE_RSA}"
+        ))
+    };
+    Ok(match label {
+        b"RSA PRIVATE KEY" => PemKind::RsaPrivate,
+        b"PRIVATE KEY" => PemKind::Private,
+        b"ENCRYPTED PRIVATE KEY" => PemKind::EncryptedPrivate,
+        b"PUBLIC KEY" => PemKind::Public,
+        b"RSA PUBLIC KEY" => PemKind::RsaPublic,
+        b"EC PRIVATE KEY" | b"EC PUBLIC KEY" => return Err(not_rsa("an EC key")),
+        b"DSA PRIVATE KEY" => return Err(not_rsa("a DSA key")),
+        b"OPENSSH PRIVATE KEY" => {
+            let is_rsa = decode_base64(body).is_some_and(|der| contains(&der, b"ssh-rsa"));
+            return Err(if is_rsa {
+                Error::invalid_key(
+                    "the key is an RSA key in OpenSSH's own format; convert a copy of the file \
+                     to PKCS#8 with `ssh-keygen -p -m PKCS8 -f <copy>` (it rewrites the file in \
+                     place and asks for the passphrase)",
+                )
+            } else {
+                not_rsa("an OpenSSH key that is not RSA (Ed25519 or ECDSA)")
+            });
+        }
+        b"CERTIFICATE" | b"TRUSTED CERTIFICATE" => {
+            return Err(Error::invalid_key(
+                "this is a certificate, not a key; give the RSA private key (or, to verify, its public key)",
+            ))
+        }
+        _ => {
+            return Err(Error::invalid_key(
+                "the PEM block is not an RSA key: its label is none of the PKCS#1, PKCS#8, \
+                 encrypted PKCS#8 or SPKI key labels",
+            ))
+        }
+    })
+}
+
+/// Advice for anyone holding a key of the wrong type.
+const GENERATE_RSA: &str = "generate an RSA key pair with `layer-identity keygen` (or `openssl \
+    genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`) and upload its public key to Layer";
 
 fn decode_base64(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     let compact: Zeroizing<Vec<u8>> = Zeroizing::new(
@@ -347,7 +439,11 @@ fn decode_base64(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    find(haystack, needle).is_some()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 const DER_SEQUENCE: u8 = 0x30;

@@ -24,6 +24,7 @@
 //! Ruby, Java and Node packages bind. Only the `ffi` module knows about that.
 
 mod base64url;
+pub mod env;
 mod error;
 #[doc(hidden)] // the C ABI; public so that the tests can drive it from Rust
 pub mod ffi;
@@ -34,6 +35,7 @@ mod key_cache;
 mod keygen;
 mod keys;
 pub mod rs256;
+mod status;
 mod time;
 mod token;
 mod verify;
@@ -42,10 +44,14 @@ pub use error::{Eit, Error, ErrorKind, Result};
 pub use flags::Flags;
 pub use ids::{validate_key_id, validate_provider_id};
 pub use keygen::{generate_key_pair, KeyPair, DEFAULT_KEY_BITS};
-pub use keys::{load_private_key, load_public_key, LEGACY_MIN_BITS, MAX_BITS, MIN_BITS};
+pub use keys::{
+    is_encrypted_private_key, load_private_key, load_public_key, LEGACY_MIN_BITS, MAX_BITS,
+    MIN_BITS,
+};
+pub use status::{LayerEit, LayerStatus};
 pub use time::{now as unix_now, MILLISECONDS_THRESHOLD};
 pub use token::{
-    clear_key_cache, sign_token, Attributes, Signer, ATTRIBUTE_NAMES, CONTENT_TYPE,
-    DEFAULT_TTL_SECONDS, MAX_TOKEN_BYTES,
+    clear_key_cache, sign_token, Attributes, Metadata, Signer, ATTRIBUTE_NAMES, CONTENT_TYPE,
+    DEFAULT_TTL_SECONDS, MAX_TOKEN_BYTES, METADATA,
 };
 pub use verify::{decode, Claims, DecodedToken, VerifiedToken, Verifier};

@@ -1,6 +1,7 @@
 //! Minting Layer identity tokens: the exact bytes of header and claims, and the signer that
 //! holds a key and the per-key parts of the token ready between calls.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::sync::Arc;
 
@@ -21,21 +22,38 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// The content type Layer defines for identity tokens.
 pub const CONTENT_TYPE: &str = "layer-eit;v=1";
 
-/// The optional identity attributes Layer shows for a user, emitted in this order.
+/// The optional identity attributes Layer shows for a user, and the user's metadata.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Attributes {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub display_name: Option<String>,
     pub avatar_url: Option<String>,
+    /// String values by name, emitted after the attributes as `"metadata":{...}` sorted by name
+    /// (so every language writes the same bytes); empty means no `metadata` member.
+    pub metadata: Metadata,
 }
+
+/// The `metadata` claim: string values by name, in name order.
+pub type Metadata = BTreeMap<String, String>;
 
 /// Attribute names in the order the token carries them.
 pub const ATTRIBUTE_NAMES: [&str; 4] = ["first_name", "last_name", "display_name", "avatar_url"];
 
+/// The claim that carries [`Attributes::metadata`].
+pub const METADATA: &str = "metadata";
+
 impl Attributes {
-    /// Parses a JSON object holding only the four attribute names, each a string, at most once.
+    /// Parses a JSON object holding only the four attribute names (each a string) and
+    /// `metadata` (an object of strings, or null), each at most once.
     pub fn from_json(text: &str) -> Result<Attributes> {
+        // Escapes shrink at most sixfold (`\u0041` is one byte), so longer text cannot fit.
+        if text.len() > 6 * MAX_TOKEN_BYTES {
+            return Err(Error::invalid_argument(format!(
+                "attributes JSON is {} bytes; no token that holds it fits in {MAX_TOKEN_BYTES} bytes",
+                text.len()
+            )));
+        }
         let members = json::parse_object(text.as_bytes()).map_err(|reason| {
             Error::invalid_argument(format!(
                 "attributes JSON is not a valid JSON object: {reason}"
@@ -43,21 +61,52 @@ impl Attributes {
         })?;
         let mut attributes = Attributes::default();
         for (name, value) in members {
-            let json::Scalar::Str(value) = value else {
-                return Err(Error::invalid_argument(format!(
-                    "attributes JSON member {name:?} must be a string"
-                )));
-            };
+            if name == METADATA {
+                match value {
+                    json::Scalar::Null => {}
+                    json::Scalar::StringMap(members) => {
+                        for (key, value) in members {
+                            attributes.add_metadata(key.into_owned(), value.into_owned())?;
+                        }
+                    }
+                    _ => {
+                        return Err(Error::invalid_argument(
+                            "attributes JSON member \"metadata\" must be an object of string values (or null)",
+                        ))
+                    }
+                }
+                continue;
+            }
             let slot = attributes.slot(&name).ok_or_else(|| {
                 Error::invalid_argument(format!(
-                    "attributes JSON has unknown member {}; allowed are {}",
+                    "attributes JSON has unknown member {}; allowed are {}, {METADATA}",
                     crate::error::quote(&name),
                     ATTRIBUTE_NAMES.join(", ")
                 ))
             })?;
+            let json::Scalar::Str(value) = value else {
+                return Err(Error::invalid_argument(format!(
+                    "attributes JSON member {name:?} must be a string (leave it out when there is none)"
+                )));
+            };
             *slot = Some(value.into_owned());
         }
         Ok(attributes)
+    }
+
+    /// Adds one metadata entry; names are non-empty and unique.
+    pub fn add_metadata(&mut self, name: String, value: String) -> Result<()> {
+        if name.is_empty() {
+            return Err(Error::invalid_argument("a metadata name is empty"));
+        }
+        if self.metadata.contains_key(&name) {
+            return Err(Error::invalid_argument(format!(
+                "the metadata name {} is given twice",
+                crate::error::quote(&name)
+            )));
+        }
+        self.metadata.insert(name, value);
+        Ok(())
     }
 
     /// The attributes as (name, value) pairs in token order, skipping absent ones.
@@ -82,6 +131,17 @@ impl Attributes {
             "avatar_url" => Some(&mut self.avatar_url),
             _ => None,
         }
+    }
+
+    /// Bytes of every value and name the claims carry for these attributes, unescaped: a lower
+    /// bound on their size in the token.
+    fn raw_len(&self) -> usize {
+        let attributes: usize = self
+            .iter()
+            .map(|(name, value)| name.len() + value.len())
+            .sum();
+        let metadata: usize = self.metadata.iter().map(|(k, v)| k.len() + v.len()).sum();
+        attributes + metadata
     }
 }
 
@@ -156,8 +216,13 @@ impl Signer {
         };
         let expires_at = issued_at + i64::from(ttl);
 
-        let mut claims =
-            Vec::with_capacity(self.claims_prefix.len() + user_id.len() + nonce.len() + 64);
+        // Escaping only adds bytes, so the unescaped inputs bound the size from below: a
+        // hostile 64 MiB user ID is refused here, before any of it is escaped.
+        let raw_claims_len =
+            self.claims_prefix.len() + user_id.len() + nonce.len() + attributes.raw_len();
+        self.check_token_len(raw_claims_len)?;
+
+        let mut claims = Vec::with_capacity(raw_claims_len + 96);
         claims.extend_from_slice(&self.claims_prefix);
         json::push_string(&mut claims, user_id);
         write!(claims, ",\"iat\":{issued_at},\"exp\":{expires_at},\"nce\":").expect("Vec write");
@@ -166,19 +231,21 @@ impl Signer {
             write!(claims, ",\"{name}\":").expect("Vec write");
             json::push_string(&mut claims, value);
         }
+        if !attributes.metadata.is_empty() {
+            write!(claims, ",\"{METADATA}\":").expect("Vec write");
+            let mut separator = b'{';
+            for (name, value) in &attributes.metadata {
+                claims.push(separator);
+                separator = b',';
+                json::push_string(&mut claims, name);
+                claims.push(b':');
+                json::push_string(&mut claims, value);
+            }
+            claims.push(b'}');
+        }
         claims.push(b'}');
 
-        let signature_len = self.key.signature_len();
-        let token_len = self.header_b64.len()
-            + 1
-            + base64url::encoded_len(claims.len())
-            + 1
-            + base64url::encoded_len(signature_len);
-        if token_len > MAX_TOKEN_BYTES {
-            return Err(Error::invalid_argument(format!(
-                "the token would be {token_len} bytes, more than the {MAX_TOKEN_BYTES} a verifier accepts; shorten the user ID, nonce or attributes"
-            )));
-        }
+        let token_len = self.check_token_len(claims.len())?;
         let mut token = String::with_capacity(token_len);
         token.push_str(&self.header_b64);
         token.push('.');
@@ -188,6 +255,21 @@ impl Signer {
         base64url::encode_into(&signature, &mut token);
         debug_assert_eq!(token.len(), token_len);
         Ok(token)
+    }
+
+    /// The length of a token whose claims JSON is `claims_len` bytes, if it is within the limit.
+    fn check_token_len(&self, claims_len: usize) -> Result<usize> {
+        let token_len = self.header_b64.len()
+            + 1
+            + base64url::encoded_len(claims_len)
+            + 1
+            + base64url::encoded_len(self.key.signature_len());
+        if token_len > MAX_TOKEN_BYTES {
+            return Err(Error::invalid_argument(format!(
+                "the token would be at least {token_len} bytes, more than the {MAX_TOKEN_BYTES} a verifier accepts; shorten the user ID, nonce, attributes or metadata"
+            )));
+        }
+        Ok(token_len)
     }
 
     /// The SPKI PEM of the signer's public key: what is uploaded to Layer for this key ID.

@@ -6,12 +6,16 @@
 use crate::base64url;
 use crate::error::{quote, Eit, Error, Result};
 use crate::flags::Flags;
-use crate::ids::{validate_key_id, validate_non_empty, validate_provider_id};
+use crate::ids::{
+    same_id_in_other_form, validate_key_id, validate_non_empty, validate_provider_id,
+};
 use crate::json::{self, member, Members, Scalar};
 use crate::keys::{check_key_size, load_public_key};
 use crate::rs256::Rs256Verifier;
 use crate::time::seconds_or_now;
-use crate::token::{header_json, Attributes, ATTRIBUTE_NAMES, CONTENT_TYPE, MAX_TOKEN_BYTES};
+use crate::token::{
+    header_json, Attributes, ATTRIBUTE_NAMES, CONTENT_TYPE, MAX_TOKEN_BYTES, METADATA,
+};
 
 const HEADER_MEMBERS: [&str; 4] = ["typ", "alg", "cty", "kid"];
 
@@ -96,25 +100,108 @@ fn split(token: &str) -> Result<Parts<'_>> {
 pub fn decode(token: &str) -> Result<DecodedToken> {
     let parts = split(token)?;
     Ok(DecodedToken {
-        header: decode_part(parts.header, "header")?,
-        claims: decode_part(parts.claims, "claims")?,
-        signature: decode_part(parts.signature, "signature")?,
+        header: parts.decode(Part::Header)?,
+        claims: parts.decode(Part::Claims)?,
+        signature: parts.decode(Part::Signature)?,
     })
 }
 
-fn decode_part(part: &str, name: &str) -> Result<Vec<u8>> {
-    if part.is_empty() {
-        return Err(Error::token(
-            Eit::MalformedBase64url,
-            format!("the {name} part is empty"),
-        ));
+#[derive(Clone, Copy)]
+enum Part {
+    Header,
+    Claims,
+    Signature,
+}
+
+impl Part {
+    fn name(self) -> &'static str {
+        match self {
+            Part::Header => "header",
+            Part::Claims => "claims",
+            Part::Signature => "signature",
+        }
     }
-    base64url::decode(part.as_bytes()).map_err(|e| {
-        Error::token(
-            Eit::MalformedBase64url,
-            format!("the {name} part is not canonical unpadded base64url: {e}"),
+}
+
+impl Parts<'_> {
+    fn get(&self, part: Part) -> &str {
+        match part {
+            Part::Header => self.header,
+            Part::Claims => self.claims,
+            Part::Signature => self.signature,
+        }
+    }
+
+    /// Where `part` starts in the token, counting characters from 1.
+    fn start(&self, part: Part) -> usize {
+        match part {
+            Part::Header => 1,
+            Part::Claims => self.header.len() + 2,
+            Part::Signature => self.signing_input.len() + 2,
+        }
+    }
+
+    fn decode(&self, part: Part) -> Result<Vec<u8>> {
+        let text = self.get(part);
+        let name = part.name();
+        if text.is_empty() {
+            return Err(Error::token(
+                Eit::MalformedBase64url,
+                format!("the {name} part (the text between the dots) is empty"),
+            ));
+        }
+        base64url::decode(text.as_bytes()).map_err(|error| {
+            Error::token(
+                Eit::MalformedBase64url,
+                format!(
+                    "the {name} part is not unpadded base64url: {}",
+                    describe_base64_error(&error, text, self.start(part))
+                ),
+            )
+        })
+    }
+}
+
+/// A base64url decoding error in words: which character, where, and what it means.
+fn describe_base64_error(error: &base64::DecodeError, part: &str, start: usize) -> String {
+    use base64::DecodeError;
+    let at = |offset: usize| {
+        // Characters, not bytes: count the bytes that start one (the offset may point into a
+        // multi-byte character).
+        let character = part.as_bytes()[..offset.min(part.len())]
+            .iter()
+            .filter(|&&b| b & 0xc0 != 0x80)
+            .count()
+            + 1;
+        format!(
+            "character {character} of the part (character {} of the token)",
+            start + offset
         )
-    })
+    };
+    match *error {
+        DecodeError::InvalidByte(offset, byte) => {
+            let what = match byte {
+                b'=' => "'=' padding, which a JWS leaves out".to_owned(),
+                b'+' | b'/' => format!(
+                    "{:?}, from standard base64; base64url writes '-' and '_' instead",
+                    char::from(byte)
+                ),
+                b' ' | b'\t' | b'\r' | b'\n' => "whitespace, which has no place in a token".to_owned(),
+                0x21..=0x7e => format!("{:?}, which base64url does not use (A-Z, a-z, 0-9, '-' and '_' only)", char::from(byte)),
+                _ => "a control or non-ASCII character, which base64url does not use".to_owned(),
+            };
+            format!("{} is {what}", at(offset))
+        }
+        DecodeError::InvalidLastSymbol { offset, .. } => format!(
+            "{}, the last, has bits set that encode nothing: the part was cut short or altered",
+            at(offset)
+        ),
+        DecodeError::InvalidLength(_) => format!(
+            "it has {} characters, a length base64url never produces (one character missing or extra?)",
+            part.chars().count()
+        ),
+        DecodeError::InvalidPadding => "it has '=' padding, which a JWS leaves out".to_owned(),
+    }
 }
 
 /// Checks tokens against one public key, provider ID and key ID. Immutable once made and safe
@@ -169,16 +256,18 @@ impl Verifier {
         let header = if self.known_headers_b64.iter().any(|h| h == parts.header) {
             None
         } else {
-            Some(decode_part(parts.header, "header")?)
+            Some(parts.decode(Part::Header)?)
         };
-        let claims_bytes = decode_part(parts.claims, "claims")?;
-        let signature = decode_part(parts.signature, "signature")?;
+        let claims_bytes = parts.decode(Part::Claims)?;
+        let signature = parts.decode(Part::Signature)?;
         if let Some(header) = header {
-            let members = json::parse_object(&header).map_err(|r| {
-                Error::token(
-                    Eit::MalformedJson,
-                    format!("the header is not a JSON object: {r}"),
-                )
+            let members = json::parse_object(&header).map_err(|reason| {
+                let mut detail = format!("the header is not a JSON object: {reason}");
+                if json::is_duplicate_of(&reason, "typ") {
+                    detail += "; the layer-identity_token gem up to 0.2.0 (ruby-jwt 1.x) wrote \
+                               typ twice like this, and Layer rejects it: upgrade the signer";
+                }
+                Error::token(Eit::MalformedJson, detail)
             })?;
             self.check_header(&members)?;
         }
@@ -197,14 +286,15 @@ impl Verifier {
                 format!("the claims are not a JSON object: {r}"),
             )
         })?;
-        let claims = read_claims(&members)?;
+        let claims = read_claims(&members, &claims_bytes)?;
         if claims.iss != self.provider_id {
             return Err(Error::token(
                 Eit::ProviderNotFound,
                 format!(
-                    "iss {} is not the configured provider ID {}",
+                    "iss {} is not the configured provider ID {}{}",
                     quote(&claims.iss),
-                    quote(&self.provider_id)
+                    quote(&self.provider_id),
+                    other_form_note(&claims.iss, &self.provider_id, "provider ID")
                 ),
             ));
         }
@@ -221,8 +311,10 @@ impl Verifier {
             return Err(Error::token(
                 Eit::NotBefore,
                 format!(
-                    "the token is issued at {}, after now ({now}, leeway {leeway} s)",
-                    claims.iat
+                    "the token is issued at {}, {} s after now ({now}, leeway {leeway} s){}",
+                    claims.iat,
+                    claims.iat.abs_diff(now),
+                    local_time_note(claims.iat - now)
                 ),
             ));
         }
@@ -242,23 +334,24 @@ impl Verifier {
         })
     }
 
+    /// Presence of all four members first, then their types, then extra members and values, in
+    /// the order of the README's rule table.
     fn check_header(&self, header: &Members) -> Result<()> {
-        for name in HEADER_MEMBERS {
-            match member(header, name) {
-                None => {
-                    return Err(Error::token(
-                        Eit::HeaderParamNotFound,
-                        format!("the header has no \"{name}\""),
-                    ))
-                }
-                Some(Scalar::Str(_)) => {}
-                Some(_) => {
-                    return Err(Error::token(
-                        Eit::HeaderParamWrongType,
-                        format!("the header's \"{name}\" is not a string"),
-                    ))
-                }
-            }
+        if let Some(name) = HEADER_MEMBERS.iter().find(|n| member(header, n).is_none()) {
+            return Err(Error::token(
+                Eit::HeaderParamNotFound,
+                format!("the header has no \"{name}\""),
+            ));
+        }
+        let value = |name: &str| member(header, name).expect("checked above");
+        if let Some(name) = HEADER_MEMBERS.iter().find(|n| value(n).as_str().is_none()) {
+            return Err(Error::token(
+                Eit::HeaderParamWrongType,
+                format!(
+                    "the header's \"{name}\" must be a string, not {}",
+                    value(name).type_name()
+                ),
+            ));
         }
         if let Some((extra, _)) = header
             .iter()
@@ -272,40 +365,37 @@ impl Verifier {
                 ),
             ));
         }
-        let value = |name| {
-            member(header, name)
-                .and_then(Scalar::as_str)
-                .expect("checked above")
-        };
-        let alg = value("alg");
+        let text = |name| value(name).as_str().expect("checked above");
+        let alg = text("alg");
         if alg != "RS256" {
             return Err(Error::token(
                 Eit::HeaderParamWrongValue,
                 format!("alg is {}; only \"RS256\" is accepted", quote(alg)),
             ));
         }
-        let typ = value("typ");
+        let typ = text("typ");
         if typ != "JWS" && typ != "JWT" {
             return Err(Error::token(
                 Eit::HeaderParamWrongValue,
                 format!("typ is {}; expected \"JWS\" or \"JWT\"", quote(typ)),
             ));
         }
-        let cty = value("cty");
+        let cty = text("cty");
         if cty != CONTENT_TYPE {
             return Err(Error::token(
                 Eit::HeaderParamWrongValue,
                 format!("cty is {}; expected \"{CONTENT_TYPE}\"", quote(cty)),
             ));
         }
-        let kid = value("kid");
+        let kid = text("kid");
         if kid != self.key_id {
             return Err(Error::token(
                 Eit::KeyNotFound,
                 format!(
-                    "kid {} is not the configured key ID {}",
+                    "kid {} is not the configured key ID {}{}",
                     quote(kid),
-                    quote(&self.key_id)
+                    quote(&self.key_id),
+                    other_form_note(kid, &self.key_id, "key ID")
                 ),
             ));
         }
@@ -313,64 +403,131 @@ impl Verifier {
     }
 }
 
-fn read_claims(members: &Members) -> Result<Claims> {
-    let required = |name: &str| {
-        member(members, name).ok_or_else(|| {
-            Error::token(Eit::ClaimNotFound, format!("the claims have no \"{name}\""))
-        })
+/// For an ID mismatch: a note when the two name the same ID in different forms.
+fn other_form_note(token_id: &str, configured: &str, label: &str) -> String {
+    if same_id_in_other_form(token_id, configured) {
+        format!(
+            "; they are the same {label} written differently (bare UUID or URI form, or letter \
+             case), and Layer compares IDs exactly: sign and verify with the same form"
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Time zones are whole quarter hours from UTC, from -12 h to +14 h.
+const QUARTER_HOUR: i64 = 900;
+const MAX_ZONE_OFFSET: i64 = 14 * 3600;
+
+/// For a token issued `ahead` seconds in the future: a note when that is about a time-zone
+/// offset, the mark of a signer that takes iat from local time instead of UTC.
+fn local_time_note(ahead: i64) -> String {
+    let quarters = (ahead + QUARTER_HOUR / 2) / QUARTER_HOUR;
+    let near_a_quarter = (ahead - quarters * QUARTER_HOUR).abs() <= 120;
+    if quarters == 0 || ahead > MAX_ZONE_OFFSET + 120 || !near_a_quarter {
+        return String::new();
+    }
+    let offset = quarters * QUARTER_HOUR;
+    format!(
+        "; that is close to a time-zone offset (UTC+{}:{:02}): the signer likely takes iat from \
+         local time instead of UTC ({LOCAL_TIME_EXAMPLES})",
+        offset / 3600,
+        offset % 3600 / 60
+    )
+}
+
+const LOCAL_TIME_EXAMPLES: &str = "as Python's datetime.now().timestamp() on a naive time or \
+    C#'s DateTime.Now do; use time.time() or DateTimeOffset.UtcNow";
+
+/// The claims, checked in the README's order: presence of the five required claims first,
+/// then every type.
+fn read_claims(members: &Members, claims_bytes: &[u8]) -> Result<Claims> {
+    const REQUIRED: [&str; 5] = ["iss", "prn", "iat", "exp", "nce"];
+    if let Some(name) = REQUIRED.iter().find(|n| member(members, n).is_none()) {
+        return Err(Error::token(
+            Eit::ClaimNotFound,
+            format!("the claims have no \"{name}\""),
+        ));
+    }
+    let value = |name: &str| member(members, name).expect("checked above");
+    let wrong_type = |name: &str, expected: &str| {
+        Error::token(
+            Eit::ClaimWrongType,
+            format!(
+                "\"{name}\" must be {expected}, not {}",
+                value(name).type_name()
+            ),
+        )
     };
-    let string = |name: &str| -> Result<String> {
-        match required(name)? {
-            Scalar::Str(s) => Ok(s.to_string()),
-            _ => Err(Error::token(
-                Eit::ClaimWrongType,
-                format!("\"{name}\" must be a string"),
-            )),
-        }
-    };
-    let non_empty_string = |name: &str| -> Result<String> {
-        match required(name)? {
-            Scalar::Str(s) if !s.is_empty() => Ok(s.to_string()),
-            _ => Err(Error::token(
-                Eit::ClaimWrongType,
-                format!("\"{name}\" must be a non-empty string"),
-            )),
+    let string = |name: &str, allow_empty: bool| -> Result<String> {
+        match value(name) {
+            Scalar::Str(s) if allow_empty || !s.is_empty() => Ok(s.to_string()),
+            _ if allow_empty => Err(wrong_type(name, "a string")),
+            _ => Err(wrong_type(name, "a non-empty string")),
         }
     };
     let integer = |name: &str| -> Result<i64> {
-        match required(name)? {
+        match value(name) {
             Scalar::Int(value) => Ok(*value),
-            _ => Err(Error::token(
-                Eit::ClaimWrongType,
-                format!("\"{name}\" must be an integer number of Unix seconds"),
-            )),
+            // `-0` is the integer 0, unlike `-0.0`; only the text tells them apart.
+            Scalar::NegativeZero
+                if json::raw_member(claims_bytes, name).as_deref() == Some("-0") =>
+            {
+                Ok(0)
+            }
+            _ => Err(wrong_type(name, "an integer number of Unix seconds")),
         }
     };
     // An empty iss is simply not the configured provider ID.
-    let iss = string("iss")?;
-    let prn = non_empty_string("prn")?;
+    let iss = string("iss", true)?;
+    let prn = string("prn", false)?;
     let iat = integer("iat")?;
     let exp = integer("exp")?;
-    let nce = non_empty_string("nce")?;
+    let nce = string("nce", false)?;
     let mut attributes = Attributes::default();
     for name in ATTRIBUTE_NAMES {
         match member(members, name) {
-            None => {}
+            // Absent, or null as the layer-identity_token gem wrote for nil.
+            None | Some(Scalar::Null) => {}
             Some(Scalar::Str(value)) => {
                 *attributes.slot(name).expect("a known attribute name") = Some(value.to_string());
             }
             Some(_) => {
-                return Err(Error::token(
-                    Eit::ClaimWrongType,
-                    format!("the identity attribute \"{name}\" must be a string"),
+                return Err(wrong_type(
+                    name,
+                    "a string (or null, for none): it is an identity attribute",
                 ))
             }
         }
     }
+    match member(members, METADATA) {
+        None | Some(Scalar::Null) => {}
+        Some(Scalar::StringMap(entries)) => {
+            attributes.metadata = entries
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect();
+        }
+        Some(_) => {
+            return Err(wrong_type(
+                METADATA,
+                "an object whose values are all strings (or null)",
+            ))
+        }
+    }
     if iat >= exp {
+        let cause = if iat > exp {
+            format!(
+                ", but iat is {} s after it: a signer that takes iat from local time instead of \
+                 UTC runs ahead by its time-zone offset ({LOCAL_TIME_EXAMPLES})",
+                iat.abs_diff(exp)
+            )
+        } else {
+            String::new()
+        };
         return Err(Error::token(
             Eit::ClaimWrongType,
-            format!("exp ({exp}) must be later than iat ({iat})"),
+            format!("exp ({exp}) must be later than iat ({iat}){cause}"),
         ));
     }
     Ok(Claims {

@@ -20,6 +20,10 @@ fn minted_tokens_verify_with_openssl_and_pyjwt() {
         last_name: Some("O'Brien \"the\" \\ 2nd".into()),
         display_name: Some("ゾーイ 🦊".into()),
         avatar_url: Some("https://example.com/a/b.png?x=1&y=2".into()),
+        metadata: [("tier", "gold"), ("Émoji 🦊", "\u{1}\"x\""), ("a/b", "")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
     };
     let users = [
         "user-42",
@@ -45,7 +49,8 @@ fn minted_tokens_verify_with_openssl_and_pyjwt() {
             "JWT",
             json!({"iss": PROVIDER_ID, "prn": user, "iat": iat, "exp": iat + 3600, "nce": nonce,
                    "first_name": "Zoë", "last_name": "O'Brien \"the\" \\ 2nd",
-                   "display_name": "ゾーイ 🦊", "avatar_url": "https://example.com/a/b.png?x=1&y=2"}),
+                   "display_name": "ゾーイ 🦊", "avatar_url": "https://example.com/a/b.png?x=1&y=2",
+                   "metadata": {"a/b": "", "tier": "gold", "Émoji 🦊": "\u{1}\"x\""}}),
         ));
         tokens.push(sign_token(&private, PROVIDER_ID, KEY_ID, user, &nonce, iat, 0).unwrap());
         expected.push((

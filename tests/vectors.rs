@@ -409,3 +409,227 @@ fn verify_vectors_through_the_c_abi() {
     }
     assert!(accepted > 0);
 }
+
+/// A claims getter's text, by pointer and length (claims may hold U+0000).
+fn claim_text(get: impl FnOnce(*mut usize) -> *const c_char) -> Option<String> {
+    let mut len = usize::MAX;
+    let text = get(&mut len);
+    if text.is_null() {
+        assert_eq!(len, 0, "an absent claim has length 0");
+        return None;
+    }
+    let bytes = unsafe { std::slice::from_raw_parts(text.cast::<u8>(), len) };
+    assert_eq!(unsafe { *text.add(len) }, 0, "claim text is NUL-terminated");
+    Some(String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+/// The claims as the typed getters give them, in the shape of the claims JSON.
+fn typed_claims(claims: *const LayerClaims) -> Value {
+    let text = |get: unsafe extern "C" fn(*const LayerClaims, *mut usize) -> *const c_char| {
+        claim_text(|len| unsafe { get(claims, len) })
+    };
+    let mut object = serde_json::Map::new();
+    object.insert("iss".into(), text(layer_claims_provider_id).unwrap().into());
+    object.insert("prn".into(), text(layer_claims_user_id).unwrap().into());
+    object.insert(
+        "iat".into(),
+        unsafe { layer_claims_issued_at(claims) }.into(),
+    );
+    object.insert(
+        "exp".into(),
+        unsafe { layer_claims_expires_at(claims) }.into(),
+    );
+    object.insert("nce".into(), text(layer_claims_nonce).unwrap().into());
+    for (name, get) in [
+        (
+            "first_name",
+            layer_claims_first_name as unsafe extern "C" fn(_, _) -> _,
+        ),
+        ("last_name", layer_claims_last_name),
+        ("display_name", layer_claims_display_name),
+        ("avatar_url", layer_claims_avatar_url),
+    ] {
+        if let Some(value) = text(get) {
+            object.insert(name.into(), value.into());
+        }
+    }
+    let count = unsafe { layer_claims_metadata_count(claims) };
+    if count > 0 {
+        let metadata: serde_json::Map<String, Value> = (0..count)
+            .map(|i| {
+                let name = claim_text(|len| unsafe { layer_claims_metadata_name(claims, i, len) });
+                let value =
+                    claim_text(|len| unsafe { layer_claims_metadata_value(claims, i, len) });
+                (name.unwrap(), Value::from(value.unwrap()))
+            })
+            .collect();
+        let names: Vec<&String> = metadata.keys().collect();
+        assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "metadata in name order"
+        );
+        object.insert("metadata".into(), metadata.into());
+    }
+    assert!(claim_text(|len| unsafe { layer_claims_metadata_name(claims, count, len) }).is_none());
+    Value::Object(object)
+}
+
+/// What the typed claims must say for a token's claims JSON: the five claims, the attributes
+/// that are strings (null means absent), metadata when it has entries; `-0` is the integer 0.
+fn expected_typed_claims(claims_json: &str) -> Value {
+    let claims: serde_json::Map<String, Value> = serde_json::from_str(claims_json).unwrap();
+    let integer = |value: &Value| {
+        value
+            .as_i64()
+            .or_else(|| (value.as_f64() == Some(0.0)).then_some(0))
+            .unwrap()
+    };
+    let mut object = serde_json::Map::new();
+    for name in ["iss", "prn", "nce"] {
+        object.insert(name.into(), claims[name].clone());
+    }
+    object.insert("iat".into(), integer(&claims["iat"]).into());
+    object.insert("exp".into(), integer(&claims["exp"]).into());
+    for name in ["first_name", "last_name", "display_name", "avatar_url"] {
+        if let Some(Value::String(value)) = claims.get(name) {
+            object.insert(name.into(), value.clone().into());
+        }
+    }
+    if let Some(Value::Object(metadata)) = claims.get("metadata") {
+        if !metadata.is_empty() {
+            object.insert("metadata".into(), Value::Object(metadata.clone()));
+        }
+    }
+    Value::Object(object)
+}
+
+#[test]
+fn verify_vectors_through_typed_claims() {
+    let cases = vector_json("verify.json");
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let (created, verifier) = new_verifier(case);
+        assert_eq!(created.status, LayerStatus::LAYER_OK, "{name}");
+        let token = c_arg(case, "token");
+        let nonce = c_arg(case, "expected_nonce");
+        let mut claims = SENTINEL as *mut LayerClaims;
+        let mut eit = LayerEit::LAYER_EIT_NONE;
+        let mut error = ptr::null_mut();
+        let status = unsafe {
+            layer_verifier_verify_claims(
+                verifier,
+                ptr_of(&token),
+                ptr_of(&nonce),
+                int(case, "now"),
+                int(case, "leeway_seconds") as u32,
+                &mut claims,
+                &mut eit,
+                &mut error,
+            )
+        };
+        unsafe { layer_verifier_free(verifier) };
+        let result = outcome(status, error);
+        assert_eq!(
+            status_name(result.status),
+            case["expected_status"].as_str().unwrap(),
+            "{name}: {}",
+            result.message
+        );
+        let eit_name = unsafe { CStr::from_ptr(layer_eit_name(eit as i32)) };
+        match case["expected_eit"].as_str() {
+            Some(expected) => {
+                assert_eq!(eit_name.to_str().unwrap(), expected, "{name}");
+                assert!(result.message.starts_with(&format!("{expected}: ")));
+                assert_eq!(claims as usize, SENTINEL, "{name}: out_claims written");
+            }
+            None => {
+                assert_eq!(eit, LayerEit::LAYER_EIT_NONE, "{name}");
+                let json = case["expected_claims_json"].as_str().unwrap();
+                assert_eq!(
+                    claim_text(|len| unsafe { layer_claims_json(claims, len) }).as_deref(),
+                    Some(json),
+                    "{name}"
+                );
+                assert_eq!(typed_claims(claims), expected_typed_claims(json), "{name}");
+                unsafe { layer_claims_free(claims) };
+            }
+        }
+    }
+}
+
+#[test]
+fn sign_vectors_through_sign_with_plain_strings() {
+    let cases = vector_json("sign.json");
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let attributes: serde_json::Map<String, Value> = match case["attributes_json"].as_str() {
+            Some(json) => serde_json::from_str(json).unwrap(),
+            None => serde_json::Map::new(),
+        };
+        let attribute = |member: &str| {
+            attributes
+                .get(member)
+                .and_then(Value::as_str)
+                .map(|text| CString::new(text).unwrap())
+        };
+        let metadata: Vec<(CString, CString)> = match attributes.get("metadata") {
+            Some(Value::Object(entries)) => entries
+                .iter()
+                .map(|(k, v)| {
+                    let value = v.as_str().unwrap();
+                    (
+                        CString::new(k.as_str()).unwrap(),
+                        CString::new(value).unwrap(),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        // Given in reverse order: the library sorts them.
+        let names: Vec<*const c_char> = metadata.iter().rev().map(|(k, _)| k.as_ptr()).collect();
+        let values: Vec<*const c_char> = metadata.iter().rev().map(|(_, v)| v.as_ptr()).collect();
+        let (created, signer) = new_signer(case);
+        assert_eq!(created.status, LayerStatus::LAYER_OK, "{name}");
+        let [first, last, display, avatar] =
+            ["first_name", "last_name", "display_name", "avatar_url"].map(attribute);
+        let user_id = c_arg(case, "user_id");
+        let nonce = c_arg(case, "nonce");
+        let mut token = SENTINEL as *mut c_char;
+        let mut error = ptr::null_mut();
+        let status = unsafe {
+            layer_signer_sign_with(
+                signer,
+                ptr_of(&user_id),
+                ptr_of(&nonce),
+                int(case, "issued_at"),
+                int(case, "ttl_seconds") as u32,
+                ptr_of(&first),
+                ptr_of(&last),
+                ptr_of(&display),
+                ptr_of(&avatar),
+                if names.is_empty() {
+                    ptr::null()
+                } else {
+                    names.as_ptr()
+                },
+                if values.is_empty() {
+                    ptr::null()
+                } else {
+                    values.as_ptr()
+                },
+                names.len(),
+                &mut token,
+                &mut error,
+            )
+        };
+        unsafe { layer_signer_free(signer) };
+        let (result, token) = finish_string_call(status, error, token);
+        assert_eq!(
+            result.status,
+            LayerStatus::LAYER_OK,
+            "{name}: {}",
+            result.message
+        );
+        assert_eq!(token.as_deref(), case["expected_token"].as_str(), "{name}");
+    }
+}

@@ -6,7 +6,6 @@ use std::fmt::Display;
 use std::io::{self, Write as _};
 use std::process::ExitCode;
 
-use layer_identity::ffi::LayerStatus;
 use layer_identity::{Error, ErrorKind};
 
 /// The exit statuses listed in `--help` (see `exit_status_help!`).
@@ -22,6 +21,8 @@ pub mod status {
 #[derive(Debug)]
 pub struct Failure {
     code: u8,
+    /// The library's error kind, when the failure is one.
+    kind: Option<ErrorKind>,
     /// First word on stderr: "error", or "invalid" for a rejected token.
     label: &'static str,
     /// Empty when the command has already reported the failure itself (`verify --json`).
@@ -34,6 +35,7 @@ impl Failure {
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure {
             code: status::USAGE,
+            kind: None,
             label: "error",
             message: message.into(),
             hint: None,
@@ -44,15 +46,11 @@ impl Failure {
     pub fn rejected(error: &Error) -> Failure {
         Failure {
             code: status::REJECTED,
+            kind: Some(error.kind()),
             label: "invalid",
             message: error.message().to_owned(),
             hint: error.eit().map(|eit| eit.hint().to_owned()),
         }
-    }
-
-    /// An input that cannot be read (exit status 2). `what` names it, e.g. "key file x.pem".
-    pub fn read(what: impl Display, error: &io::Error) -> Failure {
-        Failure::usage(format!("cannot read {what}: {error}"))
     }
 
     /// An output that cannot be written (exit status 3).
@@ -71,13 +69,9 @@ impl Failure {
         }
     }
 
-    /// A library error that is not a token rejection, prefixed with where the input came from
-    /// (e.g. "private key from file key.pem (from LAYER_PRIVATE_KEY_PATH)").
-    pub fn library(context: impl Display, error: &Error) -> Failure {
-        Failure {
-            message: format!("{context}: {}", error.message()),
-            ..Failure::from(error.clone())
-        }
+    /// The library's error kind, when the failure is a library error.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        self.kind
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
@@ -117,17 +111,10 @@ impl From<Error> for Failure {
         };
         Failure {
             code,
+            kind: Some(error.kind()),
             label: "error",
             hint: None,
             message: error.message().to_owned(),
         }
     }
-}
-
-/// Layer's C ABI status name for an error kind, as `verify --json` reports it.
-pub fn status_name(kind: ErrorKind) -> &'static str {
-    LayerStatus::from(kind)
-        .name()
-        .to_str()
-        .expect("status names are ASCII")
 }

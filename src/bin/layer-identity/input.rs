@@ -2,85 +2,88 @@
 //! files, stdin or the environment. Secrets are size-capped and held in memory that is wiped
 //! when dropped, and no message here ever repeats a value that might be a secret.
 
-use std::env;
-use std::ffi::OsString;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, IsTerminal as _, Read};
+use std::io::{self, IsTerminal as _};
 use std::path::{Path, PathBuf};
 
-use layer_identity::{validate_key_id, validate_provider_id, Error, ErrorKind};
+use layer_identity::env::{
+    self as layer_env, EnvKey, KeySource, PRIVATE_KEY_PATH_VAR, PRIVATE_KEY_VAR,
+};
+use layer_identity::{
+    validate_key_id, validate_provider_id, Error, ErrorKind, Flags, Signer, Verifier,
+};
 use zeroize::Zeroizing;
 
 use crate::failure::Failure;
 
-pub const PRIVATE_KEY_VAR: &str = "LAYER_PRIVATE_KEY";
-pub const PRIVATE_KEY_PATH_VAR: &str = "LAYER_PRIVATE_KEY_PATH";
 pub const PUBLIC_KEY_PATH_VAR: &str = "LAYER_PUBLIC_KEY_PATH";
 
-/// Keys, passphrases and tokens are a few KiB at most; the cap keeps a wrong file (or
-/// `/dev/zero`) from eating memory.
-const MAX_INPUT_BYTES: usize = 1 << 20;
-/// Buffers start this large so that reading a key never reallocates, which would leave
-/// unwiped copies of it behind in freed memory (a 16384-bit PKCS#8 PEM is about 13 KiB).
-const INITIAL_CAPACITY: usize = 64 * 1024;
-
-/// The provider ID and key ID, from flags or the environment (clap reads the variables).
+/// The provider ID and key ID, from flags or else the environment (read by the library, which
+/// names a missing or malformed variable the same way in every language).
 #[derive(clap::Args)]
 pub struct LayerIds {
     /// Provider ID from the Layer dashboard: layer:///providers/<uuid> (or the bare UUID)
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "LAYER_PROVIDER_ID",
-        hide_env_values = true
-    )]
+    /// [env: LAYER_PROVIDER_ID]
+    #[arg(long, value_name = "ID")]
     provider_id: Option<String>,
 
     /// Key ID Layer assigned to your public key: layer:///keys/<uuid> (or the bare UUID)
-    #[arg(long, value_name = "ID", env = "LAYER_KEY_ID", hide_env_values = true)]
+    /// [env: LAYER_KEY_ID]
+    #[arg(long, value_name = "ID")]
     key_id: Option<String>,
 }
 
 impl LayerIds {
     /// `(provider ID, key ID)`, both checked by the library before any key is touched.
-    /// They are optional for clap so that a missing one is reported with its variable too.
-    pub fn resolve(&self) -> Result<(&str, &str), Failure> {
-        let provider_id = self.provider_id.as_deref().ok_or_else(|| {
-            Failure::usage(
-                "missing provider ID: pass --provider-id or set LAYER_PROVIDER_ID \
-                 (layer:///providers/<uuid>, from the Layer dashboard)",
-            )
-        })?;
-        let key_id = self.key_id.as_deref().ok_or_else(|| {
-            Failure::usage(
-                "missing key ID: pass --key-id or set LAYER_KEY_ID \
-                 (layer:///keys/<uuid>, assigned by Layer when you uploaded the public key)",
-            )
-        })?;
-        validate_provider_id(provider_id)?;
-        validate_key_id(key_id)?;
+    pub fn resolve(&self) -> Result<(String, String), Failure> {
+        let provider_id = match &self.provider_id {
+            Some(id) => validate_provider_id(id).map(|()| id.clone())?,
+            None => layer_env::provider_id().map_err(|e| or_flag(e, "--provider-id"))?,
+        };
+        let key_id = match &self.key_id {
+            Some(id) => validate_key_id(id).map(|()| id.clone())?,
+            None => layer_env::key_id().map_err(|e| or_flag(e, "--key-id"))?,
+        };
         Ok((provider_id, key_id))
     }
+}
+
+/// A configuration error from the environment, with the flag that can be used instead.
+fn or_flag(error: Error, flag: &str) -> Failure {
+    Failure::from(error).with_hint(format!("or pass {flag}"))
+}
+
+/// `--jwt`, or else `LAYER_TOKEN_TYPE`.
+pub fn token_type(jwt: bool) -> Result<Flags, Failure> {
+    if jwt {
+        return Ok(Flags::TYP_JWT);
+    }
+    layer_env::token_type().map_err(|e| or_flag(e, "--jwt"))
 }
 
 /// Where a key came from, for messages. It never holds the key itself.
 pub enum Source {
     Stdin,
     File(PathBuf),
-    /// A file named by an environment variable.
-    EnvPath(&'static str, PathBuf),
-    /// The key text in an environment variable.
-    EnvText(String),
+    /// A file named by `LAYER_PUBLIC_KEY_PATH`.
+    PublicKeyPath(PathBuf),
+    /// The key text in the environment variable named by `--key-env`.
+    KeyEnv(String),
+    /// `LAYER_PRIVATE_KEY` or `LAYER_PRIVATE_KEY_PATH`, as the library reads them.
+    Env(KeySource),
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Stdin => f.write_str("stdin"),
-            Source::File(path) => write!(f, "file {}", path.display()),
-            Source::EnvPath(var, path) => write!(f, "file {} (from {var})", path.display()),
-            Source::EnvText(var) => write!(f, "environment variable {var}"),
+            Source::Stdin => f.write_str("the key on stdin"),
+            Source::File(path) => write!(f, "key file {}", path.display()),
+            Source::PublicKeyPath(path) => {
+                write!(f, "{PUBLIC_KEY_PATH_VAR} (file {})", path.display())
+            }
+            Source::KeyEnv(var) => write!(f, "environment variable {var}"),
+            Source::Env(source) => source.fmt(f),
         }
     }
 }
@@ -91,16 +94,47 @@ pub struct Key {
     pub source: Source,
 }
 
+impl From<EnvKey> for Key {
+    fn from(key: EnvKey) -> Key {
+        Key {
+            bytes: key.bytes,
+            source: Source::Env(key.source),
+        }
+    }
+}
+
 impl Key {
-    /// A library error about this key, saying where the key came from. `what` is "private key"
-    /// or "public key".
-    pub fn failure(&self, what: &str, error: &Error) -> Failure {
-        let failure = Failure::library(format_args!("{what} from {}", self.source), error);
+    /// A signer on this key; a key error says where the key came from, exactly as the library
+    /// says it for the environment.
+    pub fn signer(
+        &self,
+        passphrase: Option<&[u8]>,
+        provider_id: &str,
+        key_id: &str,
+        flags: Flags,
+    ) -> Result<Signer, Failure> {
+        Signer::new(&self.bytes, passphrase, provider_id, key_id, flags)
+            .map_err(|error| self.failure(error))
+    }
+
+    /// A verifier on this key (public, or private to derive it from).
+    pub fn verifier(
+        &self,
+        provider_id: &str,
+        key_id: &str,
+        flags: Flags,
+    ) -> Result<Verifier, Failure> {
+        Verifier::new(&self.bytes, provider_id, key_id, flags).map_err(|error| self.failure(error))
+    }
+
+    fn failure(&self, error: Error) -> Failure {
+        let is_path = error.kind() == ErrorKind::InvalidKey && self.is_a_path();
+        let failure = Failure::from(error.context(&self.source));
         match &self.source {
-            Source::EnvText(var) if error.kind() == ErrorKind::InvalidKey && self.is_a_path() => {
+            Source::Env(KeySource::Text) | Source::KeyEnv(_) if is_path => {
                 failure.with_hint(format!(
-                    "{var} must hold the key text itself, not a file path; name a key file \
-                     with {PRIVATE_KEY_PATH_VAR} instead"
+                    "the variable must hold the key text itself, not a file path; name a key \
+                     file with {PRIVATE_KEY_PATH_VAR} instead"
                 ))
             }
             _ => failure,
@@ -121,8 +155,8 @@ impl Key {
     }
 }
 
-/// The signing key: `--key FILE` (`-`: stdin), `--key-env VAR`, `LAYER_PRIVATE_KEY` or
-/// `LAYER_PRIVATE_KEY_PATH`, in that order.
+/// The signing key: `--key FILE` (`-`: stdin), `--key-env VAR`, or else `LAYER_PRIVATE_KEY` /
+/// `LAYER_PRIVATE_KEY_PATH` as the library reads them.
 pub fn private_key(file: Option<&Path>, var: Option<&str>) -> Result<Key, Failure> {
     if let Some(path) = file {
         return read_key_file(path, "--key", Source::File);
@@ -133,7 +167,7 @@ pub fn private_key(file: Option<&Path>, var: Option<&str>) -> Result<Key, Failur
             bytes: env_bytes(var).ok_or_else(|| {
                 Failure::usage("--key-env: the environment variable it names is not set or empty")
             })?,
-            source: Source::EnvText(var.to_owned()),
+            source: Source::KeyEnv(var.to_owned()),
         });
     }
     private_key_from_env()?.ok_or_else(|| {
@@ -150,10 +184,8 @@ pub fn verification_key(file: Option<&Path>) -> Result<Key, Failure> {
     if let Some(path) = file {
         return read_key_file(path, "--public-key", Source::File);
     }
-    if let Some(path) = env_path(PUBLIC_KEY_PATH_VAR) {
-        return read_key_file(&path, PUBLIC_KEY_PATH_VAR, |path| {
-            Source::EnvPath(PUBLIC_KEY_PATH_VAR, path)
-        });
+    if let Some(path) = std::env::var_os(PUBLIC_KEY_PATH_VAR).filter(|p| !p.is_empty()) {
+        return read_key_file(Path::new(&path), PUBLIC_KEY_PATH_VAR, Source::PublicKeyPath);
     }
     private_key_from_env()?.ok_or_else(|| {
         Failure::usage(format!(
@@ -163,23 +195,8 @@ pub fn verification_key(file: Option<&Path>) -> Result<Key, Failure> {
     })
 }
 
-/// `LAYER_PRIVATE_KEY` or `LAYER_PRIVATE_KEY_PATH`; both set is ambiguous, and signing with the
-/// other key would only surface later as Layer's eit_signature_verification_failed.
 fn private_key_from_env() -> Result<Option<Key>, Failure> {
-    match (env_bytes(PRIVATE_KEY_VAR), env_path(PRIVATE_KEY_PATH_VAR)) {
-        (Some(_), Some(_)) => Err(Failure::usage(format!(
-            "both {PRIVATE_KEY_VAR} and {PRIVATE_KEY_PATH_VAR} are set; unset one of them"
-        ))),
-        (Some(bytes), None) => Ok(Some(Key {
-            bytes,
-            source: Source::EnvText(PRIVATE_KEY_VAR.to_owned()),
-        })),
-        (None, Some(path)) => read_key_file(&path, PRIVATE_KEY_PATH_VAR, |path| {
-            Source::EnvPath(PRIVATE_KEY_PATH_VAR, path)
-        })
-        .map(Some),
-        (None, None) => Ok(None),
-    }
+    Ok(layer_env::private_key()?.map(Key::from))
 }
 
 /// Reads a key from `path` (`-`: stdin). `origin` is the flag or variable that named it.
@@ -190,7 +207,7 @@ fn read_key_file(
 ) -> Result<Key, Failure> {
     if path == Path::new("-") {
         return Ok(Key {
-            bytes: read_limited(io::stdin().lock(), "the key on stdin")?,
+            bytes: read_secret(Ok(io::stdin().lock()), "the key on stdin")?,
             source: Source::Stdin,
         });
     }
@@ -204,16 +221,13 @@ fn read_key_file(
         )));
     }
     let source = source(path.to_owned());
-    let bytes = File::open(path)
-        .and_then(read_capped)
-        .map_err(|e| Failure::read(format_args!("key {source}"), &e))?
-        .ok_or_else(|| too_large(format_args!("key {source}")))?;
+    let bytes = read_secret(File::open(path), &source)?;
     Ok(Key { bytes, source })
 }
 
 /// The passphrase of an encrypted key: from `--passphrase-env VAR` or `--passphrase-file FILE`
-/// (one trailing line break dropped, as `echo` writes it). Never from the command line, where
-/// `ps` and shell history would show it.
+/// (one trailing line break dropped, as `echo` writes it), or else `LAYER_PRIVATE_KEY_PASSPHRASE`.
+/// Never from the command line, where `ps` and shell history would show it.
 pub fn passphrase(
     var: Option<&str>,
     file: Option<&Path>,
@@ -227,15 +241,14 @@ pub fn passphrase(
         });
     }
     let Some(path) = file else {
-        return Ok(None);
+        return Ok(layer_env::passphrase());
     };
     // The path is not repeated in messages: someone who typed the passphrase itself here would
     // otherwise see it printed back, and into logs.
-    let what = "the passphrase file given to --passphrase-file";
-    let mut bytes = File::open(path)
-        .and_then(read_capped)
-        .map_err(|e| Failure::read(what, &e))?
-        .ok_or_else(|| too_large(what))?;
+    let mut bytes = read_secret(
+        File::open(path),
+        "the passphrase file given to --passphrase-file",
+    )?;
     if bytes.ends_with(b"\n") {
         bytes.pop();
         if bytes.ends_with(b"\r") {
@@ -259,7 +272,7 @@ pub fn token(argument: Option<&str>) -> Result<String, Failure> {
             "no token given: pass it as an argument, or - to read it from stdin",
         ));
     }
-    let bytes = read_limited(stdin.lock(), "the token on stdin")?;
+    let bytes = read_secret(Ok(stdin.lock()), "the token on stdin")?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| Failure::usage("the token on stdin is not UTF-8 text"))?
         .trim();
@@ -274,39 +287,20 @@ pub fn token_reads_stdin(argument: Option<&str>) -> bool {
     matches!(argument, None | Some("-"))
 }
 
-fn read_limited(reader: impl Read, what: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    read_capped(reader)
-        .map_err(|e| Failure::read(what, &e))?
-        .ok_or_else(|| too_large(what))
-}
-
-/// Everything `reader` holds, or `None` if that is more than `MAX_INPUT_BYTES`.
-fn read_capped(reader: impl Read) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
-    let mut bytes = Zeroizing::new(Vec::with_capacity(INITIAL_CAPACITY));
-    reader
-        .take(MAX_INPUT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)?;
-    Ok((bytes.len() <= MAX_INPUT_BYTES).then_some(bytes))
-}
-
-fn too_large(what: impl fmt::Display) -> Failure {
-    Failure::usage(format!(
-        "{what} is larger than {} KiB; that is no key, passphrase or token",
-        MAX_INPUT_BYTES / 1024
-    ))
+/// Reads a key, passphrase or token with the library's cap, into memory wiped when dropped.
+fn read_secret(
+    reader: io::Result<impl io::Read>,
+    what: impl fmt::Display,
+) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    layer_env::read_secret_file(reader)
+        .map_err(|reason| Failure::usage(format!("{what}: {reason}")))
 }
 
 /// The variable's bytes, or `None` when it is unset or empty (an empty `export VAR=` is a slip,
 /// not a value).
 fn env_bytes(var: &str) -> Option<Zeroizing<Vec<u8>>> {
-    let value = Zeroizing::new(env::var_os(var)?.into_encoded_bytes());
+    let value = Zeroizing::new(std::env::var_os(var)?.into_encoded_bytes());
     (!value.is_empty()).then_some(value)
-}
-
-fn env_path(var: &str) -> Option<PathBuf> {
-    env::var_os(var)
-        .filter(|value| !value.is_empty())
-        .map(OsString::into)
 }
 
 /// `flag` takes a variable's name. Someone who passes the value instead (a key, a passphrase)
@@ -320,5 +314,36 @@ fn check_var_name(name: &str, flag: &str) -> Result<(), Failure> {
         Err(Failure::usage(format!(
             "{flag} takes the name of an environment variable (letters, digits and _), not its value"
         )))
+    }
+}
+
+/// For a "token" argument that is not a token: if it looks like the name of a file holding one,
+/// how to pass that file instead.
+pub fn file_name_hint(token: &str, command: &str) -> Option<String> {
+    let lower = token.to_ascii_lowercase();
+    let has_extension = [".txt", ".jwt", ".jws", ".token", ".json"]
+        .iter()
+        .any(|ext| lower.ends_with(ext));
+    let looks_like_a_file = token.len() < 4096
+        && !token.contains(char::is_whitespace)
+        && (token.contains('/') || has_extension || Path::new(token).is_file());
+    looks_like_a_file.then(|| {
+        format!(
+            "the token argument looks like a file name; to read the token from a file, pass - \
+             and redirect the file: layer-identity {command} ... - < {}",
+            shell_word(token)
+        )
+    })
+}
+
+/// `text` quoted for a shell command line when it needs it.
+fn shell_word(text: &str) -> String {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./+".contains(c))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }

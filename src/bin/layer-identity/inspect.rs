@@ -1,8 +1,10 @@
 //! `inspect`: show what a token says without checking any of it, for debugging. Everything it
 //! prints is whatever the token's maker chose, which the output says loudly.
 
+use std::io::{self, IsTerminal as _};
+
 use clap::value_parser;
-use layer_identity::{decode, MILLISECONDS_THRESHOLD};
+use layer_identity::{decode, Eit, MILLISECONDS_THRESHOLD};
 use serde_json::Value;
 
 use crate::failure::Failure;
@@ -42,30 +44,34 @@ pub const BANNER: &str =
 
 pub fn run(args: &Args) -> Result<(), Failure> {
     let token = input::token(args.token.as_deref())?;
-    // On stderr too, so the warning is seen even when stdout goes into a file or a pipe.
-    output::note(&format!("{BANNER}\n"));
-
+    let undecodable = |error: layer_identity::Error| {
+        let hint = match error.eit() {
+            Some(Eit::WrongJwsPartCount) => input::file_name_hint(&token, "inspect"),
+            _ => None,
+        }
+        .or_else(|| error.eit().map(|eit| eit.hint().to_owned()));
+        // Bad input to this command (exit status 2), with Layer's identifier and a hint.
+        let failure = Failure::from(error);
+        match hint {
+            Some(hint) => failure.with_hint(hint),
+            None => failure,
+        }
+    };
     let decoded = decode(&token).map_err(undecodable)?;
     let signature_len = decoded.signature.len();
     let (header, claims) = decoded.into_text().map_err(undecodable)?;
     let now = args.now.unwrap_or_else(layer_identity::unix_now);
 
+    // The banner goes once to each stream a person sees: in the report, and on the terminal
+    // too when the report goes into a file or a pipe.
+    if !io::stdout().is_terminal() && io::stderr().is_terminal() {
+        output::note(&format!("{BANNER}\n"));
+    }
     let mut report = format!("{BANNER}\n\nHeader:\n{}\n\n", json_block(&header));
     report += &format!("Claims:\n{}\n\n", json_block(&claims));
     report += &format!("Signature: {signature_len} bytes, not checked\n");
     report += &timeline(&claims, now);
     output::print(&report)
-}
-
-/// A token that does not even decode is bad input to this command (exit status 2), with
-/// Layer's identifier and hint for it.
-fn undecodable(error: layer_identity::Error) -> Failure {
-    let hint = error.eit().map(|eit| eit.hint());
-    let failure = Failure::from(error);
-    match hint {
-        Some(hint) => failure.with_hint(hint),
-        None => failure,
-    }
 }
 
 fn json_block(text: &str) -> String {

@@ -34,6 +34,8 @@ mod verify;
     version,
     // A later flag replaces an earlier one, so wrappers and aliases can set defaults.
     args_override_self = true,
+    // Our own `help` subcommand, so that `help --help` and `help sign` both work.
+    disable_help_subcommand = true,
     about = "Mint, verify and inspect Layer identity tokens (RS256 JWS)",
     long_about = "Mint, verify and inspect Layer identity tokens (RS256 JWS).\n\n\
         The Layer client SDK obtains a nonce and your app sends it to your backend; the backend \
@@ -46,6 +48,8 @@ mod verify;
   LAYER_KEY_ID             key ID, layer:///keys/<uuid>
   LAYER_PRIVATE_KEY        the private key PEM itself (literal \\n escapes are fine)
   LAYER_PRIVATE_KEY_PATH   path of the private key file
+  LAYER_PRIVATE_KEY_PASSPHRASE  passphrase of an encrypted private key
+  LAYER_TOKEN_TYPE         JWS (default) or JWT: the header's typ (sign)
   LAYER_PUBLIC_KEY_PATH    path of the public key file (verify)
 
 Examples:
@@ -71,6 +75,16 @@ enum Command {
     Sign(sign::Args),
     Verify(verify::Args),
     Inspect(inspect::Args),
+    /// Print the help of the tool, or of one command (`help sign`)
+    Help(HelpArgs),
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  layer-identity help\n  layer-identity help verify")]
+struct HelpArgs {
+    /// The command to explain
+    #[arg(value_name = "COMMAND")]
+    command: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -83,11 +97,34 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Help(args) => help(args.command.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
     }
+}
+
+/// `help [COMMAND]`: the same text as `--help` on the tool or on that command.
+fn help(command: Option<&str>) -> Result<(), failure::Failure> {
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    // Builds the subcommands' usage lines with the tool's name, as `--help` shows them.
+    cli.build();
+    let target = match command {
+        None => &mut cli,
+        Some(name) => cli.find_subcommand_mut(name).ok_or_else(|| {
+            failure::Failure::usage(format!(
+                "there is no command {}; the commands are keygen, sign, verify, inspect and help",
+                layer_identity_quote(name)
+            ))
+        })?,
+    };
+    output::print(&format!("{}\n", target.render_long_help()))
+}
+
+/// A user's word, quoted and cut short for a message.
+fn layer_identity_quote(text: &str) -> String {
+    format!("{:?}", text.chars().take(40).collect::<String>())
 }
 
 /// clap's own report: usage errors exit with status 2 and `--help` / `--version` with 0, as the

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::value_parser;
-use layer_identity::{Attributes, ErrorKind, Flags, Signer, DEFAULT_TTL_SECONDS};
+use layer_identity::{is_encrypted_private_key, Attributes, ErrorKind, Flags, DEFAULT_TTL_SECONDS};
 
 use crate::failure::Failure;
 use crate::input::{self, LayerIds};
@@ -146,43 +146,45 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         args.passphrase_file.as_deref(),
     )?;
 
-    let mut flags = Flags::default();
-    if args.jwt {
-        flags = flags | Flags::TYP_JWT;
-    }
+    let mut flags = input::token_type(args.jwt)?;
     if args.allow_1024_bit_key {
         flags = flags | Flags::ALLOW_1024_BIT_KEY;
     }
+    if passphrase.is_some() && !is_encrypted_private_key(&key.bytes) {
+        output::note(
+            "warning: a passphrase was given, but the private key is not encrypted; the \
+             passphrase is ignored\n",
+        );
+    }
     // The IDs are valid (checked above), so every error here is about the key.
-    let signer = Signer::new(
-        &key.bytes,
-        passphrase.as_deref().map(Vec::as_slice),
-        provider_id,
-        key_id,
-        flags,
-    )
-    .map_err(|error| {
-        let failure = key.failure("private key", &error);
-        match error.kind() {
-            ErrorKind::WeakKey if !args.allow_1024_bit_key => failure.with_hint(
+    let signer = key
+        .signer(
+            passphrase.as_deref().map(Vec::as_slice),
+            &provider_id,
+            &key_id,
+            flags,
+        )
+        .map_err(|failure| match failure.kind() {
+            Some(ErrorKind::WeakKey) if !args.allow_1024_bit_key => failure.with_hint(
                 "--allow-1024-bit-key admits the 1024-bit keys early Layer accounts were \
                  issued; better, run `layer-identity keygen` and upload the new public key",
             ),
-            ErrorKind::WrongPassphrase if passphrase.is_none() => failure.with_hint(
-                "the key is encrypted: pass --passphrase-env VAR or --passphrase-file FILE",
+            Some(ErrorKind::WrongPassphrase) if passphrase.is_none() => failure.with_hint(
+                "the key is encrypted: pass --passphrase-env VAR or --passphrase-file FILE, or \
+                 set LAYER_PRIVATE_KEY_PASSPHRASE",
             ),
-            ErrorKind::WrongPassphrase => failure.with_hint(
+            Some(ErrorKind::WrongPassphrase) => failure.with_hint(
                 "check the passphrase; --passphrase-file already drops one trailing newline",
             ),
             _ => failure,
-        }
-    })?;
+        })?;
 
     let attributes = Attributes {
         first_name: args.first_name.clone(),
         last_name: args.last_name.clone(),
         display_name: args.display_name.clone(),
         avatar_url: args.avatar_url.clone(),
+        ..Attributes::default()
     };
     // 0 asks the library for "now", which is what an absent --issued-at means.
     let token = signer.sign(

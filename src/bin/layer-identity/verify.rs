@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::value_parser;
-use layer_identity::{Error, ErrorKind, Flags, VerifiedToken, Verifier};
+use layer_identity::{Eit, Error, ErrorKind, Flags, VerifiedToken};
 
-use crate::failure::{self, status, Failure};
+use crate::failure::{status, Failure};
 use crate::input::{self, LayerIds};
 use crate::output::{self, json_string};
 
@@ -63,8 +63,9 @@ pub struct Args {
     #[arg(long, value_name = "SECS", value_parser = value_parser!(i64).range(1..))]
     now: Option<i64>,
 
-    /// Clock skew to tolerate, in seconds
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    /// Clock skew to tolerate, in seconds (signers that round the clock put iat up to a
+    /// second ahead; Layer's own check tolerates a minute)
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_LEEWAY_SECONDS)]
     leeway: u32,
 
     /// Admit a legacy 1024-bit key, as early Layer accounts were issued
@@ -95,18 +96,17 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         Flags::default()
     };
     // The IDs are valid (checked above), so every error here is about the key.
-    let verifier = Verifier::new(&key.bytes, provider_id, key_id, flags).map_err(|error| {
-        let failure = key.failure("public key", &error);
-        match error.kind() {
-            ErrorKind::WeakKey if !args.allow_1024_bit_key => failure.with_hint(
+    let verifier = key
+        .verifier(&provider_id, &key_id, flags)
+        .map_err(|failure| match failure.kind() {
+            Some(ErrorKind::WeakKey) if !args.allow_1024_bit_key => failure.with_hint(
                 "--allow-1024-bit-key admits the 1024-bit keys early Layer accounts were issued",
             ),
-            ErrorKind::WrongPassphrase => failure.with_hint(
+            Some(ErrorKind::WrongPassphrase) => failure.with_hint(
                 "the verifier needs the public key: pass --public-key FILE or set LAYER_PUBLIC_KEY_PATH",
             ),
             _ => failure,
-        }
-    })?;
+        })?;
 
     match verifier.verify(
         &token,
@@ -115,6 +115,13 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         args.leeway,
     ) {
         Ok(verified) => report_valid(&verified, args),
+        Err(error) if error.eit() == Some(Eit::WrongJwsPartCount) => {
+            let failure = report_rejected(&error, args.json);
+            Err(match input::file_name_hint(&token, "verify") {
+                Some(hint) => failure.with_hint(hint),
+                None => failure,
+            })
+        }
         Err(error) if error.eit().is_some() => Err(report_rejected(&error, args.json)),
         // An argument the library refused, such as an empty --nonce or --now in milliseconds.
         Err(error) => Err(Failure::from(error)),
@@ -149,7 +156,7 @@ fn report_rejected(error: &Error, json: bool) -> Failure {
     let printed = output::print(&format!(
         "{{\"valid\":false,\"eit\":{},\"status\":{},\"message\":{},\"hint\":{}}}\n",
         json_string(eit.as_str()),
-        json_string(failure::status_name(error.kind())),
+        json_string(error.status_name()),
         json_string(error.message()),
         json_string(eit.hint()),
     ));
@@ -158,3 +165,7 @@ fn report_rejected(error: &Error, json: bool) -> Failure {
         Err(failure) => failure,
     }
 }
+
+/// The default leeway: Layer's own check tolerates about a minute of clock skew, and signers
+/// that round `Date.now() / 1000` put iat up to half a second in the future.
+pub const DEFAULT_LEEWAY_SECONDS: u32 = 60;
