@@ -1,6 +1,7 @@
 # One entry point for building, testing and installing layer-identity.
 #   make demo      mint and verify a token with a freshly generated key
 #   make test      every test of every language (installs missing Debian packages first)
+#   make test-go   (test-ruby, test-java, test-node, test-python) one language's wrapper
 #   make install   library, header and pkg-config file under PREFIX
 #   make bench     benchmarks beside `openssl speed rsa2048`, measured in the same run
 
@@ -8,8 +9,13 @@ PREFIX ?= /usr/local
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
+# Each wrapper under bindings/<language>/ has a test.sh that lints, builds and tests it
+# (package install and sample backend included), on top of the release build.
+LANGUAGES := $(patsubst bindings/%/test.sh,%,$(wildcard bindings/*/test.sh))
+
 .PHONY: all build demo test deps lint header-check test-rust test-vectors test-c \
-        test-examples test-install install bench
+        test-examples test-install test-bindings install bench \
+        $(addprefix test-,$(LANGUAGES))
 
 all: build
 
@@ -22,8 +28,14 @@ build:
 demo:
 	$(CARGO) run --release --quiet --example quickstart
 
-test: deps lint header-check test-vectors test-rust test-c test-examples test-install
+test: deps lint header-check test-vectors test-rust test-c test-examples test-install \
+      test-bindings
 	@echo "make test: all tests passed"
+
+test-bindings: $(addprefix test-,$(LANGUAGES))
+
+$(addprefix test-,$(LANGUAGES)): test-%: build
+	bindings/$*/test.sh
 
 deps:
 	scripts/install-deps.sh

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs beyond the machine's Rust, gcc and Python: Debian packages
 # for OpenSSL headers, valgrind, Objective-C, pkg-config and the independent checkers (PyJWT,
-# Python cryptography). Idempotent: installs only what is missing.
+# Python cryptography), and those each wrapper lists in bindings/<language>/deps.apt.
+# Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(libssl-dev pkg-config valgrind gobjc g++ openssl python3 python3-jwt python3-cryptography)
+# Each wrapper lists the Debian packages its build and tests need, one per line.
+for list in "$(dirname "$0")"/../bindings/*/deps.apt; do
+  [ -f "$list" ] || continue
+  while read -r package _; do
+    case $package in "" | "#"*) continue ;; esac
+    packages+=("$package")
+  done <"$list"
+done
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
