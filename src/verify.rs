@@ -415,19 +415,25 @@ fn other_form_note(token_id: &str, configured: &str, label: &str) -> String {
     }
 }
 
-/// Time zones are whole quarter hours from UTC, from -12 h to +14 h.
+/// Time-zone offsets are whole half hours from UTC (a few are :45), up to 14 hours.
 const QUARTER_HOUR: i64 = 900;
 const MAX_ZONE_OFFSET: i64 = 14 * 3600;
+/// How far from an offset a token may be: the time between signing and checking it.
+const ZONE_TOLERANCE: i64 = 120;
 
 /// For a token issued `ahead` seconds in the future: a note when that is about a time-zone
 /// offset, the mark of a signer that takes iat from local time instead of UTC.
 fn local_time_note(ahead: i64) -> String {
     let quarters = (ahead + QUARTER_HOUR / 2) / QUARTER_HOUR;
-    let near_a_quarter = (ahead - quarters * QUARTER_HOUR).abs() <= 120;
-    if quarters == 0 || ahead > MAX_ZONE_OFFSET + 120 || !near_a_quarter {
+    let offset = quarters * QUARTER_HOUR;
+    let is_a_zone = offset % 1800 == 0 || offset % 3600 == 2700;
+    if offset < 1800
+        || offset > MAX_ZONE_OFFSET
+        || !is_a_zone
+        || (ahead - offset).abs() > ZONE_TOLERANCE
+    {
         return String::new();
     }
-    let offset = quarters * QUARTER_HOUR;
     format!(
         "; that is close to a time-zone offset (UTC+{}:{:02}): the signer likely takes iat from \
          local time instead of UTC ({LOCAL_TIME_EXAMPLES})",
@@ -436,8 +442,8 @@ fn local_time_note(ahead: i64) -> String {
     )
 }
 
-const LOCAL_TIME_EXAMPLES: &str = "as Python's datetime.now().timestamp() on a naive time or \
-    C#'s DateTime.Now do; use time.time() or DateTimeOffset.UtcNow";
+const LOCAL_TIME_EXAMPLES: &str = "as `calendar.timegm(datetime.now().timetuple())` in Python \
+    or `DateTime.Now` in C# do; use `time.time()` or `DateTimeOffset.UtcNow`";
 
 /// The claims, checked in the README's order: presence of the five required claims first,
 /// then every type.

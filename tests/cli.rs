@@ -22,11 +22,13 @@ const NONCE: &str = "c2VjcmV0LW5vbmNlLWZyb20tbGF5ZXItc2RrLTAwMDE";
 
 /// Every variable the tool reads; removed from each run so the developer's own configuration
 /// cannot leak into a test.
-const LAYER_VARS: [&str; 5] = [
+const LAYER_VARS: [&str; 7] = [
     "LAYER_PROVIDER_ID",
     "LAYER_KEY_ID",
     "LAYER_PRIVATE_KEY",
     "LAYER_PRIVATE_KEY_PATH",
+    "LAYER_PRIVATE_KEY_PASSPHRASE",
+    "LAYER_TOKEN_TYPE",
     "LAYER_PUBLIC_KEY_PATH",
 ];
 
@@ -1115,4 +1117,130 @@ fn inspect_of_something_that_is_no_token_exits_with_status_2() {
     assert!(run.stderr.contains("eit_malformed_base64url"), "{run:#?}");
     let run = cli(["inspect", "-"]).stdin("\n").expect(2);
     assert!(run.stderr.contains("no token"), "{run:#?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round 2: what new users ran into
+
+#[test]
+fn help_works_as_a_command_too() {
+    let run = cli(["help", "--help"]).expect(0);
+    assert!(
+        run.stdout.contains("Usage: layer-identity help [COMMAND]"),
+        "{run:#?}"
+    );
+    let run = cli(["help", "sign"]).expect(0);
+    assert_eq!(
+        run.stdout.trim_end(),
+        cli(["sign", "--help"]).expect(0).stdout.trim_end()
+    );
+    let run = cli(["help"]).expect(0);
+    assert!(run.stdout.contains("LAYER_TOKEN_TYPE"), "{run:#?}");
+    let run = cli(["help", "bogus"]).expect(2);
+    assert!(run.stderr.contains("no command \"bogus\""), "{run:#?}");
+}
+
+/// The issue's own reproduction: a PKCS#8 key with its line breaks lost, in the environment
+/// and in a file, signs; the same text never appears in a message.
+#[test]
+fn a_key_whose_line_breaks_were_lost_signs() {
+    let pem = key_text("rsa2048.pkcs8.pem");
+    let dir = TempDir::new("flat-key");
+    for flattened in [pem.replace('\n', ""), pem.trim_end().replace('\n', " ")] {
+        let run = cli(["sign", "--user-id", "alice", "--nonce", NONCE])
+            .args(["--issued-at", &IAT.to_string()])
+            .env("LAYER_PROVIDER_ID", PROVIDER_ID)
+            .env("LAYER_KEY_ID", KEY_ID)
+            .env("LAYER_PRIVATE_KEY", &flattened)
+            .expect(0);
+        assert_eq!(run.stdout.trim_end(), signed_token());
+        let file = dir.join("flat.pem");
+        std::fs::write(&file, &flattened).unwrap();
+        let run = cli(sign_args()).args(["--key"]).args([&file]).expect(0);
+        assert_eq!(run.stdout.trim_end(), signed_token());
+    }
+}
+
+#[test]
+fn passphrase_and_token_type_come_from_the_environment_too() {
+    let encrypted = key_file("rsa2048.pkcs8.encrypted.pem");
+    let base = || {
+        cli(["sign", "--user-id", "alice", "--nonce", NONCE])
+            .args(["--issued-at", &IAT.to_string()])
+            .env("LAYER_PROVIDER_ID", PROVIDER_ID)
+            .env("LAYER_KEY_ID", KEY_ID)
+    };
+    let run = base()
+        .env("LAYER_PRIVATE_KEY_PATH", &encrypted)
+        .env("LAYER_PRIVATE_KEY_PASSPHRASE", PASSPHRASE)
+        .expect(0);
+    assert_eq!(run.stdout.trim_end(), signed_token());
+    let run = base().env("LAYER_PRIVATE_KEY_PATH", &encrypted).expect(2);
+    assert!(
+        run.stderr.contains("LAYER_PRIVATE_KEY_PASSPHRASE"),
+        "{run:#?}"
+    );
+
+    let plain = key_file("rsa2048.pkcs8.pem");
+    let run = base()
+        .env("LAYER_PRIVATE_KEY_PATH", &plain)
+        .env("LAYER_TOKEN_TYPE", "jwt")
+        .expect(0);
+    assert_eq!(
+        decode_json(run.stdout.split('.').next().unwrap())["typ"],
+        "JWT"
+    );
+    let run = base()
+        .env("LAYER_PRIVATE_KEY_PATH", &plain)
+        .env("LAYER_TOKEN_TYPE", "jwx")
+        .expect(2);
+    assert!(run.stderr.contains("LAYER_TOKEN_TYPE"), "{run:#?}");
+    assert!(run.stderr.contains("--jwt"), "{run:#?}");
+}
+
+#[test]
+fn a_passphrase_for_an_unencrypted_key_is_ignored_with_a_warning() {
+    let run = cli(sign_args())
+        .args(["--passphrase-env", "SOME_PASSPHRASE"])
+        .env("SOME_PASSPHRASE", "hunter2")
+        .expect(0);
+    assert_eq!(run.stdout.trim_end(), signed_token());
+    assert!(
+        run.stderr.starts_with("warning: a passphrase was given"),
+        "{run:#?}"
+    );
+    assert!(!run.stderr.contains("hunter2"), "{run:#?}");
+    // No warning when the key needs it.
+    let run = cli(["sign", "--user-id", "alice", "--nonce", NONCE])
+        .args(["--provider-id", PROVIDER_ID, "--key-id", KEY_ID, "--key"])
+        .args([key_file("rsa2048.pkcs8.encrypted.pem")])
+        .args(["--passphrase-env", "SOME_PASSPHRASE"])
+        .env("SOME_PASSPHRASE", PASSPHRASE)
+        .expect(0);
+    assert_eq!(run.stderr, "", "{run:#?}");
+}
+
+#[test]
+fn a_token_argument_that_is_a_file_name_gets_told_how_to_pass_a_file() {
+    let dir = TempDir::new("token-file");
+    let file = dir.join("token.txt");
+    std::fs::write(&file, signed_token()).unwrap();
+    let path = file.display().to_string();
+    let run = cli(verify_args(&path)).expect(1);
+    assert!(run.stderr.contains("eit_wrong_jws_part_count"), "{run:#?}");
+    assert!(run.stderr.contains(&format!("- < {path}")), "{run:#?}");
+    let run = cli(["inspect", &path]).expect(2);
+    assert!(run.stderr.contains(&format!("- < {path}")), "{run:#?}");
+    // The way the hint says works.
+    cli(verify_args("-")).stdin(signed_token()).expect(0);
+    // Not for a mangled token.
+    let run = cli(verify_args("abc")).expect(1);
+    assert!(!run.stderr.contains("- <"), "{run:#?}");
+}
+
+#[test]
+fn inspect_prints_no_banner_for_what_is_not_a_token() {
+    let run = cli(["inspect", "not a token"]).expect(2);
+    assert!(!run.stderr.contains("NOT VERIFIED"), "{run:#?}");
+    assert_eq!(run.stdout, "");
 }
