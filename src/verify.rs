@@ -427,8 +427,7 @@ fn local_time_note(ahead: i64) -> String {
     let quarters = (ahead + QUARTER_HOUR / 2) / QUARTER_HOUR;
     let offset = quarters * QUARTER_HOUR;
     let is_a_zone = offset % 1800 == 0 || offset % 3600 == 2700;
-    if offset < 1800
-        || offset > MAX_ZONE_OFFSET
+    if !(1800..=MAX_ZONE_OFFSET).contains(&offset)
         || !is_a_zone
         || (ahead - offset).abs() > ZONE_TOLERANCE
     {

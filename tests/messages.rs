@@ -109,8 +109,8 @@ fn presence_is_checked_before_types() {
     let header = r#"{"typ":1,"alg":"RS256","cty":"layer-eit;v=1"}"#;
     let message = rejection(&signed(header, &claims_with("")), Eit::HeaderParamNotFound);
     assert_contains(&message, &["no \"kid\""]);
-    let claims = format!(r#"{{"iss":1,"prn":"alice","iat":1700000000,"exp":1700000600}}"#);
-    let message = rejection(&signed(HEADER, &claims), Eit::ClaimNotFound);
+    let claims = r#"{"iss":1,"prn":"alice","iat":1700000000,"exp":1700000600}"#;
+    let message = rejection(&signed(HEADER, claims), Eit::ClaimNotFound);
     assert_contains(&message, &["no \"nce\""]);
 }
 
