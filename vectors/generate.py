@@ -450,14 +450,59 @@ def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leewa
 # ---------------------------------------------------------------------------------------------
 # sign.json
 
+class _Members(dict):
+    """A parsed JSON object that remembers which of its member names were duplicated."""
+    dups = ()
+
+
+def _members_hook(pairs):
+    obj_ = _Members(pairs)
+    names = [k for k, _ in pairs]
+    obj_.dups = {k for k in names if names.count(k) > 1}
+    return obj_
+
+
+def attributes_problem(attributes_json):
+    """Our reading of the attributes_json rules: None when valid, else the lowercase fragment
+    the error message is guaranteed to hold: "duplicate" for a duplicated metadata name (the
+    JSON reader reports it, maybe without naming metadata), "metadata" for a metadata fault,
+    "attributes" for everything else (invalid JSON, a duplicated top-level member, a member
+    that is not an attribute, an attribute that is not a string, null included)."""
+    try:
+        parsed = json.loads(attributes_json, object_pairs_hook=_members_hook,
+                            parse_constant=_reject_constant)
+    except ValueError:
+        return "attributes"
+    if not isinstance(parsed, dict) or parsed.dups:
+        return "attributes"
+    for k, v in parsed.items():
+        if k == "metadata":
+            if v is None:
+                continue
+            if not isinstance(v, dict):
+                return "metadata"
+            if v.dups:
+                return "duplicate"
+            if any(name == "" or not isinstance(value, str) for name, value in v.items()):
+                return "metadata"
+        elif k not in ATTRIBUTE_ORDER or not isinstance(v, str):
+            return "attributes"
+    return None
+
+
 def canonical_attributes(attributes_json):
+    """(attributes in token order, metadata members sorted by name) of a valid attributes_json.
+    An empty or null metadata object gives no members (no "metadata" claim)."""
     if attributes_json is None:
-        return []
-    parsed = strict_json(attributes_json.encode("utf-8"))
-    if not isinstance(parsed, dict) or any(k not in ATTRIBUTE_ORDER for k in parsed) or any(
-            not isinstance(v, str) for v in parsed.values()):
+        return [], []
+    if attributes_problem(attributes_json) is not None:
         fail("invalid attributes_json in a sign case: %r" % attributes_json)
-    return [(k, parsed[k]) for k in ATTRIBUTE_ORDER if k in parsed]
+    parsed = json.loads(attributes_json)
+    attrs = [(k, parsed[k]) for k in ATTRIBUTE_ORDER if k in parsed]
+    metadata = sorted((parsed.get("metadata") or {}).items(), key=lambda kv: kv[0])
+    # Code-point order (Python's str order) is UTF-8 byte order; it is not UTF-16 order.
+    assert metadata == sorted(metadata, key=lambda kv: kv[0].encode("utf-8"))
+    return attrs, metadata
 
 
 def expected_header(key_id, typ_jwt):
@@ -465,10 +510,12 @@ def expected_header(key_id, typ_jwt):
                 ("kid", S(key_id))])
 
 
-def expected_claims(provider_id, user_id, iat, exp, nonce, attrs):
+def expected_claims(provider_id, user_id, iat, exp, nonce, attrs, metadata=()):
     members = [("iss", S(provider_id)), ("prn", S(user_id)), ("iat", str(iat)), ("exp", str(exp)),
                ("nce", S(nonce))]
     members += [(k, S(v)) for k, v in attrs]
+    if metadata:
+        members.append(("metadata", obj([(k, S(v)) for k, v in metadata])))
     return obj(members)
 
 
@@ -548,6 +595,48 @@ def sign_case_specs():
         attributes_json='{\n  "display_name" : "Jos\\u00e9 \\ud83d\\ude00",\n'
                         '  "avatar_url" : "https:\\/\\/example.com\\/a.png"\n}\n')
     add("attr-empty-object", "keys/rsa2048.pkcs8.pem", attributes_json="{}")
+    # Metadata: after the attributes, members sorted by name in code-point order (= UTF-8 byte
+    # order, which is not UTF-16 order); {} and null mean no metadata claim at all.
+
+    def meta(pairs, **top):
+        doc = dict(top)
+        doc["metadata"] = dict(pairs)
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    add("meta-only", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"metadata":{"team":"blue","plan":"pro"}}')
+    add("meta-with-all-four-attributes-scrambled", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"metadata":{"tier":"gold","account_id":"42"},'
+                        '"avatar_url":"https://cdn.example.com/avatars/alice.png",'
+                        '"display_name":"Alice L.","last_name":"Liddell","first_name":"Alice"}')
+    add("meta-names-sorted-ascii", "keys/rsa2048.pkcs8.pem",
+        attributes_json=meta([("zeta", "1"), ("Zeta", "2"), ("alpha", "3"), ("Alpha", "4"),
+                              ("_under", "5"), ("2", "6"), ("10", "7"), ("ab", "8"), ("a b", "9"),
+                              ("a", "10"), ("a-b", "11"), ("A1", "12")]))
+    add("meta-names-sorted-non-ascii", "keys/rsa2048.pkcs8.pem",
+        attributes_json=meta([("😀", "grin"), ("李", "li"), ("é", "e-acute"), ("z", "zed"),
+                              ("É", "E-acute"), ("e", "e")]))
+    add("meta-names-astral-sorts-after-bmp", "keys/rsa2048.pkcs8.pem",
+        attributes_json=meta([("😀", "U+1F600"), ("Ａ", "U+FF21"), ("𝄞", "U+1D11E"),
+                              ("ﬁ", "U+FB01"), ("☃", "U+2603")]))
+    add("meta-names-and-values-needing-escapes", "keys/rsa2048.pkcs8.pem",
+        attributes_json=json.dumps({"metadata": {
+            "x": 'say "hi"', "\\x": "C:\\path\\file", "/x": "https://example.com/a/b",
+            '"x': "line1\nline2\ttab", "\nx": "ctl\u0001\u001f del\u007f", "\u0001x": "/"}},
+            ensure_ascii=True, separators=(",", ":")))
+    add("meta-input-with-json-escapes", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{ "metadata" : { "caf\\u00e9" : "na\\u00efve \\ud83d\\ude00",'
+                        ' "\\u007a" : "z", "b" : "x\\/y", "\\u0041" : "A" } }')
+    add("meta-names-shadow-claims-and-attributes", "keys/rsa2048.pkcs8.pem",
+        attributes_json=meta([("prn", "not-the-user"), ("iss", "not-the-issuer"),
+                              ("first_name", "Mallory")], first_name="Alice"))
+    add("meta-empty-string-value", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"metadata":{"nickname":""}}')
+    add("meta-typ-jwt-encrypted-key", "keys/rsa2048.pkcs8.encrypted.pem", passphrase=pw,
+        flags=["TYP_JWT"], attributes_json='{"display_name":"Alice L.","metadata":{"plan":"pro"}}')
+    add("meta-empty-object", "keys/rsa2048.pkcs8.pem", attributes_json='{"metadata":{}}')
+    add("meta-null", "keys/rsa2048.pkcs8.pem", attributes_json='{"metadata":null}')
+    add("meta-empty-object-with-attribute", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"metadata":{},"first_name":"Alice"}')
     # User IDs and nonces
     add("user-numeric-id", "keys/rsa2048.pkcs8.pem", user_id="1234567890")
     add("user-special-chars", "keys/rsa2048.pkcs8.pem", user_id='say "hi" \\ back/slash/')
@@ -612,12 +701,12 @@ def build_sign(files, keys):
         if not (0 < spec["issued_at"] < MS_THRESHOLD) or not spec["user_id"] or not spec["nonce"]:
             fail("%s: invalid inputs" % spec["name"])
         ttl = spec["ttl_seconds"] or 600
-        attrs = canonical_attributes(spec["attributes_json"])
+        attrs, metadata = canonical_attributes(spec["attributes_json"])
         for _, v in attrs:
             json_str(v)
         header = expected_header(spec["key_id"], "TYP_JWT" in spec["flags"])
         claims = expected_claims(spec["provider_id"], spec["user_id"], spec["issued_at"],
-                                 spec["issued_at"] + ttl, spec["nonce"], attrs)
+                                 spec["issued_at"] + ttl, spec["nonce"], attrs, metadata)
         token = make_jws(header, claims, key)
         one_shot = (spec["passphrase"] is None and not spec["flags"]
                     and spec["attributes_json"] is None)
@@ -845,10 +934,32 @@ def build_errors(files, keys):
         ("invalid-json-empty-string", ""),
         ("duplicate-member", '{"first_name":"Alice","first_name":"Mallory"}'),
         ("duplicate-member-via-escape", '{"first_name":"Alice","first\\u005fname":"Mallory"}'),
+        ("duplicate-metadata-member", '{"metadata":{"a":"1"},"metadata":{"b":"2"}}'),
+        ("unknown-member-beside-metadata", '{"metadata":{"plan":"pro"},"plan":"pro"}'),
+        ("null-attribute-beside-metadata", '{"metadata":{"plan":"pro"},"first_name":null}'),
     ]
     for suffix, value in bad_attrs:
         add("signer-sign-attributes-" + suffix, "signer_sign", ss(attributes_json=value), ARG,
             "attributes")
+    bad_metadata = [
+        ("not-object-string", '{"metadata":"plan=pro"}', "metadata"),
+        ("not-object-array", '{"metadata":[["plan","pro"]]}', "metadata"),
+        ("not-object-number", '{"metadata":1}', "metadata"),
+        ("not-object-true", '{"metadata":true}', "metadata"),
+        ("not-object-false", '{"first_name":"Alice","metadata":false}', "metadata"),
+        ("value-number", '{"metadata":{"plan":"pro","seats":5}}', "metadata"),
+        ("value-null", '{"metadata":{"plan":null}}', "metadata"),
+        ("value-object", '{"metadata":{"plan":{"name":"pro"}}}', "metadata"),
+        ("value-array", '{"metadata":{"plan":["pro"]}}', "metadata"),
+        ("value-boolean", '{"metadata":{"beta":true}}', "metadata"),
+        ("empty-name", '{"metadata":{"":"x"}}', "metadata"),
+        ("empty-name-among-others", '{"metadata":{"a":"1","":"2"}}', "metadata"),
+        ("duplicate-name", '{"metadata":{"plan":"pro","plan":"free"}}', "duplicate"),
+        ("duplicate-name-via-escape", '{"metadata":{"plan":"pro","pl\\u0061n":"free"}}',
+         "duplicate"),
+    ]
+    for suffix, value, frag in bad_metadata:
+        add("signer-sign-metadata-" + suffix, "signer_sign", ss(attributes_json=value), ARG, frag)
     add("signer-sign-attributes-unknown-member-encrypted-signer", "signer_sign",
         ss({"private_key_file": "keys/rsa2048.pkcs8.encrypted.pem", "passphrase": PASSPHRASE,
             "flags": ["TYP_JWT"]}, attributes_json='{"role":"admin"}'), ARG, "attributes")
@@ -933,11 +1044,8 @@ def reference_call(call, args, files):
             return "LAYER_ERR_INVALID_UTF8"
         if "" in vals or args["issued_at"] >= MS_THRESHOLD:
             return "LAYER_ERR_INVALID_ARGUMENT"
-        if attrs is not None:
-            parsed = strict_json(attrs.encode("utf-8"))
-            if not isinstance(parsed, dict) or any(
-                    k not in ATTRIBUTE_ORDER or not isinstance(v, str) for k, v in parsed.items()):
-                return "LAYER_ERR_INVALID_ARGUMENT"
+        if attrs is not None and attributes_problem(attrs) is not None:
+            return "LAYER_ERR_INVALID_ARGUMENT"
         return "LAYER_OK"
     if call == "verifier_new":
         key = key_arg(args, "key", "key_file")
@@ -1009,6 +1117,13 @@ def check_errors(cases, files, keys):
             fail("%s: reference gives %s, case says %s" % (c["name"], got, c["expected_status"]))
         if c["message_contains"] != c["message_contains"].lower():
             fail("%s: message_contains must be lowercase" % c["name"])
+        if (c["call"] == "signer_sign" and c["expected_status"] == "LAYER_ERR_INVALID_ARGUMENT"
+                and isinstance(a["attributes_json"], str)
+                and "" not in (a["user_id"], a["nonce"]) and a["issued_at"] < MS_THRESHOLD):
+            reason = attributes_problem(a["attributes_json"])
+            if reason != c["message_contains"]:
+                fail("%s: the reference attributes rules give fragment %r, case says %r"
+                     % (c["name"], reason, c["message_contains"]))
     # Every positive sign case must pass the same reference rules (sanity of the reference).
     for spec in sign_case_specs():
         signer = {k: spec[k] for k in ("private_key_file", "passphrase", "provider_id", "key_id",
