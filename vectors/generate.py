@@ -392,6 +392,12 @@ def strict_json(data):
         return None
 
 
+def metadata_claim_ok(value):
+    """The metadata claim: absent or null, or an object whose values are all strings."""
+    return value is None or (isinstance(value, dict)
+                             and all(isinstance(v, str) for v in value.values()))
+
+
 def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leeway):
     """Returns (status, eit, claims_json_or_None), following the rules in README.md order."""
     mal = "LAYER_ERR_MALFORMED_TOKEN"
@@ -406,6 +412,8 @@ def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leewa
     hdr = strict_json(raw[0])
     if not isinstance(hdr, dict):
         return mal, "eit_malformed_json", None
+    # Rule 5 in three passes over the whole header (never member by member): first the
+    # presence of all four members, then their types, then extra members and values.
     required = ["typ", "alg", "cty", "kid"]
     if any(k not in hdr for k in required):
         return mal, "eit_header_param_not_found", None
@@ -415,6 +423,7 @@ def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leewa
         return mal, "eit_header_param_wrong_value", None
     if hdr["alg"] != "RS256" or hdr["typ"] not in ("JWS", "JWT") or hdr["cty"] != CTY:
         return mal, "eit_header_param_wrong_value", None
+    # Rule 6.
     if hdr["kid"] != key_id:
         return "LAYER_ERR_CLAIM_MISMATCH", "eit_key_not_found", None
     try:
@@ -431,7 +440,9 @@ def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leewa
              or not isinstance(claims["prn"], str) or claims["prn"] == ""
              or not isinstance(claims["nce"], str) or claims["nce"] == ""
              or type(claims["iat"]) is not int or type(claims["exp"]) is not int
-             or any(a in claims and not isinstance(claims[a], str) for a in ATTRIBUTE_ORDER))
+             or any(claims.get(a) is not None and not isinstance(claims[a], str)
+                    for a in ATTRIBUTE_ORDER)
+             or not metadata_claim_ok(claims.get("metadata")))
     if wrong or claims["iat"] >= claims["exp"]:
         return mal, "eit_claim_wrong_type", None
     if claims["iss"] != provider_id:
@@ -708,6 +719,11 @@ def build_sign(files, keys):
         claims = expected_claims(spec["provider_id"], spec["user_id"], spec["issued_at"],
                                  spec["issued_at"] + ttl, spec["nonce"], attrs, metadata)
         token = make_jws(header, claims, key)
+        verdict = reference_verify(token, key.public_key(), spec["provider_id"], spec["key_id"],
+                                   spec["nonce"], spec["issued_at"], 0)
+        if verdict != ("LAYER_OK", None, claims):
+            fail("%s: the reference verifier does not accept the token: %r"
+                 % (spec["name"], verdict))
         one_shot = (spec["passphrase"] is None and not spec["flags"]
                     and spec["attributes_json"] is None)
         cases.append({
@@ -1252,6 +1268,34 @@ def build_verify(files, keys):
            "escaped claim values are compared after decoding (nce \\u0063... equals expected)",
            H, obj(cm()).replace(S(NONCE), '"\\u0063' + NONCE[1:] + '"').replace(
                S(USER), '"alice\\u0040example.com\\/x"'))
+    accept("accept-attribute-last-name-null",
+           "an identity attribute that is null is treated as absent (the Ruby gem "
+           "layer-identity_token wrote nil as null)", H, obj(cm() + [("last_name", "null")]))
+    accept("accept-attributes-all-null", "all four identity attributes null: all absent", H,
+           obj(cm() + [(a, "null") for a in ATTRIBUTE_ORDER]))
+    accept("accept-attributes-null-among-strings", "null attributes next to string ones", H,
+           obj(cm() + [("first_name", S("Alice")), ("last_name", "null"),
+                       ("display_name", S("Alice")), ("avatar_url", "null")]))
+    meta_claims = obj(cm() + [("first_name", S("Alice")),
+                              ("metadata", obj([("account_id", S("42")), ("tier", S("gold"))]))])
+    accept("accept-metadata-object", "metadata object of strings, as the signer emits it", H,
+           meta_claims)
+    accept("accept-metadata-null", "metadata null is treated as absent", H,
+           obj(cm() + [("metadata", "null")]))
+    accept("accept-metadata-empty-object", "metadata {} is accepted", H,
+           obj(cm() + [("metadata", "{}")]))
+    accept("accept-metadata-members-unsorted",
+           "the verifier does not require sorted metadata names (only the signer sorts)", H,
+           obj(cm() + [("metadata", obj([("zeta", S("1")), ("Alpha", S("2")), ("😀", S("3")),
+                                         ("é", S("4"))]))]))
+    accept("accept-metadata-escapes-and-empty-values",
+           "metadata names and values with JSON escapes, an empty value, and a name that is "
+           "also a claim's name",
+           H, obj(cm())[:-1] + ',"metadata":{"caf\\u00e9":"na\\u00efve\\n","iss":"",'
+           '"\\"q\\"":"x\\/y \\ud83d\\ude00"}}')
+    accept("accept-iat-negative-zero",
+           "iat written -0 is a JSON integer (value 0); exp still in the future", H,
+           obj(replace(cm(exp=NOW + 500), "iat", "-0")))
     accept("accept-now-zero-uses-system-clock",
            "now <= 0 means the system clock; exp is 2100-01-01", H,
            obj(cm(exp=4102444800)), now=0)
@@ -1441,6 +1485,44 @@ def build_verify(files, keys):
                      ("space", "layer-eit; v=1"), ("jwt", "JWT"), ("empty", "")):
         reject_h("reject-cty-" + label, "cty %r is not exactly %s" % (c, CTY), hm(cty=c), WV)
 
+    # Many distinct short members just under 16 KiB: the worst case for the duplicate-member
+    # check (rules 4 and 8 must look at every member before rule 5 or 9 may report anything).
+    def members_filling(base, other_segment, dup_last):
+        room = MAX_TOKEN_BYTES - len(other_segment) - len(good_parts[2]) - 2
+        size = len(obj(base).encode())  # grows by len(',"<name>":0') per extra member
+        extra = []
+        while True:
+            name = str(len(extra))
+            grown = size + len(S(name)) + 3
+            last = (len(S("0")) + 3) if dup_last else 0
+            if b64u_len(grown + last) > room:
+                break
+            extra.append((name, "0"))
+            size = grown
+        if dup_last:
+            extra.append((extra[0][0], "1"))
+        members = base + extra
+        assert b64u_len(len(obj(members).encode())) <= room
+        return members
+
+    many_h = members_filling(hm(), good_parts[1], False)
+    reject_h("reject-header-%d-distinct-members" % len(many_h),
+             "%d distinct header members (the four, then extra ones \"0\", \"1\", ...), token "
+             "under 16 KiB and signed by the right key: stops at the first extra member"
+             % len(many_h), many_h, WV)
+    many_h_dup = members_filling(hm(), good_parts[1], True)
+    reject_h("reject-header-%d-members-last-duplicate" % len(many_h_dup),
+             "%d header members whose last one repeats the fifth: duplicate (rule 4) before "
+             "the extra members (rule 5)" % len(many_h_dup), many_h_dup, JS)
+    many_c = members_filling(cm(), good_parts[0], False)
+    accept("accept-claims-%d-distinct-members" % len(many_c),
+           "%d distinct claims (unknown ones ignored), token under 16 KiB" % len(many_c),
+           H, obj(many_c))
+    many_c_dup = members_filling(cm(), good_parts[0], True)
+    reject_c("reject-claims-%d-members-last-duplicate" % len(many_c_dup),
+             "%d claims whose last one repeats the sixth: duplicate member (rule 8)"
+             % len(many_c_dup), many_c_dup, JS)
+
     # ---------------- rule 6: kid
     CM = "LAYER_ERR_CLAIM_MISMATCH"
     KNF = "eit_key_not_found"
@@ -1497,6 +1579,14 @@ def build_verify(files, keys):
     reject_c("reject-claims-duplicate-in-unknown-nested-claim",
              "duplicate member inside an otherwise ignored unknown claim",
              obj(cm() + [("ext", '{"a":1,"a":2}')]), JS)
+    reject_c("reject-claims-metadata-duplicate-member",
+             "duplicate member inside metadata (rule 8, not rule 9)",
+             obj(cm() + [("metadata", '{"plan":"pro","plan":"free"}')]), JS)
+    reject_c("reject-claims-metadata-duplicate-via-escape",
+             "metadata has plan and pl\\u0061n (duplicates are detected after unescaping)",
+             obj(cm() + [("metadata", '{"plan":"pro","pl\\u0061n":"free"}')]), JS)
+    reject_c("reject-claims-duplicate-metadata-claim", "two metadata claims",
+             obj(cm() + [("metadata", '{"a":"1"}'), ("metadata", '{"b":"2"}')]), JS)
     reject_c("reject-claims-nan", "claims contain NaN (not JSON)",
              obj(cm() + [("score", "NaN")]), JS)
 
@@ -1515,10 +1605,18 @@ def build_verify(files, keys):
     ]
     for label, name, raw in wrong:
         reject_c("reject-claims-" + label, "%s is %s" % (name, raw), replace(cm(), name, raw), CWT)
-    for attr, raw in (("first_name", "1"), ("last_name", "null"), ("display_name", '{"a":"b"}'),
+    for attr, raw in (("first_name", "1"), ("last_name", "false"), ("display_name", '{"a":"b"}'),
                       ("avatar_url", '["https://example.com/a.png"]')):
         reject_c("reject-claims-attribute-%s-not-string" % attr.replace("_", "-"),
                  "identity attribute %s is %s" % (attr, raw), cm() + [(attr, raw)], CWT)
+    for label, raw in (("string", S("plan=pro")), ("array", '[["plan","pro"]]'), ("number", "1"),
+                       ("true", "true"), ("value-number", '{"plan":"pro","seats":5}'),
+                       ("value-null", '{"plan":null}'), ("value-object", '{"plan":{"a":"b"}}'),
+                       ("value-array", '{"plan":["pro"]}'), ("value-boolean", '{"beta":false}')):
+        reject_c("reject-claims-metadata-" + label, "metadata is %s" % raw,
+                 cm() + [("metadata", raw)], CWT)
+    reject_c("reject-claims-iat-negative-zero-float", "iat -0.0 is not a JSON integer",
+             replace(cm(), "iat", "-0.0"), CWT)
     reject_c("reject-claims-iat-equals-exp", "iat == exp", cm(iat=IAT, exp=IAT), CWT)
     reject_c("reject-claims-iat-after-exp", "iat > exp", cm(iat=EXP, exp=IAT), CWT)
 
@@ -1540,6 +1638,9 @@ def build_verify(files, keys):
              "eit_expired", status=EXPD)
     reject_c("reject-expired-exp-equals-now-minus-leeway", "exp == now - leeway (leeway 60)",
              cm(iat=NOW - 660, exp=NOW - 60), "eit_expired", status=EXPD, leeway=60)
+    reject_c("reject-expired-exp-negative-zero",
+             "exp written -0 is the integer 0, long past; iat -600 < exp, so only rule 11 fails",
+             replace(cm(iat=-600), "exp", "-0"), "eit_expired", status=EXPD)
     reject_c("reject-expired-long-ago", "token from 2020",
              cm(iat=1577836800, exp=1577837400), "eit_expired", status=EXPD)
     reject_c("reject-expired-now-zero-system-clock",
@@ -1574,6 +1675,28 @@ def build_verify(files, keys):
     # ---------------- order (several faults; the earliest rule in the list wins)
     add("order-oversized-beats-part-count", "over 16 KiB and only 2 parts: rule 1 wins",
         long_two, MAL, "eit_malformed_json")
+    # Rule 5 is three passes over the whole header: presence, then types, then extra members
+    # and values; kid (rule 6) after all of them.
+    reject_h("order-header-missing-kid-beats-typ-type",
+             "typ is a number and kid is missing: presence (not_found) before types",
+             remove(replace(hm(), "typ", "1"), "kid"), NF)
+    reject_h("order-header-missing-cty-beats-typ-null",
+             "typ null and cty missing: not_found, although typ comes first",
+             remove(replace(hm(), "typ", "null"), "cty"), NF)
+    reject_h("order-header-missing-beats-extra-member",
+             "an extra member before a missing alg: not_found",
+             [("x-layer", S("1"))] + remove(hm(), "alg"), NF)
+    reject_h("order-header-alg-type-beats-extra-member",
+             "an extra member (written first) and alg a number: wrong_type",
+             [("x-layer", S("1"))] + replace(hm(), "alg", "256"), WT)
+    reject_h("order-header-kid-type-beats-alg-value",
+             "alg none and kid a number: types before values (wrong_type)",
+             replace(hm(alg="none"), "kid", "42"), WT)
+    reject_h("order-header-extra-member-beats-kid",
+             "an extra member and a kid mismatch: wrong_value (rule 5) before key_not_found",
+             hm(kid=OTHER_KID) + [("zip", S("DEF"))], WV)
+    reject_h("order-header-typ-value-beats-kid", "typ JOSE and a kid mismatch: wrong_value",
+             hm(typ="JOSE", kid=OTHER_KID), WV)
     add("order-kid-beats-signature", "kid mismatch and signed by another key: rule 6 wins",
         make_jws(obj(hm(kid=OTHER_KID)), C, other), CM, KNF)
     add("order-signature-beats-claims-json",
@@ -1583,6 +1706,11 @@ def build_verify(files, keys):
         make_jws(H, obj(cm(iat=1577836800, exp=1577837400)), other), BS, SVF)
     reject_c("order-claim-type-beats-iss", "iat float and wrong iss: rule 9 wins",
              replace(cm(iss=OTHER_PID), "iat", "1700000000.0"), CWT)
+    reject_c("order-iat-ge-exp-beats-expired-negative-zero",
+             "iat 0 and exp -0 (also 0): iat >= exp is rule 9, before expired (rule 11)",
+             replace(cm(iat=0), "exp", "-0"), CWT)
+    reject_c("order-metadata-type-beats-iss", "metadata a string and wrong iss: rule 9 wins",
+             cm(iss=OTHER_PID) + [("metadata", S("pro"))], CWT)
     reject_c("order-iss-beats-expired", "wrong iss and expired: rule 10 wins",
              cm(iss=OTHER_PID, iat=1577836800, exp=1577837400), PNF, status=CM)
     reject_c("order-expired-beats-nonce", "expired and wrong nonce: rule 11 wins",
