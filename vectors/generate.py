@@ -22,8 +22,10 @@ import difflib
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -184,6 +186,111 @@ RSA_KEYS = [  # name, bits, which extra files
 ]
 
 
+# Keys with unusual public exponents. The library accepts an odd e with 3 <= e <= 2^32 - 1 and
+# e < n. cryptography only generates e = 3 or 65537, so the others are made here from primes we
+# pick ourselves (e = 2^32 - 1 and a 300-bit prime e), or hand-encoded as DER where cryptography
+# refuses the numbers (e = 1, e even, e >= n).
+E_MAX = 2**32 - 1
+EXPONENT_KEYS = [  # name, e (None: a random 300-bit prime)
+    ("rsa2048-e3", 3),
+    ("rsa2048-e-2pow32minus1", E_MAX),
+    ("rsa2048-e-huge", None),
+]
+_PRIME_BASES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
+                79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163]
+
+
+def is_probable_prime(n):
+    """Miller-Rabin with the fixed bases above (deterministic; the numbers are not adversarial)."""
+    if n < 2:
+        return False
+    for b in _PRIME_BASES:
+        if n % b == 0:
+            return n == b
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in _PRIME_BASES:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def random_prime(bits, ok=lambda p: True):
+    while True:
+        p = secrets.randbits(bits) | (3 << (bits - 2)) | 1  # top two bits set: p*q has 2*bits
+        if ok(p) and is_probable_prime(p):
+            return p
+
+
+def carmichael(p, q):
+    return (p - 1) * (q - 1) // math.gcd(p - 1, q - 1)
+
+
+def rsa_key_with_exponent(e, bits=2048):
+    """A random RSA key with public exponent e: primes p, q with gcd(e, p-1) = gcd(e, q-1) = 1
+    (so gcd(e, lambda(n)) = 1), d = e^-1 mod lambda(n), CRT values derived from them."""
+    while True:
+        p = random_prime(bits // 2, lambda p: math.gcd(e, p - 1) == 1)
+        q = random_prime(bits // 2, lambda q: math.gcd(e, q - 1) == 1)
+        if p != q:
+            break
+    p, q = max(p, q), min(p, q)
+    d = pow(e, -1, carmichael(p, q))
+    return rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q),
+                                 rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, p * q)
+                                 ).private_key()
+
+
+def _der(tag, content):
+    n = len(content)
+    if n < 0x80:
+        length = bytes([n])
+    else:
+        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + length + content
+
+
+def _der_uint(v):
+    return _der(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big"))
+
+
+RSA_ENCRYPTION_ALG_ID = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010101"))
+                             + b"\x05\x00")
+
+
+def spki_der(n, e):
+    """SubjectPublicKeyInfo for rsaEncryption (RFC 8017 A.1.1), encoded by hand: no checks."""
+    return _der(0x30, RSA_ENCRYPTION_ALG_ID + _der(0x03, b"\x00" + _der(0x30, _der_uint(n)
+                                                                           + _der_uint(e))))
+
+
+def pem_armor(label, der):
+    b64 = base64.b64encode(der)
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    return (b"-----BEGIN " + label + b"-----\n" + b"\n".join(lines) + b"\n-----END " + label
+            + b"-----\n")
+
+
+def rsa_public_numbers(key):
+    return key.public_key().public_numbers() if isinstance(key, rsa.RSAPrivateKey) \
+        else key.public_numbers()
+
+
+def exponent_ok(key):
+    """The library's public-exponent rule: odd, at least 3, at most 2^32 - 1, less than n."""
+    pn = rsa_public_numbers(key)
+    return pn.e % 2 == 1 and 3 <= pn.e <= E_MAX and pn.e < pn.n
+
+
 def same_key(a, b):
     if isinstance(a, rsa.RSAPrivateKey) and isinstance(b, rsa.RSAPrivateKey):
         return a.private_numbers() == b.private_numbers()
@@ -256,6 +363,41 @@ def build_keys(check):
             files["keys/%s.pkcs1.crlf.pem" % name] = pkcs1.replace(b"\n", b"\r\n")
             files["keys/%s.pkcs8.escaped.txt" % name] = escape_newlines(pkcs8)
             files["keys/%s.pkcs8.padded.pem" % name] = b"\n  \t\n   " + pkcs8 + b" \t\n\n  \n\t"
+
+    for name, e in EXPONENT_KEYS:
+        rel = "keys/%s.pkcs8.pem" % name
+        if e == 3:
+            maker = lambda: rsa.generate_private_key(3, 2048).private_bytes(PEM, PKCS8, NOENC)
+        else:
+            maker = lambda e=e: rsa_key_with_exponent(e or random_prime(300)).private_bytes(
+                PEM, PKCS8, NOENC)
+        key = primary(rel, maker)
+        pn = key.private_numbers() if isinstance(key, rsa.RSAPrivateKey) else None
+        if (pn is None or key.key_size != 2048 or files[rel] != key.private_bytes(PEM, PKCS8, NOENC)
+                or (e is not None and pn.public_numbers.e != e)
+                or (e is None and (pn.public_numbers.e.bit_length() != 300
+                                   or not is_probable_prime(pn.public_numbers.e)))
+                or not (is_probable_prime(pn.p) and is_probable_prime(pn.q))
+                or pn.p * pn.q != pn.public_numbers.n
+                or pn.d * pn.public_numbers.e % carmichael(pn.p, pn.q) != 1):
+            fail("%s is not a consistent canonical 2048-bit RSA key with the intended e" % rel)
+        if (e is None) == exponent_ok(key):
+            fail("%s: exponent rule does not give the intended verdict" % rel)
+        keys[name] = key
+        files["keys/%s.public.pem" % name] = key.public_key().public_bytes(PEM, SPKI)
+    # Public keys refused for their exponent, on the rsa2048 modulus (derived, deterministic).
+    n2048 = keys["rsa2048"].public_key().public_numbers().n
+    for name, e in (("rsa2048-e-2pow32plus1", 2**32 + 1), ("rsa2048-e-ge-n", n2048),
+                    ("rsa2048-e1", 1), ("rsa2048-e-even", 65536)):
+        pem = pem_armor(b"PUBLIC KEY", spki_der(n2048, e))
+        loaded = serialization.load_pem_public_key(pem)
+        if loaded.public_numbers() != rsa.RSAPublicNumbers(e, n2048) or exponent_ok(loaded):
+            fail("keys/%s.public.pem: cryptography reads other numbers back" % name)
+        if e == 2**32 + 1 and pem != rsa.RSAPublicNumbers(e, n2048).public_key().public_bytes(
+                PEM, SPKI):
+            fail("hand-made SPKI differs from cryptography's")
+        files["keys/%s.public.pem" % name] = pem
+        keys[name + "-public"] = loaded
 
     ec_key = primary("keys/ec-p256.pkcs8.pem",
                      lambda: ec.generate_private_key(ec.SECP256R1()).private_bytes(PEM, PKCS8, NOENC))
@@ -559,6 +701,9 @@ def sign_case_specs():
     add("keyform-2048-pkcs8-escaped-newlines", "keys/rsa2048.pkcs8.escaped.txt")
     add("keyform-2048-pkcs8-padded-whitespace", "keys/rsa2048.pkcs8.padded.pem")
     add("ttl-0-means-600", "keys/rsa2048.pkcs8.pem", ttl_seconds=0)
+    # Public exponents at both ends of the accepted range (3 and 2^32 - 1).
+    add("exponent-3-pkcs8", "keys/rsa2048-e3.pkcs8.pem")
+    add("exponent-4294967295-pkcs8", "keys/rsa2048-e-2pow32minus1.pkcs8.pem")
     # Key sizes (3072 and 4096 in three forms each; legacy 1024 only with the flag).
     for bits in (3072, 4096):
         add("keysize-%d-pkcs8" % bits, "keys/rsa%d.pkcs8.pem" % bits)
@@ -877,6 +1022,8 @@ def build_errors(files, keys):
         WEAK, "1024")
     add("sign-token-key-512-bit", "sign_token", st(private_key_file="keys/rsa512.pkcs8.pem"),
         WEAK, "512")
+    add("sign-token-key-exponent-huge", "sign_token",
+        st(private_key_file="keys/rsa2048-e-huge.pkcs8.pem"), KEY, "exponent")
     add("sign-token-key-encrypted-no-passphrase", "sign_token",
         st(private_key_file="keys/rsa2048.pkcs8.encrypted.pem"), PASS, "passphrase")
 
@@ -917,6 +1064,11 @@ def build_errors(files, keys):
     add("signer-new-key-ed25519", "signer_new", sn(private_key_file="keys/ed25519.pkcs8.pem"), KEY,
         "rsa")
     add("signer-new-key-garbage-base64", "signer_new", sn(private_key="AAAAAAAA"), KEY, "key")
+    add("signer-new-key-exponent-huge", "signer_new",
+        sn(private_key_file="keys/rsa2048-e-huge.pkcs8.pem"), KEY, "exponent")
+    add("signer-new-key-exponent-huge-with-allow-1024-flag", "signer_new",
+        sn(private_key_file="keys/rsa2048-e-huge.pkcs8.pem", flags=["ALLOW_1024_BIT_KEY"]), KEY,
+        "exponent")
     add("signer-new-key-whitespace-only", "signer_new", sn(private_key=" \n\t\n"), KEY, "key")
 
     # ---- signer_sign
@@ -1007,6 +1159,14 @@ def build_errors(files, keys):
         KEY, "rsa")
     add("verifier-new-key-ed25519-private", "verifier_new", vn(key_file="keys/ed25519.pkcs8.pem"),
         KEY, "rsa")
+    for label, rel in (("huge", "keys/rsa2048-e-huge.public.pem"),
+                       ("huge-private", "keys/rsa2048-e-huge.pkcs8.pem"),
+                       ("2pow32plus1", "keys/rsa2048-e-2pow32plus1.public.pem"),
+                       ("equals-n", "keys/rsa2048-e-ge-n.public.pem"),
+                       ("1", "keys/rsa2048-e1.public.pem"),
+                       ("even", "keys/rsa2048-e-even.public.pem")):
+        add("verifier-new-key-exponent-" + label, "verifier_new", vn(key_file=rel), KEY,
+            "exponent")
     add("verifier-new-key-1024-public-without-flag", "verifier_new",
         vn(key_file="keys/rsa1024.public.pem"), WEAK, "1024")
     add("verifier-new-key-512-private-even-with-flag", "verifier_new",
@@ -1103,7 +1263,7 @@ def reference_call(call, args, files):
                 k = tolerant_load_private(kb, None)
     except Exception:  # noqa: BLE001
         return "LAYER_ERR_INVALID_KEY"
-    if not isinstance(k, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+    if not isinstance(k, (rsa.RSAPrivateKey, rsa.RSAPublicKey)) or not exponent_ok(k):
         return "LAYER_ERR_INVALID_KEY"
     if k.key_size < 1024 or (k.key_size < 2048 and not flags & 2):
         return "LAYER_ERR_WEAK_KEY"
@@ -1239,6 +1399,13 @@ def build_verify(files, keys):
     accept("accept-verifier-key-is-private-pkcs1",
            "verifier configured with the private key (PKCS#1) derives the public key", H, C,
            key_file="keys/rsa2048.pkcs1.pem")
+    accept("accept-exponent-3", "public exponent 3 (the smallest accepted)", H, C,
+           key=keys["rsa2048-e3"], key_file="keys/rsa2048-e3.public.pem")
+    accept("accept-exponent-4294967295", "public exponent 2^32 - 1 (the largest accepted)", H, C,
+           key=keys["rsa2048-e-2pow32minus1"], key_file="keys/rsa2048-e-2pow32minus1.public.pem")
+    accept("accept-exponent-3-verifier-key-is-private",
+           "verifier configured with the e = 3 private key derives the public key", H, C,
+           key=keys["rsa2048-e3"], key_file="keys/rsa2048-e3.pkcs8.pem")
     accept("accept-rsa1024-with-allow-flag", "legacy 1024-bit key admitted by ALLOW_1024_BIT_KEY",
            H, C, key=keys["rsa1024"], key_file="keys/rsa1024.public.pem",
            flags=["ALLOW_1024_BIT_KEY"])
@@ -1759,7 +1926,7 @@ def openssl(args, **kw):
 def cross_check(files, sign_doc, verify_doc):
     import jwt  # PyJWT (python3-jwt); a second JWS implementation
 
-    counts = {"openssl_verify": 0, "openssl_resign": 0, "pyjwt": 0}
+    counts = {"openssl_verify": 0, "openssl_resign": 0, "pyjwt": 0, "openssl_keys": 0}
     with tempfile.TemporaryDirectory() as tmp:
         for rel, data in files.items():
             path = os.path.join(tmp, rel)
@@ -1833,6 +2000,28 @@ def cross_check(files, sign_doc, verify_doc):
                 check_token(c["name"], c["token"], c["key_file"])
         # The copied RFC 7515 A.2 key verifies the RFC's own token.
         check_token("rfc7515-a2", RFC7515_A2_TOKEN, "keys/rfc7515-a2.public.pem")
+        # openssl reads the intended exponent from every exponent key, and finds the private
+        # ones consistent (primes, d, CRT values).
+        for rel in files:
+            if not re.fullmatch(r"keys/rsa2048-e[^.]*\.(public|pkcs8)\.pem", rel):
+                continue
+            pub = rel.endswith(".public.pem")
+            r = openssl(["rsa", "-noout", "-text", "-in", os.path.join(tmp, rel)]
+                        + (["-pubin"] if pub else []))
+            text = r.stdout.decode()
+            m = re.search(r"^(?:publicE|E)xponent: *(?:(\d+) \(0x[0-9a-f]+\)|\n((?: +[0-9a-f:]+\n)+))",
+                          text, re.M)
+            if r.returncode != 0 or not m:
+                fail("openssl cannot read the exponent of " + rel)
+            e = int(m.group(1)) if m.group(1) else int(re.sub(r"[\s:]", "", m.group(2)), 16)
+            want = serialization.load_pem_public_key(public_pem_of(files[rel])).public_numbers().e
+            if e != want:
+                fail("openssl reads another exponent from " + rel)
+            counts["openssl_keys"] += 1
+            if not pub:
+                r = openssl(["pkey", "-check", "-noout", "-in", os.path.join(tmp, rel)])
+                if r.returncode != 0 or b"Key is valid" not in r.stdout:
+                    fail("openssl finds %s inconsistent: %s" % (rel, r.stderr))
         # Encrypted keys open with the passphrase in openssl too.
         for rel in files:
             if rel.endswith(".encrypted.pem"):
@@ -1883,7 +2072,8 @@ def main():
     print("cases: sign=%(sign)d errors=%(errors)d verify=%(verify)d (accept %(verify_accept)d)"
           % summary)
     print("cross-checks passed: openssl verify=%(openssl_verify)d, openssl re-sign identical="
-          "%(openssl_resign)d, PyJWT decode=%(pyjwt)d" % counts)
+          "%(openssl_resign)d, PyJWT decode=%(pyjwt)d, openssl key reads=%(openssl_keys)d"
+          % counts)
     if args.check:
         bad = 0
         for rel, data in sorted(out.items()):
