@@ -363,6 +363,32 @@ def build_keys(check):
             files["keys/%s.pkcs1.crlf.pem" % name] = pkcs1.replace(b"\n", b"\r\n")
             files["keys/%s.pkcs8.escaped.txt" % name] = escape_newlines(pkcs8)
             files["keys/%s.pkcs8.padded.pem" % name] = b"\n  \t\n   " + pkcs8 + b" \t\n\n  \n\t"
+            # Flattened PEM, as pasted into an environment variable that lost its line breaks
+            # (tr -d '\n'), or had them turned into spaces.
+            public = files["keys/%s.public.pem" % name]
+            flat = {
+                "pkcs8.oneline.pem": (pkcs8.replace(b"\n", b""), pkcs8),
+                "pkcs8.spaces.pem": (pkcs8.rstrip(b"\n").replace(b"\n", b" "), pkcs8),
+                "pkcs1.oneline.pem": (pkcs1.replace(b"\n", b""), pkcs1),
+                "pkcs8.encrypted.oneline.pem": (
+                    files["keys/%s.pkcs8.encrypted.pem" % name].replace(b"\n", b""),
+                    files["keys/%s.pkcs8.encrypted.pem" % name]),
+                "public.oneline.pem": (public.replace(b"\n", b""), public),
+            }
+            for suffix, (text, original) in flat.items():
+                if b"\n" in text or key_text_form(text)[1] != original:
+                    fail("flattened %s does not read back as the original PEM" % suffix)
+                files["keys/%s.%s" % (name, suffix)] = text
+            cert = (x509.CertificateBuilder()
+                    .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                                "layer-identity vectors")]))
+                    .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                               "layer-identity vectors")]))
+                    .public_key(key.public_key()).serial_number(0x2048)
+                    .not_valid_before(datetime.datetime(2023, 11, 14))
+                    .not_valid_after(datetime.datetime(2033, 11, 14))
+                    .sign(key, hashes.SHA256()))
+            files["keys/%s.cert.pem" % name] = cert.public_bytes(PEM)
 
     for name, e in EXPONENT_KEYS:
         rel = "keys/%s.pkcs8.pem" % name
@@ -411,6 +437,32 @@ def build_keys(check):
         fail("keys/ed25519.pkcs8.pem is not an Ed25519 key")
     keys["ed25519"] = ed_key
 
+    # OpenSSH-format private keys (made once with ssh-keygen, then kept): refused, and the
+    # library's message must say "OpenSSH".
+    for rel, keygen_args, kind in (
+            ("keys/ed25519.openssh", ["-t", "ed25519"], ed25519.Ed25519PrivateKey),
+            ("keys/rsa2048.openssh", ["-t", "rsa", "-b", "2048"], rsa.RSAPrivateKey)):
+        path = os.path.join(HERE, rel)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                data = f.read()
+        else:
+            if check:
+                fail("missing key file vectors/%s (run generate.py without --check)" % rel)
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "key")
+                r = subprocess.run(["ssh-keygen", "-q", "-N", "", "-C", "", "-f", out]
+                                   + keygen_args, capture_output=True)
+                if r.returncode != 0:
+                    fail("ssh-keygen failed: %s" % r.stderr)
+                with open(out, "rb") as f:
+                    data = f.read()
+        k = serialization.load_ssh_private_key(data, None)
+        if not data.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----\n") or not isinstance(
+                k, kind) or (kind is rsa.RSAPrivateKey and k.key_size != 2048):
+            fail("vectors/%s is not an unencrypted OpenSSH %s key" % (rel, kind.__name__))
+        files[rel] = data
+
     # RFC 7515 A.2 public key: copied once from tests/data, then kept.
     rel = "keys/rfc7515-a2.public.pem"
     path = os.path.join(HERE, rel)
@@ -431,22 +483,55 @@ def build_keys(check):
     return files, keys
 
 
-def tolerant_load_private(text, passphrase):
-    """Our own reading of the documented key-text forms (independent of the library)."""
+PRIVATE_LABELS = (b"PRIVATE KEY", b"RSA PRIVATE KEY", b"ENCRYPTED PRIVATE KEY")
+# Exactly one PEM block: matching labels, a body of base64 and whitespace only, nothing after.
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9]+(?: [A-Z0-9]+)*)-----([A-Za-z0-9+/=\s]*)"
+                        rb"-----END \1-----")
+
+
+def key_text_form(text):
+    """Our own reading of the documented key-text forms (independent of the library).
+
+    Surrounding whitespace is trimmed; a text without a real newline has its literal \\n
+    escapes turned into newlines; CRLF becomes LF. Then either base64 DER (no armor), returned
+    as (None, der), or exactly one PEM block, returned as (label, canonical PEM): the body
+    between the armor lines has all whitespace removed and is re-wrapped at 64 columns, which
+    is how flattened PEM (line breaks lost or turned into spaces) is read. openssl and
+    cryptography refuse flattened PEM as such, hence the re-wrapping."""
     t = text.strip()
     if b"\n" not in t and b"\\n" in t:
-        t = t.replace(b"\\n", b"\n")
+        t = t.replace(b"\\n", b"\n").strip()
     t = t.replace(b"\r\n", b"\n")
+    if not t.startswith(b"-----BEGIN"):
+        return None, base64.b64decode(t, validate=True)
+    m = _PEM_BLOCK.fullmatch(t)
+    if m is None:
+        raise ValueError("not exactly one PEM block with matching BEGIN and END lines")
+    der = base64.b64decode(re.sub(rb"\s+", b"", m.group(2)), validate=True)
+    return m.group(1), pem_armor(m.group(1), der)
+
+
+def tolerant_load_private(text, passphrase):
+    label, data = key_text_form(text)
     pw = passphrase.encode() if passphrase is not None else None
-    if t.startswith(b"-----BEGIN"):
-        return serialization.load_pem_private_key(t, pw)
-    return serialization.load_der_private_key(base64.b64decode(t, validate=True), pw)
+    if label is None:
+        return serialization.load_der_private_key(data, pw)
+    if label not in PRIVATE_LABELS:
+        raise ValueError("a %s block is not a private key" % label.decode())
+    return serialization.load_pem_private_key(data, pw)
+
+
+def tolerant_load_public(text):
+    label, data = key_text_form(text)
+    if label != b"PUBLIC KEY":
+        raise ValueError("not a PUBLIC KEY block")
+    return serialization.load_pem_public_key(data)
 
 
 def public_pem_of(key_text, passphrase=None):
     """Public SPKI PEM for a key file that holds either a public or a private key."""
     if b"PUBLIC KEY" in key_text:
-        return serialization.load_pem_public_key(key_text).public_bytes(PEM, SPKI)
+        return tolerant_load_public(key_text).public_bytes(PEM, SPKI)
     return tolerant_load_private(key_text, passphrase).public_key().public_bytes(PEM, SPKI)
 
 
@@ -700,6 +785,11 @@ def sign_case_specs():
     add("keyform-2048-pkcs1-crlf", "keys/rsa2048.pkcs1.crlf.pem")
     add("keyform-2048-pkcs8-escaped-newlines", "keys/rsa2048.pkcs8.escaped.txt")
     add("keyform-2048-pkcs8-padded-whitespace", "keys/rsa2048.pkcs8.padded.pem")
+    add("keyform-2048-pkcs8-oneline", "keys/rsa2048.pkcs8.oneline.pem")
+    add("keyform-2048-pkcs8-spaces", "keys/rsa2048.pkcs8.spaces.pem")
+    add("keyform-2048-pkcs1-oneline", "keys/rsa2048.pkcs1.oneline.pem")
+    add("keyform-2048-pkcs8-encrypted-oneline", "keys/rsa2048.pkcs8.encrypted.oneline.pem",
+        passphrase=pw)
     add("ttl-0-means-600", "keys/rsa2048.pkcs8.pem", ttl_seconds=0)
     # Public exponents at both ends of the accepted range (3 and 2^32 - 1).
     add("exponent-3-pkcs8", "keys/rsa2048-e3.pkcs8.pem")
@@ -1064,6 +1154,32 @@ def build_errors(files, keys):
     add("signer-new-key-ed25519", "signer_new", sn(private_key_file="keys/ed25519.pkcs8.pem"), KEY,
         "rsa")
     add("signer-new-key-garbage-base64", "signer_new", sn(private_key="AAAAAAAA"), KEY, "key")
+    oneline = files["keys/rsa2048.pkcs8.oneline.pem"].decode("ascii")
+    body = "".join(pem.splitlines()[1:-1])
+    other_pem = files["keys/rsa2048-other.pkcs8.pem"].decode("ascii")
+    malformed = [
+        ("oneline-truncated", oneline[: len(oneline) // 2], "key"),
+        ("oneline-body-truncated-armor-intact",
+         "-----BEGIN PRIVATE KEY-----" + body[: len(body) // 8 * 4] + "-----END PRIVATE KEY-----",
+         "key"),
+        ("oneline-doubled", oneline + oneline, "key"),
+        ("doubled-pem", pem + pem, "key"),
+        ("two-keys-concatenated", pem + other_pem, "key"),
+        ("mismatched-armor-labels",
+         pem.replace("-----END PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----"), "key"),
+        ("end-line-missing", pem.replace("-----END PRIVATE KEY-----\n", ""), "key"),
+        ("invalid-base64-inside-armor",
+         "-----BEGIN PRIVATE KEY-----\nMIIE!!not*base64#garbage\n-----END PRIVATE KEY-----\n",
+         "key"),
+    ]
+    for suffix, text, frag in malformed:
+        add("signer-new-key-" + suffix, "signer_new", sn(private_key=text), KEY, frag)
+    add("signer-new-key-certificate", "signer_new", sn(private_key_file="keys/rsa2048.cert.pem"),
+        KEY, "key")
+    add("signer-new-key-openssh-ed25519", "signer_new",
+        sn(private_key_file="keys/ed25519.openssh"), KEY, "openssh")
+    add("signer-new-key-openssh-rsa", "signer_new", sn(private_key_file="keys/rsa2048.openssh"),
+        KEY, "openssh")
     add("signer-new-key-exponent-huge", "signer_new",
         sn(private_key_file="keys/rsa2048-e-huge.pkcs8.pem"), KEY, "exponent")
     add("signer-new-key-exponent-huge-with-allow-1024-flag", "signer_new",
@@ -1155,6 +1271,11 @@ def build_errors(files, keys):
     add("verifier-new-key-empty", "verifier_new", vn(key=""), KEY, "key")
     add("verifier-new-key-truncated-public-pem", "verifier_new", vn(key=pub_pem[: len(pub_pem) // 2]),
         KEY, "key")
+    add("verifier-new-key-doubled-public-pem", "verifier_new", vn(key=pub_pem + pub_pem), KEY,
+        "key")
+    pub_oneline = files["keys/rsa2048.public.oneline.pem"].decode("ascii")
+    add("verifier-new-key-public-oneline-truncated", "verifier_new",
+        vn(key=pub_oneline[: len(pub_oneline) // 2]), KEY, "key")
     add("verifier-new-key-ec-p256-public", "verifier_new", vn(key_file="keys/ec-p256.public.pem"),
         KEY, "rsa")
     add("verifier-new-key-ed25519-private", "verifier_new", vn(key_file="keys/ed25519.pkcs8.pem"),
@@ -1252,7 +1373,7 @@ def reference_call(call, args, files):
     kb = key.encode("utf-8")
     try:
         if call == "verifier_new" and b"PUBLIC KEY" in kb:
-            k = serialization.load_pem_public_key(kb.strip())
+            k = tolerant_load_public(kb)
         else:
             if b"ENCRYPTED" in kb:
                 try:
@@ -1406,6 +1527,12 @@ def build_verify(files, keys):
     accept("accept-exponent-3-verifier-key-is-private",
            "verifier configured with the e = 3 private key derives the public key", H, C,
            key=keys["rsa2048-e3"], key_file="keys/rsa2048-e3.pkcs8.pem")
+    accept("accept-verifier-key-public-oneline",
+           "verifier configured with the SPKI PEM flattened to one line (no line breaks)", H, C,
+           key_file="keys/rsa2048.public.oneline.pem")
+    accept("accept-verifier-key-private-pkcs8-spaces",
+           "verifier configured with the PKCS#8 PEM whose line breaks became spaces", H, C,
+           key_file="keys/rsa2048.pkcs8.spaces.pem")
     accept("accept-rsa1024-with-allow-flag", "legacy 1024-bit key admitted by ALLOW_1024_BIT_KEY",
            H, C, key=keys["rsa1024"], key_file="keys/rsa1024.public.pem",
            flags=["ALLOW_1024_BIT_KEY"])
@@ -1983,6 +2110,12 @@ def cross_check(files, sign_doc, verify_doc):
                 key_path = os.path.join(tmp, "key.pem")
                 with open(key_path, "wb") as f:
                     f.write(files[key_rel].replace(b"\\n", b"\n"))
+            elif key_rel.endswith((".oneline.pem", ".spaces.pem")):
+                # openssl refuses flattened PEM as stored (checked below): give it the block
+                # with its line breaks re-inserted.
+                key_path = os.path.join(tmp, "key.pem")
+                with open(key_path, "wb") as f:
+                    f.write(key_text_form(files[key_rel])[1])
             if c["passphrase"] is not None:
                 extra += ["-passin", "pass:" + c["passphrase"]]
             r = openssl(["dgst", "-sha256", "-sign", key_path] + extra
@@ -2022,6 +2155,20 @@ def cross_check(files, sign_doc, verify_doc):
                 r = openssl(["pkey", "-check", "-noout", "-in", os.path.join(tmp, rel)])
                 if r.returncode != 0 or b"Key is valid" not in r.stdout:
                     fail("openssl finds %s inconsistent: %s" % (rel, r.stderr))
+        # openssl refuses the flattened forms as stored, and reads them once re-wrapped.
+        for rel in files:
+            if rel.endswith((".oneline.pem", ".spaces.pem")):
+                args = ["pkey", "-noout"] + (["-pubin"] if ".public." in rel else []) + (
+                    ["-passin", "pass:" + PASSPHRASE] if ".encrypted." in rel else [])
+                if openssl(args + ["-in", os.path.join(tmp, rel)]).returncode == 0:
+                    fail("openssl reads the flattened %s as stored: README says it does not"
+                         % rel)
+                path = os.path.join(tmp, "rewrapped.pem")
+                with open(path, "wb") as f:
+                    f.write(key_text_form(files[rel])[1])
+                if openssl(args + ["-in", path]).returncode != 0:
+                    fail("openssl cannot read %s re-wrapped" % rel)
+                counts["openssl_keys"] += 1
         # Encrypted keys open with the passphrase in openssl too.
         for rel in files:
             if rel.endswith(".encrypted.pem"):
