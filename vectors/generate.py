@@ -6,11 +6,12 @@ Usage:
     /usr/bin/python3 vectors/generate.py --check   # regenerate in memory; exit 1 if anything differs
 
 Only the Python standard library and `cryptography` are used to produce expected values.
-Every expected token (sign.json, and the accept cases of verify.json) is then cross-checked
-with the `openssl` CLI (signature verification, and for sign.json also byte-identical
-re-signing) and with PyJWT (a second, independent JWS implementation).
+Every expected token (sign.json, env.json, and the accept cases of verify.json) is then
+cross-checked with the `openssl` CLI (signature verification, and for sign.json and env.json
+also byte-identical re-signing) and with PyJWT (a second, independent JWS implementation).
 
-RSA/EC/Ed25519 keys are random: they are generated only when missing and then committed.
+RSA/EC/Ed25519 keys (including the unusual-exponent ones, and the OpenSSH keys made with
+ssh-keygen) are random: they are generated only when missing and then committed.
 Everything else is deterministic (RSASSA-PKCS1-v1_5 is deterministic; the single PS256
 signature uses a fixed salt computed here), so running this twice gives identical files.
 """
@@ -2425,8 +2426,8 @@ def cross_check(files, sign_doc, verify_doc, env_doc):
             r = openssl(["rsa", "-noout", "-text", "-in", os.path.join(tmp, rel)]
                         + (["-pubin"] if pub else []))
             text = r.stdout.decode()
-            m = re.search(r"^(?:publicE|E)xponent: *(?:(\d+) \(0x[0-9a-f]+\)|\n((?: +[0-9a-f:]+\n)+))",
-                          text, re.M)
+            m = re.search(r"^(?:publicE|E)xponent: *"
+                          r"(?:(\d+) \(0x[0-9a-f]+\)|\n((?: +[0-9a-f:]+\n)+))", text, re.M)
             if r.returncode != 0 or not m:
                 fail("openssl cannot read the exponent of " + rel)
             e = int(m.group(1)) if m.group(1) else int(re.sub(r"[\s:]", "", m.group(2)), 16)
