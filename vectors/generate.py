@@ -6,11 +6,12 @@ Usage:
     /usr/bin/python3 vectors/generate.py --check   # regenerate in memory; exit 1 if anything differs
 
 Only the Python standard library and `cryptography` are used to produce expected values.
-Every expected token (sign.json, and the accept cases of verify.json) is then cross-checked
-with the `openssl` CLI (signature verification, and for sign.json also byte-identical
-re-signing) and with PyJWT (a second, independent JWS implementation).
+Every expected token (sign.json, env.json, and the accept cases of verify.json) is then
+cross-checked with the `openssl` CLI (signature verification, and for sign.json and env.json
+also byte-identical re-signing) and with PyJWT (a second, independent JWS implementation).
 
-RSA/EC/Ed25519 keys are random: they are generated only when missing and then committed.
+RSA/EC/Ed25519 keys (including the unusual-exponent ones, and the OpenSSH keys made with
+ssh-keygen) are random: they are generated only when missing and then committed.
 Everything else is deterministic (RSASSA-PKCS1-v1_5 is deterministic; the single PS256
 signature uses a fixed salt computed here), so running this twice gives identical files.
 """
@@ -22,8 +23,10 @@ import difflib
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -184,6 +187,111 @@ RSA_KEYS = [  # name, bits, which extra files
 ]
 
 
+# Keys with unusual public exponents. The library accepts an odd e with 3 <= e <= 2^32 - 1 and
+# e < n. cryptography only generates e = 3 or 65537, so the others are made here from primes we
+# pick ourselves (e = 2^32 - 1 and a 300-bit prime e), or hand-encoded as DER where cryptography
+# refuses the numbers (e = 1, e even, e >= n).
+E_MAX = 2**32 - 1
+EXPONENT_KEYS = [  # name, e (None: a random 300-bit prime)
+    ("rsa2048-e3", 3),
+    ("rsa2048-e-2pow32minus1", E_MAX),
+    ("rsa2048-e-huge", None),
+]
+_PRIME_BASES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
+                79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163]
+
+
+def is_probable_prime(n):
+    """Miller-Rabin with the fixed bases above (deterministic; the numbers are not adversarial)."""
+    if n < 2:
+        return False
+    for b in _PRIME_BASES:
+        if n % b == 0:
+            return n == b
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for a in _PRIME_BASES:
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def random_prime(bits, ok=lambda p: True):
+    while True:
+        p = secrets.randbits(bits) | (3 << (bits - 2)) | 1  # top two bits set: p*q has 2*bits
+        if ok(p) and is_probable_prime(p):
+            return p
+
+
+def carmichael(p, q):
+    return (p - 1) * (q - 1) // math.gcd(p - 1, q - 1)
+
+
+def rsa_key_with_exponent(e, bits=2048):
+    """A random RSA key with public exponent e: primes p, q with gcd(e, p-1) = gcd(e, q-1) = 1
+    (so gcd(e, lambda(n)) = 1), d = e^-1 mod lambda(n), CRT values derived from them."""
+    while True:
+        p = random_prime(bits // 2, lambda p: math.gcd(e, p - 1) == 1)
+        q = random_prime(bits // 2, lambda q: math.gcd(e, q - 1) == 1)
+        if p != q:
+            break
+    p, q = max(p, q), min(p, q)
+    d = pow(e, -1, carmichael(p, q))
+    return rsa.RSAPrivateNumbers(p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q),
+                                 rsa.rsa_crt_iqmp(p, q), rsa.RSAPublicNumbers(e, p * q)
+                                 ).private_key()
+
+
+def _der(tag, content):
+    n = len(content)
+    if n < 0x80:
+        length = bytes([n])
+    else:
+        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        length = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + length + content
+
+
+def _der_uint(v):
+    return _der(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big"))
+
+
+RSA_ENCRYPTION_ALG_ID = _der(0x30, _der(0x06, bytes.fromhex("2a864886f70d010101"))
+                             + b"\x05\x00")
+
+
+def spki_der(n, e):
+    """SubjectPublicKeyInfo for rsaEncryption (RFC 8017 A.1.1), encoded by hand: no checks."""
+    return _der(0x30, RSA_ENCRYPTION_ALG_ID + _der(0x03, b"\x00" + _der(0x30, _der_uint(n)
+                                                                           + _der_uint(e))))
+
+
+def pem_armor(label, der):
+    b64 = base64.b64encode(der)
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    return (b"-----BEGIN " + label + b"-----\n" + b"\n".join(lines) + b"\n-----END " + label
+            + b"-----\n")
+
+
+def rsa_public_numbers(key):
+    return key.public_key().public_numbers() if isinstance(key, rsa.RSAPrivateKey) \
+        else key.public_numbers()
+
+
+def exponent_ok(key):
+    """The library's public-exponent rule: odd, at least 3, at most 2^32 - 1, less than n."""
+    pn = rsa_public_numbers(key)
+    return pn.e % 2 == 1 and 3 <= pn.e <= E_MAX and pn.e < pn.n
+
+
 def same_key(a, b):
     if isinstance(a, rsa.RSAPrivateKey) and isinstance(b, rsa.RSAPrivateKey):
         return a.private_numbers() == b.private_numbers()
@@ -256,6 +364,67 @@ def build_keys(check):
             files["keys/%s.pkcs1.crlf.pem" % name] = pkcs1.replace(b"\n", b"\r\n")
             files["keys/%s.pkcs8.escaped.txt" % name] = escape_newlines(pkcs8)
             files["keys/%s.pkcs8.padded.pem" % name] = b"\n  \t\n   " + pkcs8 + b" \t\n\n  \n\t"
+            # Flattened PEM, as pasted into an environment variable that lost its line breaks
+            # (tr -d '\n'), or had them turned into spaces.
+            public = files["keys/%s.public.pem" % name]
+            flat = {
+                "pkcs8.oneline.pem": (pkcs8.replace(b"\n", b""), pkcs8),
+                "pkcs8.spaces.pem": (pkcs8.rstrip(b"\n").replace(b"\n", b" "), pkcs8),
+                "pkcs1.oneline.pem": (pkcs1.replace(b"\n", b""), pkcs1),
+                "pkcs8.encrypted.oneline.pem": (
+                    files["keys/%s.pkcs8.encrypted.pem" % name].replace(b"\n", b""),
+                    files["keys/%s.pkcs8.encrypted.pem" % name]),
+                "public.oneline.pem": (public.replace(b"\n", b""), public),
+            }
+            for suffix, (text, original) in flat.items():
+                if b"\n" in text or key_text_form(text)[1] != original:
+                    fail("flattened %s does not read back as the original PEM" % suffix)
+                files["keys/%s.%s" % (name, suffix)] = text
+            cert = (x509.CertificateBuilder()
+                    .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                                "layer-identity vectors")]))
+                    .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                               "layer-identity vectors")]))
+                    .public_key(key.public_key()).serial_number(0x2048)
+                    .not_valid_before(datetime.datetime(2023, 11, 14))
+                    .not_valid_after(datetime.datetime(2033, 11, 14))
+                    .sign(key, hashes.SHA256()))
+            files["keys/%s.cert.pem" % name] = cert.public_bytes(PEM)
+
+    for name, e in EXPONENT_KEYS:
+        rel = "keys/%s.pkcs8.pem" % name
+        if e == 3:
+            maker = lambda: rsa.generate_private_key(3, 2048).private_bytes(PEM, PKCS8, NOENC)
+        else:
+            maker = lambda e=e: rsa_key_with_exponent(e or random_prime(300)).private_bytes(
+                PEM, PKCS8, NOENC)
+        key = primary(rel, maker)
+        pn = key.private_numbers() if isinstance(key, rsa.RSAPrivateKey) else None
+        if (pn is None or key.key_size != 2048 or files[rel] != key.private_bytes(PEM, PKCS8, NOENC)
+                or (e is not None and pn.public_numbers.e != e)
+                or (e is None and (pn.public_numbers.e.bit_length() != 300
+                                   or not is_probable_prime(pn.public_numbers.e)))
+                or not (is_probable_prime(pn.p) and is_probable_prime(pn.q))
+                or pn.p * pn.q != pn.public_numbers.n
+                or pn.d * pn.public_numbers.e % carmichael(pn.p, pn.q) != 1):
+            fail("%s is not a consistent canonical 2048-bit RSA key with the intended e" % rel)
+        if (e is None) == exponent_ok(key):
+            fail("%s: exponent rule does not give the intended verdict" % rel)
+        keys[name] = key
+        files["keys/%s.public.pem" % name] = key.public_key().public_bytes(PEM, SPKI)
+    # Public keys refused for their exponent, on the rsa2048 modulus (derived, deterministic).
+    n2048 = keys["rsa2048"].public_key().public_numbers().n
+    for name, e in (("rsa2048-e-2pow32plus1", 2**32 + 1), ("rsa2048-e-ge-n", n2048),
+                    ("rsa2048-e1", 1), ("rsa2048-e-even", 65536)):
+        pem = pem_armor(b"PUBLIC KEY", spki_der(n2048, e))
+        loaded = serialization.load_pem_public_key(pem)
+        if loaded.public_numbers() != rsa.RSAPublicNumbers(e, n2048) or exponent_ok(loaded):
+            fail("keys/%s.public.pem: cryptography reads other numbers back" % name)
+        if e == 2**32 + 1 and pem != rsa.RSAPublicNumbers(e, n2048).public_key().public_bytes(
+                PEM, SPKI):
+            fail("hand-made SPKI differs from cryptography's")
+        files["keys/%s.public.pem" % name] = pem
+        keys[name + "-public"] = loaded
 
     ec_key = primary("keys/ec-p256.pkcs8.pem",
                      lambda: ec.generate_private_key(ec.SECP256R1()).private_bytes(PEM, PKCS8, NOENC))
@@ -268,6 +437,32 @@ def build_keys(check):
     if not isinstance(ed_key, ed25519.Ed25519PrivateKey):
         fail("keys/ed25519.pkcs8.pem is not an Ed25519 key")
     keys["ed25519"] = ed_key
+
+    # OpenSSH-format private keys (made once with ssh-keygen, then kept): refused, and the
+    # library's message must say "OpenSSH".
+    for rel, keygen_args, kind in (
+            ("keys/ed25519.openssh", ["-t", "ed25519"], ed25519.Ed25519PrivateKey),
+            ("keys/rsa2048.openssh", ["-t", "rsa", "-b", "2048"], rsa.RSAPrivateKey)):
+        path = os.path.join(HERE, rel)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                data = f.read()
+        else:
+            if check:
+                fail("missing key file vectors/%s (run generate.py without --check)" % rel)
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(tmp, "key")
+                r = subprocess.run(["ssh-keygen", "-q", "-N", "", "-C", "", "-f", out]
+                                   + keygen_args, capture_output=True)
+                if r.returncode != 0:
+                    fail("ssh-keygen failed: %s" % r.stderr)
+                with open(out, "rb") as f:
+                    data = f.read()
+        k = serialization.load_ssh_private_key(data, None)
+        if not data.startswith(b"-----BEGIN OPENSSH PRIVATE KEY-----\n") or not isinstance(
+                k, kind) or (kind is rsa.RSAPrivateKey and k.key_size != 2048):
+            fail("vectors/%s is not an unencrypted OpenSSH %s key" % (rel, kind.__name__))
+        files[rel] = data
 
     # RFC 7515 A.2 public key: copied once from tests/data, then kept.
     rel = "keys/rfc7515-a2.public.pem"
@@ -289,22 +484,55 @@ def build_keys(check):
     return files, keys
 
 
-def tolerant_load_private(text, passphrase):
-    """Our own reading of the documented key-text forms (independent of the library)."""
+PRIVATE_LABELS = (b"PRIVATE KEY", b"RSA PRIVATE KEY", b"ENCRYPTED PRIVATE KEY")
+# Exactly one PEM block: matching labels, a body of base64 and whitespace only, nothing after.
+_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9]+(?: [A-Z0-9]+)*)-----([A-Za-z0-9+/=\s]*)"
+                        rb"-----END \1-----")
+
+
+def key_text_form(text):
+    """Our own reading of the documented key-text forms (independent of the library).
+
+    Surrounding whitespace is trimmed; a text without a real newline has its literal \\n
+    escapes turned into newlines; CRLF becomes LF. Then either base64 DER (no armor), returned
+    as (None, der), or exactly one PEM block, returned as (label, canonical PEM): the body
+    between the armor lines has all whitespace removed and is re-wrapped at 64 columns, which
+    is how flattened PEM (line breaks lost or turned into spaces) is read. openssl and
+    cryptography refuse flattened PEM as such, hence the re-wrapping."""
     t = text.strip()
     if b"\n" not in t and b"\\n" in t:
-        t = t.replace(b"\\n", b"\n")
+        t = t.replace(b"\\n", b"\n").strip()
     t = t.replace(b"\r\n", b"\n")
+    if not t.startswith(b"-----BEGIN"):
+        return None, base64.b64decode(t, validate=True)
+    m = _PEM_BLOCK.fullmatch(t)
+    if m is None:
+        raise ValueError("not exactly one PEM block with matching BEGIN and END lines")
+    der = base64.b64decode(re.sub(rb"\s+", b"", m.group(2)), validate=True)
+    return m.group(1), pem_armor(m.group(1), der)
+
+
+def tolerant_load_private(text, passphrase):
+    label, data = key_text_form(text)
     pw = passphrase.encode() if passphrase is not None else None
-    if t.startswith(b"-----BEGIN"):
-        return serialization.load_pem_private_key(t, pw)
-    return serialization.load_der_private_key(base64.b64decode(t, validate=True), pw)
+    if label is None:
+        return serialization.load_der_private_key(data, pw)
+    if label not in PRIVATE_LABELS:
+        raise ValueError("a %s block is not a private key" % label.decode())
+    return serialization.load_pem_private_key(data, pw)
+
+
+def tolerant_load_public(text):
+    label, data = key_text_form(text)
+    if label != b"PUBLIC KEY":
+        raise ValueError("not a PUBLIC KEY block")
+    return serialization.load_pem_public_key(data)
 
 
 def public_pem_of(key_text, passphrase=None):
     """Public SPKI PEM for a key file that holds either a public or a private key."""
     if b"PUBLIC KEY" in key_text:
-        return serialization.load_pem_public_key(key_text).public_bytes(PEM, SPKI)
+        return tolerant_load_public(key_text).public_bytes(PEM, SPKI)
     return tolerant_load_private(key_text, passphrase).public_key().public_bytes(PEM, SPKI)
 
 
@@ -392,6 +620,12 @@ def strict_json(data):
         return None
 
 
+def metadata_claim_ok(value):
+    """The metadata claim: absent or null, or an object whose values are all strings."""
+    return value is None or (isinstance(value, dict)
+                             and all(isinstance(v, str) for v in value.values()))
+
+
 def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leeway):
     """Returns (status, eit, claims_json_or_None), following the rules in README.md order."""
     mal = "LAYER_ERR_MALFORMED_TOKEN"
@@ -406,6 +640,8 @@ def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leewa
     hdr = strict_json(raw[0])
     if not isinstance(hdr, dict):
         return mal, "eit_malformed_json", None
+    # Rule 5 in three passes over the whole header (never member by member): first the
+    # presence of all four members, then their types, then extra members and values.
     required = ["typ", "alg", "cty", "kid"]
     if any(k not in hdr for k in required):
         return mal, "eit_header_param_not_found", None
@@ -415,6 +651,7 @@ def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leewa
         return mal, "eit_header_param_wrong_value", None
     if hdr["alg"] != "RS256" or hdr["typ"] not in ("JWS", "JWT") or hdr["cty"] != CTY:
         return mal, "eit_header_param_wrong_value", None
+    # Rule 6.
     if hdr["kid"] != key_id:
         return "LAYER_ERR_CLAIM_MISMATCH", "eit_key_not_found", None
     try:
@@ -431,7 +668,9 @@ def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leewa
              or not isinstance(claims["prn"], str) or claims["prn"] == ""
              or not isinstance(claims["nce"], str) or claims["nce"] == ""
              or type(claims["iat"]) is not int or type(claims["exp"]) is not int
-             or any(a in claims and not isinstance(claims[a], str) for a in ATTRIBUTE_ORDER))
+             or any(claims.get(a) is not None and not isinstance(claims[a], str)
+                    for a in ATTRIBUTE_ORDER)
+             or not metadata_claim_ok(claims.get("metadata")))
     if wrong or claims["iat"] >= claims["exp"]:
         return mal, "eit_claim_wrong_type", None
     if claims["iss"] != provider_id:
@@ -450,14 +689,59 @@ def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leewa
 # ---------------------------------------------------------------------------------------------
 # sign.json
 
+class _Members(dict):
+    """A parsed JSON object that remembers which of its member names were duplicated."""
+    dups = ()
+
+
+def _members_hook(pairs):
+    obj_ = _Members(pairs)
+    names = [k for k, _ in pairs]
+    obj_.dups = {k for k in names if names.count(k) > 1}
+    return obj_
+
+
+def attributes_problem(attributes_json):
+    """Our reading of the attributes_json rules: None when valid, else the lowercase fragment
+    the error message is guaranteed to hold: "duplicate" for a duplicated metadata name (the
+    JSON reader reports it, maybe without naming metadata), "metadata" for a metadata fault,
+    "attributes" for everything else (invalid JSON, a duplicated top-level member, a member
+    that is not an attribute, an attribute that is not a string, null included)."""
+    try:
+        parsed = json.loads(attributes_json, object_pairs_hook=_members_hook,
+                            parse_constant=_reject_constant)
+    except ValueError:
+        return "attributes"
+    if not isinstance(parsed, dict) or parsed.dups:
+        return "attributes"
+    for k, v in parsed.items():
+        if k == "metadata":
+            if v is None:
+                continue
+            if not isinstance(v, dict):
+                return "metadata"
+            if v.dups:
+                return "duplicate"
+            if any(name == "" or not isinstance(value, str) for name, value in v.items()):
+                return "metadata"
+        elif k not in ATTRIBUTE_ORDER or not isinstance(v, str):
+            return "attributes"
+    return None
+
+
 def canonical_attributes(attributes_json):
+    """(attributes in token order, metadata members sorted by name) of a valid attributes_json.
+    An empty or null metadata object gives no members (no "metadata" claim)."""
     if attributes_json is None:
-        return []
-    parsed = strict_json(attributes_json.encode("utf-8"))
-    if not isinstance(parsed, dict) or any(k not in ATTRIBUTE_ORDER for k in parsed) or any(
-            not isinstance(v, str) for v in parsed.values()):
+        return [], []
+    if attributes_problem(attributes_json) is not None:
         fail("invalid attributes_json in a sign case: %r" % attributes_json)
-    return [(k, parsed[k]) for k in ATTRIBUTE_ORDER if k in parsed]
+    parsed = json.loads(attributes_json)
+    attrs = [(k, parsed[k]) for k in ATTRIBUTE_ORDER if k in parsed]
+    metadata = sorted((parsed.get("metadata") or {}).items(), key=lambda kv: kv[0])
+    # Code-point order (Python's str order) is UTF-8 byte order; it is not UTF-16 order.
+    assert metadata == sorted(metadata, key=lambda kv: kv[0].encode("utf-8"))
+    return attrs, metadata
 
 
 def expected_header(key_id, typ_jwt):
@@ -465,10 +749,12 @@ def expected_header(key_id, typ_jwt):
                 ("kid", S(key_id))])
 
 
-def expected_claims(provider_id, user_id, iat, exp, nonce, attrs):
+def expected_claims(provider_id, user_id, iat, exp, nonce, attrs, metadata=()):
     members = [("iss", S(provider_id)), ("prn", S(user_id)), ("iat", str(iat)), ("exp", str(exp)),
                ("nce", S(nonce))]
     members += [(k, S(v)) for k, v in attrs]
+    if metadata:
+        members.append(("metadata", obj([(k, S(v)) for k, v in metadata])))
     return obj(members)
 
 
@@ -500,7 +786,15 @@ def sign_case_specs():
     add("keyform-2048-pkcs1-crlf", "keys/rsa2048.pkcs1.crlf.pem")
     add("keyform-2048-pkcs8-escaped-newlines", "keys/rsa2048.pkcs8.escaped.txt")
     add("keyform-2048-pkcs8-padded-whitespace", "keys/rsa2048.pkcs8.padded.pem")
+    add("keyform-2048-pkcs8-oneline", "keys/rsa2048.pkcs8.oneline.pem")
+    add("keyform-2048-pkcs8-spaces", "keys/rsa2048.pkcs8.spaces.pem")
+    add("keyform-2048-pkcs1-oneline", "keys/rsa2048.pkcs1.oneline.pem")
+    add("keyform-2048-pkcs8-encrypted-oneline", "keys/rsa2048.pkcs8.encrypted.oneline.pem",
+        passphrase=pw)
     add("ttl-0-means-600", "keys/rsa2048.pkcs8.pem", ttl_seconds=0)
+    # Public exponents at both ends of the accepted range (3 and 2^32 - 1).
+    add("exponent-3-pkcs8", "keys/rsa2048-e3.pkcs8.pem")
+    add("exponent-4294967295-pkcs8", "keys/rsa2048-e-2pow32minus1.pkcs8.pem")
     # Key sizes (3072 and 4096 in three forms each; legacy 1024 only with the flag).
     for bits in (3072, 4096):
         add("keysize-%d-pkcs8" % bits, "keys/rsa%d.pkcs8.pem" % bits)
@@ -548,6 +842,48 @@ def sign_case_specs():
         attributes_json='{\n  "display_name" : "Jos\\u00e9 \\ud83d\\ude00",\n'
                         '  "avatar_url" : "https:\\/\\/example.com\\/a.png"\n}\n')
     add("attr-empty-object", "keys/rsa2048.pkcs8.pem", attributes_json="{}")
+    # Metadata: after the attributes, members sorted by name in code-point order (= UTF-8 byte
+    # order, which is not UTF-16 order); {} and null mean no metadata claim at all.
+
+    def meta(pairs, **top):
+        doc = dict(top)
+        doc["metadata"] = dict(pairs)
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    add("meta-only", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"metadata":{"team":"blue","plan":"pro"}}')
+    add("meta-with-all-four-attributes-scrambled", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"metadata":{"tier":"gold","account_id":"42"},'
+                        '"avatar_url":"https://cdn.example.com/avatars/alice.png",'
+                        '"display_name":"Alice L.","last_name":"Liddell","first_name":"Alice"}')
+    add("meta-names-sorted-ascii", "keys/rsa2048.pkcs8.pem",
+        attributes_json=meta([("zeta", "1"), ("Zeta", "2"), ("alpha", "3"), ("Alpha", "4"),
+                              ("_under", "5"), ("2", "6"), ("10", "7"), ("ab", "8"), ("a b", "9"),
+                              ("a", "10"), ("a-b", "11"), ("A1", "12")]))
+    add("meta-names-sorted-non-ascii", "keys/rsa2048.pkcs8.pem",
+        attributes_json=meta([("😀", "grin"), ("李", "li"), ("é", "e-acute"), ("z", "zed"),
+                              ("É", "E-acute"), ("e", "e")]))
+    add("meta-names-astral-sorts-after-bmp", "keys/rsa2048.pkcs8.pem",
+        attributes_json=meta([("😀", "U+1F600"), ("Ａ", "U+FF21"), ("𝄞", "U+1D11E"),
+                              ("ﬁ", "U+FB01"), ("☃", "U+2603")]))
+    add("meta-names-and-values-needing-escapes", "keys/rsa2048.pkcs8.pem",
+        attributes_json=json.dumps({"metadata": {
+            "x": 'say "hi"', "\\x": "C:\\path\\file", "/x": "https://example.com/a/b",
+            '"x': "line1\nline2\ttab", "\nx": "ctl\u0001\u001f del\u007f", "\u0001x": "/"}},
+            ensure_ascii=True, separators=(",", ":")))
+    add("meta-input-with-json-escapes", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{ "metadata" : { "caf\\u00e9" : "na\\u00efve \\ud83d\\ude00",'
+                        ' "\\u007a" : "z", "b" : "x\\/y", "\\u0041" : "A" } }')
+    add("meta-names-shadow-claims-and-attributes", "keys/rsa2048.pkcs8.pem",
+        attributes_json=meta([("prn", "not-the-user"), ("iss", "not-the-issuer"),
+                              ("first_name", "Mallory")], first_name="Alice"))
+    add("meta-empty-string-value", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"metadata":{"nickname":""}}')
+    add("meta-typ-jwt-encrypted-key", "keys/rsa2048.pkcs8.encrypted.pem", passphrase=pw,
+        flags=["TYP_JWT"], attributes_json='{"display_name":"Alice L.","metadata":{"plan":"pro"}}')
+    add("meta-empty-object", "keys/rsa2048.pkcs8.pem", attributes_json='{"metadata":{}}')
+    add("meta-null", "keys/rsa2048.pkcs8.pem", attributes_json='{"metadata":null}')
+    add("meta-empty-object-with-attribute", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"metadata":{},"first_name":"Alice"}')
     # User IDs and nonces
     add("user-numeric-id", "keys/rsa2048.pkcs8.pem", user_id="1234567890")
     add("user-special-chars", "keys/rsa2048.pkcs8.pem", user_id='say "hi" \\ back/slash/')
@@ -612,13 +948,18 @@ def build_sign(files, keys):
         if not (0 < spec["issued_at"] < MS_THRESHOLD) or not spec["user_id"] or not spec["nonce"]:
             fail("%s: invalid inputs" % spec["name"])
         ttl = spec["ttl_seconds"] or 600
-        attrs = canonical_attributes(spec["attributes_json"])
+        attrs, metadata = canonical_attributes(spec["attributes_json"])
         for _, v in attrs:
             json_str(v)
         header = expected_header(spec["key_id"], "TYP_JWT" in spec["flags"])
         claims = expected_claims(spec["provider_id"], spec["user_id"], spec["issued_at"],
-                                 spec["issued_at"] + ttl, spec["nonce"], attrs)
+                                 spec["issued_at"] + ttl, spec["nonce"], attrs, metadata)
         token = make_jws(header, claims, key)
+        verdict = reference_verify(token, key.public_key(), spec["provider_id"], spec["key_id"],
+                                   spec["nonce"], spec["issued_at"], 0)
+        if verdict != ("LAYER_OK", None, claims):
+            fail("%s: the reference verifier does not accept the token: %r"
+                 % (spec["name"], verdict))
         one_shot = (spec["passphrase"] is None and not spec["flags"]
                     and spec["attributes_json"] is None)
         cases.append({
@@ -772,6 +1113,8 @@ def build_errors(files, keys):
         WEAK, "1024")
     add("sign-token-key-512-bit", "sign_token", st(private_key_file="keys/rsa512.pkcs8.pem"),
         WEAK, "512")
+    add("sign-token-key-exponent-huge", "sign_token",
+        st(private_key_file="keys/rsa2048-e-huge.pkcs8.pem"), KEY, "exponent")
     add("sign-token-key-encrypted-no-passphrase", "sign_token",
         st(private_key_file="keys/rsa2048.pkcs8.encrypted.pem"), PASS, "passphrase")
 
@@ -812,6 +1155,37 @@ def build_errors(files, keys):
     add("signer-new-key-ed25519", "signer_new", sn(private_key_file="keys/ed25519.pkcs8.pem"), KEY,
         "rsa")
     add("signer-new-key-garbage-base64", "signer_new", sn(private_key="AAAAAAAA"), KEY, "key")
+    oneline = files["keys/rsa2048.pkcs8.oneline.pem"].decode("ascii")
+    body = "".join(pem.splitlines()[1:-1])
+    other_pem = files["keys/rsa2048-other.pkcs8.pem"].decode("ascii")
+    malformed = [
+        ("oneline-truncated", oneline[: len(oneline) // 2], "key"),
+        ("oneline-body-truncated-armor-intact",
+         "-----BEGIN PRIVATE KEY-----" + body[: len(body) // 8 * 4] + "-----END PRIVATE KEY-----",
+         "key"),
+        ("oneline-doubled", oneline + oneline, "key"),
+        ("doubled-pem", pem + pem, "key"),
+        ("two-keys-concatenated", pem + other_pem, "key"),
+        ("mismatched-armor-labels",
+         pem.replace("-----END PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----"), "key"),
+        ("end-line-missing", pem.replace("-----END PRIVATE KEY-----\n", ""), "key"),
+        ("invalid-base64-inside-armor",
+         "-----BEGIN PRIVATE KEY-----\nMIIE!!not*base64#garbage\n-----END PRIVATE KEY-----\n",
+         "key"),
+    ]
+    for suffix, text, frag in malformed:
+        add("signer-new-key-" + suffix, "signer_new", sn(private_key=text), KEY, frag)
+    add("signer-new-key-certificate", "signer_new", sn(private_key_file="keys/rsa2048.cert.pem"),
+        KEY, "key")
+    add("signer-new-key-openssh-ed25519", "signer_new",
+        sn(private_key_file="keys/ed25519.openssh"), KEY, "openssh")
+    add("signer-new-key-openssh-rsa", "signer_new", sn(private_key_file="keys/rsa2048.openssh"),
+        KEY, "openssh")
+    add("signer-new-key-exponent-huge", "signer_new",
+        sn(private_key_file="keys/rsa2048-e-huge.pkcs8.pem"), KEY, "exponent")
+    add("signer-new-key-exponent-huge-with-allow-1024-flag", "signer_new",
+        sn(private_key_file="keys/rsa2048-e-huge.pkcs8.pem", flags=["ALLOW_1024_BIT_KEY"]), KEY,
+        "exponent")
     add("signer-new-key-whitespace-only", "signer_new", sn(private_key=" \n\t\n"), KEY, "key")
 
     # ---- signer_sign
@@ -845,10 +1219,32 @@ def build_errors(files, keys):
         ("invalid-json-empty-string", ""),
         ("duplicate-member", '{"first_name":"Alice","first_name":"Mallory"}'),
         ("duplicate-member-via-escape", '{"first_name":"Alice","first\\u005fname":"Mallory"}'),
+        ("duplicate-metadata-member", '{"metadata":{"a":"1"},"metadata":{"b":"2"}}'),
+        ("unknown-member-beside-metadata", '{"metadata":{"plan":"pro"},"plan":"pro"}'),
+        ("null-attribute-beside-metadata", '{"metadata":{"plan":"pro"},"first_name":null}'),
     ]
     for suffix, value in bad_attrs:
         add("signer-sign-attributes-" + suffix, "signer_sign", ss(attributes_json=value), ARG,
             "attributes")
+    bad_metadata = [
+        ("not-object-string", '{"metadata":"plan=pro"}', "metadata"),
+        ("not-object-array", '{"metadata":[["plan","pro"]]}', "metadata"),
+        ("not-object-number", '{"metadata":1}', "metadata"),
+        ("not-object-true", '{"metadata":true}', "metadata"),
+        ("not-object-false", '{"first_name":"Alice","metadata":false}', "metadata"),
+        ("value-number", '{"metadata":{"plan":"pro","seats":5}}', "metadata"),
+        ("value-null", '{"metadata":{"plan":null}}', "metadata"),
+        ("value-object", '{"metadata":{"plan":{"name":"pro"}}}', "metadata"),
+        ("value-array", '{"metadata":{"plan":["pro"]}}', "metadata"),
+        ("value-boolean", '{"metadata":{"beta":true}}', "metadata"),
+        ("empty-name", '{"metadata":{"":"x"}}', "metadata"),
+        ("empty-name-among-others", '{"metadata":{"a":"1","":"2"}}', "metadata"),
+        ("duplicate-name", '{"metadata":{"plan":"pro","plan":"free"}}', "duplicate"),
+        ("duplicate-name-via-escape", '{"metadata":{"plan":"pro","pl\\u0061n":"free"}}',
+         "duplicate"),
+    ]
+    for suffix, value, frag in bad_metadata:
+        add("signer-sign-metadata-" + suffix, "signer_sign", ss(attributes_json=value), ARG, frag)
     add("signer-sign-attributes-unknown-member-encrypted-signer", "signer_sign",
         ss({"private_key_file": "keys/rsa2048.pkcs8.encrypted.pem", "passphrase": PASSPHRASE,
             "flags": ["TYP_JWT"]}, attributes_json='{"role":"admin"}'), ARG, "attributes")
@@ -876,10 +1272,23 @@ def build_errors(files, keys):
     add("verifier-new-key-empty", "verifier_new", vn(key=""), KEY, "key")
     add("verifier-new-key-truncated-public-pem", "verifier_new", vn(key=pub_pem[: len(pub_pem) // 2]),
         KEY, "key")
+    add("verifier-new-key-doubled-public-pem", "verifier_new", vn(key=pub_pem + pub_pem), KEY,
+        "key")
+    pub_oneline = files["keys/rsa2048.public.oneline.pem"].decode("ascii")
+    add("verifier-new-key-public-oneline-truncated", "verifier_new",
+        vn(key=pub_oneline[: len(pub_oneline) // 2]), KEY, "key")
     add("verifier-new-key-ec-p256-public", "verifier_new", vn(key_file="keys/ec-p256.public.pem"),
         KEY, "rsa")
     add("verifier-new-key-ed25519-private", "verifier_new", vn(key_file="keys/ed25519.pkcs8.pem"),
         KEY, "rsa")
+    for label, rel in (("huge", "keys/rsa2048-e-huge.public.pem"),
+                       ("huge-private", "keys/rsa2048-e-huge.pkcs8.pem"),
+                       ("2pow32plus1", "keys/rsa2048-e-2pow32plus1.public.pem"),
+                       ("equals-n", "keys/rsa2048-e-ge-n.public.pem"),
+                       ("1", "keys/rsa2048-e1.public.pem"),
+                       ("even", "keys/rsa2048-e-even.public.pem")):
+        add("verifier-new-key-exponent-" + label, "verifier_new", vn(key_file=rel), KEY,
+            "exponent")
     add("verifier-new-key-1024-public-without-flag", "verifier_new",
         vn(key_file="keys/rsa1024.public.pem"), WEAK, "1024")
     add("verifier-new-key-512-private-even-with-flag", "verifier_new",
@@ -933,11 +1342,8 @@ def reference_call(call, args, files):
             return "LAYER_ERR_INVALID_UTF8"
         if "" in vals or args["issued_at"] >= MS_THRESHOLD:
             return "LAYER_ERR_INVALID_ARGUMENT"
-        if attrs is not None:
-            parsed = strict_json(attrs.encode("utf-8"))
-            if not isinstance(parsed, dict) or any(
-                    k not in ATTRIBUTE_ORDER or not isinstance(v, str) for k, v in parsed.items()):
-                return "LAYER_ERR_INVALID_ARGUMENT"
+        if attrs is not None and attributes_problem(attrs) is not None:
+            return "LAYER_ERR_INVALID_ARGUMENT"
         return "LAYER_OK"
     if call == "verifier_new":
         key = key_arg(args, "key", "key_file")
@@ -968,7 +1374,7 @@ def reference_call(call, args, files):
     kb = key.encode("utf-8")
     try:
         if call == "verifier_new" and b"PUBLIC KEY" in kb:
-            k = serialization.load_pem_public_key(kb.strip())
+            k = tolerant_load_public(kb)
         else:
             if b"ENCRYPTED" in kb:
                 try:
@@ -979,7 +1385,7 @@ def reference_call(call, args, files):
                 k = tolerant_load_private(kb, None)
     except Exception:  # noqa: BLE001
         return "LAYER_ERR_INVALID_KEY"
-    if not isinstance(k, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+    if not isinstance(k, (rsa.RSAPrivateKey, rsa.RSAPublicKey)) or not exponent_ok(k):
         return "LAYER_ERR_INVALID_KEY"
     if k.key_size < 1024 or (k.key_size < 2048 and not flags & 2):
         return "LAYER_ERR_WEAK_KEY"
@@ -1009,6 +1415,13 @@ def check_errors(cases, files, keys):
             fail("%s: reference gives %s, case says %s" % (c["name"], got, c["expected_status"]))
         if c["message_contains"] != c["message_contains"].lower():
             fail("%s: message_contains must be lowercase" % c["name"])
+        if (c["call"] == "signer_sign" and c["expected_status"] == "LAYER_ERR_INVALID_ARGUMENT"
+                and isinstance(a["attributes_json"], str)
+                and "" not in (a["user_id"], a["nonce"]) and a["issued_at"] < MS_THRESHOLD):
+            reason = attributes_problem(a["attributes_json"])
+            if reason != c["message_contains"]:
+                fail("%s: the reference attributes rules give fragment %r, case says %r"
+                     % (c["name"], reason, c["message_contains"]))
     # Every positive sign case must pass the same reference rules (sanity of the reference).
     for spec in sign_case_specs():
         signer = {k: spec[k] for k in ("private_key_file", "passphrase", "provider_id", "key_id",
@@ -1108,6 +1521,19 @@ def build_verify(files, keys):
     accept("accept-verifier-key-is-private-pkcs1",
            "verifier configured with the private key (PKCS#1) derives the public key", H, C,
            key_file="keys/rsa2048.pkcs1.pem")
+    accept("accept-exponent-3", "public exponent 3 (the smallest accepted)", H, C,
+           key=keys["rsa2048-e3"], key_file="keys/rsa2048-e3.public.pem")
+    accept("accept-exponent-4294967295", "public exponent 2^32 - 1 (the largest accepted)", H, C,
+           key=keys["rsa2048-e-2pow32minus1"], key_file="keys/rsa2048-e-2pow32minus1.public.pem")
+    accept("accept-exponent-3-verifier-key-is-private",
+           "verifier configured with the e = 3 private key derives the public key", H, C,
+           key=keys["rsa2048-e3"], key_file="keys/rsa2048-e3.pkcs8.pem")
+    accept("accept-verifier-key-public-oneline",
+           "verifier configured with the SPKI PEM flattened to one line (no line breaks)", H, C,
+           key_file="keys/rsa2048.public.oneline.pem")
+    accept("accept-verifier-key-private-pkcs8-spaces",
+           "verifier configured with the PKCS#8 PEM whose line breaks became spaces", H, C,
+           key_file="keys/rsa2048.pkcs8.spaces.pem")
     accept("accept-rsa1024-with-allow-flag", "legacy 1024-bit key admitted by ALLOW_1024_BIT_KEY",
            H, C, key=keys["rsa1024"], key_file="keys/rsa1024.public.pem",
            flags=["ALLOW_1024_BIT_KEY"])
@@ -1137,6 +1563,34 @@ def build_verify(files, keys):
            "escaped claim values are compared after decoding (nce \\u0063... equals expected)",
            H, obj(cm()).replace(S(NONCE), '"\\u0063' + NONCE[1:] + '"').replace(
                S(USER), '"alice\\u0040example.com\\/x"'))
+    accept("accept-attribute-last-name-null",
+           "an identity attribute that is null is treated as absent (the Ruby gem "
+           "layer-identity_token wrote nil as null)", H, obj(cm() + [("last_name", "null")]))
+    accept("accept-attributes-all-null", "all four identity attributes null: all absent", H,
+           obj(cm() + [(a, "null") for a in ATTRIBUTE_ORDER]))
+    accept("accept-attributes-null-among-strings", "null attributes next to string ones", H,
+           obj(cm() + [("first_name", S("Alice")), ("last_name", "null"),
+                       ("display_name", S("Alice")), ("avatar_url", "null")]))
+    meta_claims = obj(cm() + [("first_name", S("Alice")),
+                              ("metadata", obj([("account_id", S("42")), ("tier", S("gold"))]))])
+    accept("accept-metadata-object", "metadata object of strings, as the signer emits it", H,
+           meta_claims)
+    accept("accept-metadata-null", "metadata null is treated as absent", H,
+           obj(cm() + [("metadata", "null")]))
+    accept("accept-metadata-empty-object", "metadata {} is accepted", H,
+           obj(cm() + [("metadata", "{}")]))
+    accept("accept-metadata-members-unsorted",
+           "the verifier does not require sorted metadata names (only the signer sorts)", H,
+           obj(cm() + [("metadata", obj([("zeta", S("1")), ("Alpha", S("2")), ("😀", S("3")),
+                                         ("é", S("4"))]))]))
+    accept("accept-metadata-escapes-and-empty-values",
+           "metadata names and values with JSON escapes, an empty value, and a name that is "
+           "also a claim's name",
+           H, obj(cm())[:-1] + ',"metadata":{"caf\\u00e9":"na\\u00efve\\n","iss":"",'
+           '"\\"q\\"":"x\\/y \\ud83d\\ude00"}}')
+    accept("accept-iat-negative-zero",
+           "iat written -0 is a JSON integer (value 0); exp still in the future", H,
+           obj(replace(cm(exp=NOW + 500), "iat", "-0")))
     accept("accept-now-zero-uses-system-clock",
            "now <= 0 means the system clock; exp is 2100-01-01", H,
            obj(cm(exp=4102444800)), now=0)
@@ -1326,6 +1780,44 @@ def build_verify(files, keys):
                      ("space", "layer-eit; v=1"), ("jwt", "JWT"), ("empty", "")):
         reject_h("reject-cty-" + label, "cty %r is not exactly %s" % (c, CTY), hm(cty=c), WV)
 
+    # Many distinct short members just under 16 KiB: the worst case for the duplicate-member
+    # check (rules 4 and 8 must look at every member before rule 5 or 9 may report anything).
+    def members_filling(base, other_segment, dup_last):
+        room = MAX_TOKEN_BYTES - len(other_segment) - len(good_parts[2]) - 2
+        size = len(obj(base).encode())  # grows by len(',"<name>":0') per extra member
+        extra = []
+        while True:
+            name = str(len(extra))
+            grown = size + len(S(name)) + 3
+            last = (len(S("0")) + 3) if dup_last else 0
+            if b64u_len(grown + last) > room:
+                break
+            extra.append((name, "0"))
+            size = grown
+        if dup_last:
+            extra.append((extra[0][0], "1"))
+        members = base + extra
+        assert b64u_len(len(obj(members).encode())) <= room
+        return members
+
+    many_h = members_filling(hm(), good_parts[1], False)
+    reject_h("reject-header-%d-distinct-members" % len(many_h),
+             "%d distinct header members (the four, then extra ones \"0\", \"1\", ...), token "
+             "under 16 KiB and signed by the right key: stops at the first extra member"
+             % len(many_h), many_h, WV)
+    many_h_dup = members_filling(hm(), good_parts[1], True)
+    reject_h("reject-header-%d-members-last-duplicate" % len(many_h_dup),
+             "%d header members whose last one repeats the fifth: duplicate (rule 4) before "
+             "the extra members (rule 5)" % len(many_h_dup), many_h_dup, JS)
+    many_c = members_filling(cm(), good_parts[0], False)
+    accept("accept-claims-%d-distinct-members" % len(many_c),
+           "%d distinct claims (unknown ones ignored), token under 16 KiB" % len(many_c),
+           H, obj(many_c))
+    many_c_dup = members_filling(cm(), good_parts[0], True)
+    reject_c("reject-claims-%d-members-last-duplicate" % len(many_c_dup),
+             "%d claims whose last one repeats the sixth: duplicate member (rule 8)"
+             % len(many_c_dup), many_c_dup, JS)
+
     # ---------------- rule 6: kid
     CM = "LAYER_ERR_CLAIM_MISMATCH"
     KNF = "eit_key_not_found"
@@ -1382,6 +1874,14 @@ def build_verify(files, keys):
     reject_c("reject-claims-duplicate-in-unknown-nested-claim",
              "duplicate member inside an otherwise ignored unknown claim",
              obj(cm() + [("ext", '{"a":1,"a":2}')]), JS)
+    reject_c("reject-claims-metadata-duplicate-member",
+             "duplicate member inside metadata (rule 8, not rule 9)",
+             obj(cm() + [("metadata", '{"plan":"pro","plan":"free"}')]), JS)
+    reject_c("reject-claims-metadata-duplicate-via-escape",
+             "metadata has plan and pl\\u0061n (duplicates are detected after unescaping)",
+             obj(cm() + [("metadata", '{"plan":"pro","pl\\u0061n":"free"}')]), JS)
+    reject_c("reject-claims-duplicate-metadata-claim", "two metadata claims",
+             obj(cm() + [("metadata", '{"a":"1"}'), ("metadata", '{"b":"2"}')]), JS)
     reject_c("reject-claims-nan", "claims contain NaN (not JSON)",
              obj(cm() + [("score", "NaN")]), JS)
 
@@ -1400,10 +1900,18 @@ def build_verify(files, keys):
     ]
     for label, name, raw in wrong:
         reject_c("reject-claims-" + label, "%s is %s" % (name, raw), replace(cm(), name, raw), CWT)
-    for attr, raw in (("first_name", "1"), ("last_name", "null"), ("display_name", '{"a":"b"}'),
+    for attr, raw in (("first_name", "1"), ("last_name", "false"), ("display_name", '{"a":"b"}'),
                       ("avatar_url", '["https://example.com/a.png"]')):
         reject_c("reject-claims-attribute-%s-not-string" % attr.replace("_", "-"),
                  "identity attribute %s is %s" % (attr, raw), cm() + [(attr, raw)], CWT)
+    for label, raw in (("string", S("plan=pro")), ("array", '[["plan","pro"]]'), ("number", "1"),
+                       ("true", "true"), ("value-number", '{"plan":"pro","seats":5}'),
+                       ("value-null", '{"plan":null}'), ("value-object", '{"plan":{"a":"b"}}'),
+                       ("value-array", '{"plan":["pro"]}'), ("value-boolean", '{"beta":false}')):
+        reject_c("reject-claims-metadata-" + label, "metadata is %s" % raw,
+                 cm() + [("metadata", raw)], CWT)
+    reject_c("reject-claims-iat-negative-zero-float", "iat -0.0 is not a JSON integer",
+             replace(cm(), "iat", "-0.0"), CWT)
     reject_c("reject-claims-iat-equals-exp", "iat == exp", cm(iat=IAT, exp=IAT), CWT)
     reject_c("reject-claims-iat-after-exp", "iat > exp", cm(iat=EXP, exp=IAT), CWT)
 
@@ -1425,6 +1933,9 @@ def build_verify(files, keys):
              "eit_expired", status=EXPD)
     reject_c("reject-expired-exp-equals-now-minus-leeway", "exp == now - leeway (leeway 60)",
              cm(iat=NOW - 660, exp=NOW - 60), "eit_expired", status=EXPD, leeway=60)
+    reject_c("reject-expired-exp-negative-zero",
+             "exp written -0 is the integer 0, long past; iat -600 < exp, so only rule 11 fails",
+             replace(cm(iat=-600), "exp", "-0"), "eit_expired", status=EXPD)
     reject_c("reject-expired-long-ago", "token from 2020",
              cm(iat=1577836800, exp=1577837400), "eit_expired", status=EXPD)
     reject_c("reject-expired-now-zero-system-clock",
@@ -1459,6 +1970,28 @@ def build_verify(files, keys):
     # ---------------- order (several faults; the earliest rule in the list wins)
     add("order-oversized-beats-part-count", "over 16 KiB and only 2 parts: rule 1 wins",
         long_two, MAL, "eit_malformed_json")
+    # Rule 5 is three passes over the whole header: presence, then types, then extra members
+    # and values; kid (rule 6) after all of them.
+    reject_h("order-header-missing-kid-beats-typ-type",
+             "typ is a number and kid is missing: presence (not_found) before types",
+             remove(replace(hm(), "typ", "1"), "kid"), NF)
+    reject_h("order-header-missing-cty-beats-typ-null",
+             "typ null and cty missing: not_found, although typ comes first",
+             remove(replace(hm(), "typ", "null"), "cty"), NF)
+    reject_h("order-header-missing-beats-extra-member",
+             "an extra member before a missing alg: not_found",
+             [("x-layer", S("1"))] + remove(hm(), "alg"), NF)
+    reject_h("order-header-alg-type-beats-extra-member",
+             "an extra member (written first) and alg a number: wrong_type",
+             [("x-layer", S("1"))] + replace(hm(), "alg", "256"), WT)
+    reject_h("order-header-kid-type-beats-alg-value",
+             "alg none and kid a number: types before values (wrong_type)",
+             replace(hm(alg="none"), "kid", "42"), WT)
+    reject_h("order-header-extra-member-beats-kid",
+             "an extra member and a kid mismatch: wrong_value (rule 5) before key_not_found",
+             hm(kid=OTHER_KID) + [("zip", S("DEF"))], WV)
+    reject_h("order-header-typ-value-beats-kid", "typ JOSE and a kid mismatch: wrong_value",
+             hm(typ="JOSE", kid=OTHER_KID), WV)
     add("order-kid-beats-signature", "kid mismatch and signed by another key: rule 6 wins",
         make_jws(obj(hm(kid=OTHER_KID)), C, other), CM, KNF)
     add("order-signature-beats-claims-json",
@@ -1468,6 +2001,11 @@ def build_verify(files, keys):
         make_jws(H, obj(cm(iat=1577836800, exp=1577837400)), other), BS, SVF)
     reject_c("order-claim-type-beats-iss", "iat float and wrong iss: rule 9 wins",
              replace(cm(iss=OTHER_PID), "iat", "1700000000.0"), CWT)
+    reject_c("order-iat-ge-exp-beats-expired-negative-zero",
+             "iat 0 and exp -0 (also 0): iat >= exp is rule 9, before expired (rule 11)",
+             replace(cm(iat=0), "exp", "-0"), CWT)
+    reject_c("order-metadata-type-beats-iss", "metadata a string and wrong iss: rule 9 wins",
+             cm(iss=OTHER_PID) + [("metadata", S("pro"))], CWT)
     reject_c("order-iss-beats-expired", "wrong iss and expired: rule 10 wins",
              cm(iss=OTHER_PID, iat=1577836800, exp=1577837400), PNF, status=CM)
     reject_c("order-expired-beats-nonce", "expired and wrong nonce: rule 11 wins",
@@ -1507,16 +2045,292 @@ def check_verify(cases, files, keys):
 
 
 # ---------------------------------------------------------------------------------------------
+# env.json: layer_signer_from_env
+
+ENV_VARS = ["LAYER_PROVIDER_ID", "LAYER_KEY_ID", "LAYER_PRIVATE_KEY", "LAYER_PRIVATE_KEY_PATH",
+            "LAYER_PRIVATE_KEY_PASSPHRASE", "LAYER_TOKEN_TYPE"]
+MISSING_KEY_FILE = "keys/does-not-exist.pem"
+
+
+def env_key_file(env, files):
+    """(key file, passphrase it needs) behind a successful case's key variable."""
+    v = env.get("LAYER_PRIVATE_KEY") or env.get("LAYER_PRIVATE_KEY_PATH")
+    rel = v.get("file_contents") or v["path"]
+    encrypted = b"ENCRYPTED" in files[rel]
+    return rel, (env.get("LAYER_PRIVATE_KEY_PASSPHRASE") or None) if encrypted else None
+
+
+def reference_env(env, flags, files):
+    """Our reading of the LAYER_* rules: returns (status, fragment, signer) where signer is
+    (key text, passphrase, provider id, key id, typ JWT?) on success. An empty value is unset."""
+    ARG = "LAYER_ERR_INVALID_ARGUMENT"
+
+    def get(name):
+        v = env.get(name)
+        if isinstance(v, dict) and "file_contents" in v:
+            data = files[v["file_contents"]]
+            if b"\x00" in data:
+                fail("file_contents %s holds a NUL byte" % v["file_contents"])
+            return data.decode("utf-8")
+        return v or None  # "" counts as unset; a {"path": ...} stays as it is
+
+    provider_id, key_id = get("LAYER_PROVIDER_ID"), get("LAYER_KEY_ID")
+    if provider_id is None or not valid_id(provider_id, "layer:///providers/"):
+        return ARG, "layer_provider_id", None
+    if key_id is None or not valid_id(key_id, "layer:///keys/"):
+        return ARG, "layer_key_id", None
+    token_type = get("LAYER_TOKEN_TYPE")
+    if token_type is not None and not (token_type.isascii()
+                                       and token_type.upper() in ("JWS", "JWT")):
+        return ARG, "layer_token_type", None
+    typ_jwt = "TYP_JWT" in flags or (token_type or "").upper() == "JWT"
+    text, path = get("LAYER_PRIVATE_KEY"), get("LAYER_PRIVATE_KEY_PATH")
+    if text is None and path is None:
+        return ARG, "layer_private_key", None
+    if text is not None and path is not None:
+        return ARG, "layer_private_key_path", None
+    var = "layer_private_key"
+    if path is not None:
+        var = "layer_private_key_path"
+        if path["path"] not in files:
+            if os.path.exists(os.path.join(HERE, path["path"])):
+                fail("a path case names a file the generator does not know")
+            return ARG, var, None
+        text = files[path["path"]].decode("utf-8")
+    passphrase = get("LAYER_PRIVATE_KEY_PASSPHRASE")
+    if "ENCRYPTED" not in text:
+        passphrase = None  # given for an unencrypted key: ignored
+    # From here the key is read exactly as layer_signer_new reads its argument.
+    status = reference_call("signer_new", {"private_key": text, "passphrase": passphrase,
+                                           "provider_id": provider_id, "key_id": key_id,
+                                           "flags": flags}, files)
+    if status == "LAYER_ERR_WRONG_PASSPHRASE":
+        return status, "layer_private_key_passphrase", None
+    if status != "LAYER_OK":
+        return status, var, None
+    return "LAYER_OK", None, (text, passphrase, provider_id, key_id, typ_jwt)
+
+
+def build_env(files, keys):
+    P, K, pw = PID, KID, PASSPHRASE
+    cases = []
+
+    def fc(rel):
+        return {"file_contents": rel}
+
+    def path(rel):
+        return {"path": rel}
+
+    sign = {"user_id": USER, "nonce": NONCE, "issued_at": IAT, "ttl_seconds": TTL}
+
+    def add(name, description, status, frag=None, flags=(), **env):
+        full = {"LAYER_PROVIDER_ID": P, "LAYER_KEY_ID": K,
+                "LAYER_PRIVATE_KEY": fc("keys/rsa2048.pkcs8.pem")}
+        for k, v in env.items():
+            full[k] = v
+        full = {k: v for k, v in full.items() if v is not None}  # None: unset
+        if set(full) - set(ENV_VARS):
+            fail("%s: unknown variable" % name)
+        got, got_frag, signer = reference_env(full, list(flags), files)
+        if (got, got_frag) != (status, frag):
+            fail("%s: reference gives %s/%s, case says %s/%s" % (name, got, got_frag, status,
+                                                                   frag))
+        token = None
+        if signer is not None:
+            text, passphrase, provider_id, key_id, typ_jwt = signer
+            key = tolerant_load_private(text.encode("utf-8"), passphrase)
+            key_rel, _ = env_key_file(full, files)
+            if not same_key(key, tolerant_load_private(files[key_rel], passphrase)):
+                fail(name + ": the key variable does not hold its file's key")
+            header = expected_header(key_id, typ_jwt)
+            claims = expected_claims(provider_id, sign["user_id"], sign["issued_at"],
+                                     sign["issued_at"] + (sign["ttl_seconds"] or 600),
+                                     sign["nonce"], [])
+            token = make_jws(header, claims, key)
+        cases.append({
+            "name": name, "description": description, "env": full, "flags": list(flags),
+            "expected_status": status, "message_contains": frag,
+            "sign": dict(sign) if token else None, "expected_token": token,
+        })
+
+    OK, ARG = "LAYER_OK", "LAYER_ERR_INVALID_ARGUMENT"
+    KEY, WEAK, PASS = "LAYER_ERR_INVALID_KEY", "LAYER_ERR_WEAK_KEY", "LAYER_ERR_WRONG_PASSPHRASE"
+    enc = "keys/rsa2048.pkcs8.encrypted.pem"
+
+    # ---- success: every way of giving the key
+    add("ok-key-text-real-newlines", "LAYER_PRIVATE_KEY holds the PKCS#8 PEM with real newlines",
+        OK)
+    add("ok-key-text-pkcs1-crlf", "LAYER_PRIVATE_KEY holds the PKCS#1 PEM with CRLF line endings",
+        OK, LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs1.crlf.pem"))
+    add("ok-key-text-literal-backslash-n", "LAYER_PRIVATE_KEY holds the PEM on one line with "
+        "literal \\n escapes instead of newlines", OK,
+        LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs8.escaped.txt"))
+    add("ok-key-text-flattened-oneline", "LAYER_PRIVATE_KEY holds the PEM with its line breaks "
+        "removed", OK, LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs8.oneline.pem"))
+    add("ok-key-text-flattened-spaces", "LAYER_PRIVATE_KEY holds the PEM with its line breaks "
+        "turned into spaces", OK, LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs8.spaces.pem"))
+    add("ok-key-text-pkcs1-flattened", "LAYER_PRIVATE_KEY holds the PKCS#1 PEM flattened", OK,
+        LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs1.oneline.pem"))
+    add("ok-key-text-base64-der", "LAYER_PRIVATE_KEY holds base64 of the PKCS#8 DER (no armor)",
+        OK, LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs8.der.b64"))
+    add("ok-key-text-padded-whitespace", "LAYER_PRIVATE_KEY holds the PEM with whitespace and "
+        "blank lines around it", OK, LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs8.padded.pem"))
+    add("ok-key-path", "LAYER_PRIVATE_KEY_PATH names the PKCS#8 PEM file", OK,
+        LAYER_PRIVATE_KEY=None, LAYER_PRIVATE_KEY_PATH=path("keys/rsa2048.pkcs8.pem"))
+    add("ok-key-path-pkcs1", "LAYER_PRIVATE_KEY_PATH names the PKCS#1 PEM file", OK,
+        LAYER_PRIVATE_KEY=None, LAYER_PRIVATE_KEY_PATH=path("keys/rsa2048.pkcs1.pem"))
+    add("ok-key-path-4096", "LAYER_PRIVATE_KEY_PATH names a 4096-bit key", OK,
+        LAYER_PRIVATE_KEY=None, LAYER_PRIVATE_KEY_PATH=path("keys/rsa4096.pkcs8.pem"))
+    add("ok-key-text-empty-path-set", "LAYER_PRIVATE_KEY empty counts as unset: the key comes "
+        "from LAYER_PRIVATE_KEY_PATH", OK, LAYER_PRIVATE_KEY="",
+        LAYER_PRIVATE_KEY_PATH=path("keys/rsa2048.pkcs8.pem"))
+    add("ok-key-path-empty-text-set", "LAYER_PRIVATE_KEY_PATH empty counts as unset: the key "
+        "comes from LAYER_PRIVATE_KEY", OK, LAYER_PRIVATE_KEY_PATH="")
+    add("ok-encrypted-key-text-with-passphrase", "encrypted PKCS#8 in LAYER_PRIVATE_KEY with "
+        "LAYER_PRIVATE_KEY_PASSPHRASE", OK, LAYER_PRIVATE_KEY=fc(enc),
+        LAYER_PRIVATE_KEY_PASSPHRASE=pw)
+    add("ok-encrypted-key-flattened-with-passphrase", "flattened encrypted PKCS#8 in "
+        "LAYER_PRIVATE_KEY with its passphrase", OK,
+        LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs8.encrypted.oneline.pem"),
+        LAYER_PRIVATE_KEY_PASSPHRASE=pw)
+    add("ok-encrypted-key-path-with-passphrase", "LAYER_PRIVATE_KEY_PATH names an encrypted "
+        "3072-bit key, LAYER_PRIVATE_KEY_PASSPHRASE opens it", OK, LAYER_PRIVATE_KEY=None,
+        LAYER_PRIVATE_KEY_PATH=path("keys/rsa3072.pkcs8.encrypted.pem"),
+        LAYER_PRIVATE_KEY_PASSPHRASE=pw)
+    add("ok-passphrase-ignored-for-unencrypted-key", "a passphrase given for an unencrypted key "
+        "is ignored", OK, LAYER_PRIVATE_KEY_PASSPHRASE="unused passphrase")
+    # ---- success: typ, IDs, flags
+    add("ok-token-type-jwt", "LAYER_TOKEN_TYPE=JWT selects typ JWT", OK, LAYER_TOKEN_TYPE="JWT")
+    add("ok-token-type-jwt-lowercase", "LAYER_TOKEN_TYPE=jwt (any letter case) selects typ JWT",
+        OK, LAYER_TOKEN_TYPE="jwt")
+    add("ok-token-type-jwt-mixed-case", "LAYER_TOKEN_TYPE=jWt selects typ JWT", OK,
+        LAYER_TOKEN_TYPE="jWt")
+    add("ok-token-type-jws", "LAYER_TOKEN_TYPE=JWS: typ JWS", OK, LAYER_TOKEN_TYPE="JWS")
+    add("ok-token-type-jws-lowercase", "LAYER_TOKEN_TYPE=jws: typ JWS", OK, LAYER_TOKEN_TYPE="jws")
+    add("ok-token-type-empty-means-jws", "LAYER_TOKEN_TYPE empty counts as unset: typ JWS", OK,
+        LAYER_TOKEN_TYPE="")
+    add("ok-flag-typ-jwt", "the TYP_JWT flag selects typ JWT without LAYER_TOKEN_TYPE", OK,
+        flags=["TYP_JWT"])
+    add("ok-flag-typ-jwt-overrides-token-type-jws", "flag TYP_JWT and LAYER_TOKEN_TYPE=JWS: "
+        "the flag is OR-ed in, typ JWT", OK, flags=["TYP_JWT"], LAYER_TOKEN_TYPE="JWS")
+    add("ok-bare-uuid-ids", "bare UUIDs in LAYER_PROVIDER_ID and LAYER_KEY_ID, emitted as given",
+        OK, LAYER_PROVIDER_ID=PROVIDER_UUID, LAYER_KEY_ID=KEY_UUID.upper())
+    add("ok-1024-bit-key-with-flag", "the legacy 1024-bit key with ALLOW_1024_BIT_KEY", OK,
+        flags=["ALLOW_1024_BIT_KEY"], LAYER_PRIVATE_KEY=fc("keys/rsa1024.pkcs8.pem"))
+    add("ok-everything-at-once", "path, encrypted key, passphrase, token type jwt and the "
+        "1024-bit flag (unused by this 2048-bit key)", OK, flags=["ALLOW_1024_BIT_KEY"],
+        LAYER_PRIVATE_KEY=None, LAYER_PRIVATE_KEY_PATH=path(enc), LAYER_PRIVATE_KEY_PASSPHRASE=pw,
+        LAYER_TOKEN_TYPE="jwt")
+
+    # ---- IDs
+    add("provider-id-unset", "LAYER_PROVIDER_ID not set", ARG, "layer_provider_id",
+        LAYER_PROVIDER_ID=None)
+    add("provider-id-empty", "LAYER_PROVIDER_ID set to the empty string", ARG,
+        "layer_provider_id", LAYER_PROVIDER_ID="")
+    add("provider-id-placeholder", "LAYER_PROVIDER_ID=YOUR_PROVIDER_ID", ARG, "layer_provider_id",
+        LAYER_PROVIDER_ID="YOUR_PROVIDER_ID")
+    add("provider-id-is-key-id", "LAYER_PROVIDER_ID holds the key ID", ARG, "layer_provider_id",
+        LAYER_PROVIDER_ID=K)
+    add("provider-id-trailing-newline", "LAYER_PROVIDER_ID ends with a newline: values are not "
+        "trimmed (the provider_id argument's rule)", ARG, "layer_provider_id",
+        LAYER_PROVIDER_ID=P + "\n")
+    add("key-id-unset", "LAYER_KEY_ID not set", ARG, "layer_key_id", LAYER_KEY_ID=None)
+    add("key-id-empty", "LAYER_KEY_ID set to the empty string", ARG, "layer_key_id",
+        LAYER_KEY_ID="")
+    add("key-id-placeholder", "LAYER_KEY_ID=layer:///keys/<uuid>", ARG, "layer_key_id",
+        LAYER_KEY_ID="layer:///keys/<uuid>")
+    add("key-id-is-provider-id", "LAYER_KEY_ID holds the provider ID", ARG, "layer_key_id",
+        LAYER_KEY_ID=P)
+    # ---- token type
+    for label, value in (("jose", "JOSE"), ("jwe", "JWE"), ("trailing-space", "JWT "),
+                         ("none", "none")):
+        add("token-type-" + label, "LAYER_TOKEN_TYPE=%r is neither JWS nor JWT" % value, ARG,
+            "layer_token_type", LAYER_TOKEN_TYPE=value)
+    # ---- key source
+    add("private-key-neither-set", "neither LAYER_PRIVATE_KEY nor LAYER_PRIVATE_KEY_PATH", ARG,
+        "layer_private_key", LAYER_PRIVATE_KEY=None)
+    add("private-key-both-empty", "LAYER_PRIVATE_KEY and LAYER_PRIVATE_KEY_PATH both empty "
+        "(unset)", ARG, "layer_private_key", LAYER_PRIVATE_KEY="", LAYER_PRIVATE_KEY_PATH="")
+    add("private-key-passphrase-only", "only LAYER_PRIVATE_KEY_PASSPHRASE, no key", ARG,
+        "layer_private_key", LAYER_PRIVATE_KEY=None, LAYER_PRIVATE_KEY_PASSPHRASE=pw)
+    add("private-key-and-path-both-set", "LAYER_PRIVATE_KEY and LAYER_PRIVATE_KEY_PATH both set "
+        "(even to the same key)", ARG, "layer_private_key_path",
+        LAYER_PRIVATE_KEY_PATH=path("keys/rsa2048.pkcs8.pem"))
+    add("private-key-path-missing-file", "LAYER_PRIVATE_KEY_PATH names a file that does not "
+        "exist", ARG, "layer_private_key_path", LAYER_PRIVATE_KEY=None,
+        LAYER_PRIVATE_KEY_PATH=path(MISSING_KEY_FILE))
+    # ---- keys that do not load
+    add("private-key-garbage", "LAYER_PRIVATE_KEY is not a key", KEY, "layer_private_key",
+        LAYER_PRIVATE_KEY="this is not a key")
+    add("private-key-public-key", "LAYER_PRIVATE_KEY holds the public key", KEY,
+        "layer_private_key", LAYER_PRIVATE_KEY=fc("keys/rsa2048.public.pem"))
+    add("private-key-truncated-flattened", "LAYER_PRIVATE_KEY holds a flattened PEM cut in the "
+        "middle", KEY, "layer_private_key",
+        LAYER_PRIVATE_KEY=files["keys/rsa2048.pkcs8.oneline.pem"].decode()[:900])
+    add("private-key-ec", "LAYER_PRIVATE_KEY holds an EC key", KEY, "layer_private_key",
+        LAYER_PRIVATE_KEY=fc("keys/ec-p256.pkcs8.pem"))
+    add("private-key-exponent-huge", "LAYER_PRIVATE_KEY holds a key with a 300-bit exponent",
+        KEY, "layer_private_key", LAYER_PRIVATE_KEY=fc("keys/rsa2048-e-huge.pkcs8.pem"))
+    add("private-key-path-public-key", "LAYER_PRIVATE_KEY_PATH names a public key file", KEY,
+        "layer_private_key_path", LAYER_PRIVATE_KEY=None,
+        LAYER_PRIVATE_KEY_PATH=path("keys/rsa2048.public.pem"))
+    add("private-key-path-openssh", "LAYER_PRIVATE_KEY_PATH names an OpenSSH private key", KEY,
+        "layer_private_key_path", LAYER_PRIVATE_KEY=None,
+        LAYER_PRIVATE_KEY_PATH=path("keys/ed25519.openssh"))
+    add("private-key-1024-bit-without-flag", "the 1024-bit key without ALLOW_1024_BIT_KEY", WEAK,
+        "layer_private_key", LAYER_PRIVATE_KEY=fc("keys/rsa1024.pkcs8.pem"))
+    add("private-key-path-1024-bit-without-flag", "LAYER_PRIVATE_KEY_PATH names the 1024-bit "
+        "key, no flag", WEAK, "layer_private_key_path", LAYER_PRIVATE_KEY=None,
+        LAYER_PRIVATE_KEY_PATH=path("keys/rsa1024.pkcs8.pem"))
+    add("private-key-512-bit-even-with-flag", "the 512-bit key, even with ALLOW_1024_BIT_KEY",
+        WEAK, "layer_private_key", flags=["ALLOW_1024_BIT_KEY"],
+        LAYER_PRIVATE_KEY=fc("keys/rsa512.pkcs8.pem"))
+    # ---- passphrase
+    add("passphrase-missing-for-encrypted-key", "encrypted key in LAYER_PRIVATE_KEY, no "
+        "LAYER_PRIVATE_KEY_PASSPHRASE", PASS, "layer_private_key_passphrase",
+        LAYER_PRIVATE_KEY=fc(enc))
+    add("passphrase-empty-for-encrypted-key", "encrypted key, LAYER_PRIVATE_KEY_PASSPHRASE empty",
+        PASS, "layer_private_key_passphrase", LAYER_PRIVATE_KEY=fc(enc),
+        LAYER_PRIVATE_KEY_PASSPHRASE="")
+    add("passphrase-wrong", "encrypted key, wrong LAYER_PRIVATE_KEY_PASSPHRASE", PASS,
+        "layer_private_key_passphrase", LAYER_PRIVATE_KEY=fc(enc),
+        LAYER_PRIVATE_KEY_PASSPHRASE="Tr0ub4dor&3")
+    add("passphrase-missing-for-encrypted-key-path", "LAYER_PRIVATE_KEY_PATH names an encrypted "
+        "key, no passphrase", PASS, "layer_private_key_passphrase", LAYER_PRIVATE_KEY=None,
+        LAYER_PRIVATE_KEY_PATH=path(enc))
+    add("passphrase-wrong-for-flattened-encrypted-key", "flattened encrypted key, wrong "
+        "passphrase", PASS, "layer_private_key_passphrase",
+        LAYER_PRIVATE_KEY=fc("keys/rsa2048.pkcs8.encrypted.oneline.pem"),
+        LAYER_PRIVATE_KEY_PASSPHRASE=pw.upper())
+
+    names = [c["name"] for c in cases]
+    if len(set(names)) != len(names):
+        fail("duplicate env case name")
+    if os.path.exists(os.path.join(HERE, MISSING_KEY_FILE)):
+        fail("vectors/%s must not exist" % MISSING_KEY_FILE)
+    return {
+        "description": "layer_signer_from_env(flags) vectors: set exactly the variables in env "
+                       "(unset every other LAYER_* variable; a {\"file_contents\": f} value is "
+                       "the bytes of vectors/f, a {\"path\": f} value the absolute path of "
+                       "vectors/f), call it with flags, and expect expected_status and a message "
+                       "containing message_contains (case-insensitively). On LAYER_OK sign with "
+                       "sign's inputs (no attributes): the token must equal expected_token.",
+        "generator": GENERATOR,
+        "cases": cases,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # Independent cross-checks: openssl CLI and PyJWT
 
 def openssl(args, **kw):
     return subprocess.run(["openssl"] + args, capture_output=True, **kw)
 
 
-def cross_check(files, sign_doc, verify_doc):
+def cross_check(files, sign_doc, verify_doc, env_doc):
     import jwt  # PyJWT (python3-jwt); a second JWS implementation
 
-    counts = {"openssl_verify": 0, "openssl_resign": 0, "pyjwt": 0}
+    counts = {"openssl_verify": 0, "openssl_resign": 0, "pyjwt": 0, "openssl_keys": 0}
     with tempfile.TemporaryDirectory() as tmp:
         for rel, data in files.items():
             path = os.path.join(tmp, rel)
@@ -1552,10 +2366,10 @@ def cross_check(files, sign_doc, verify_doc):
                 fail("PyJWT payload differs for " + name)
             counts["pyjwt"] += 1
 
-        for c in sign_doc["cases"]:
-            check_token(c["name"], c["expected_token"], c["private_key_file"], c["passphrase"])
-            # openssl re-signs with the key file itself: the signature must be byte-identical.
-            key_rel = c["private_key_file"]
+        def check_signed(name, token, key_rel, passphrase):
+            """check_token, and openssl re-signs with the key file itself: the signature must
+            be byte-identical."""
+            check_token(name, token, key_rel, passphrase)
             key_path = os.path.join(tmp, key_rel)
             extra = []
             if key_rel.endswith(".der.b64"):
@@ -1573,23 +2387,72 @@ def cross_check(files, sign_doc, verify_doc):
                 key_path = os.path.join(tmp, "key.pem")
                 with open(key_path, "wb") as f:
                     f.write(files[key_rel].replace(b"\\n", b"\n"))
-            if c["passphrase"] is not None:
-                extra += ["-passin", "pass:" + c["passphrase"]]
+            elif key_rel.endswith((".oneline.pem", ".spaces.pem")):
+                # openssl refuses flattened PEM as stored (checked below): give it the block
+                # with its line breaks re-inserted.
+                key_path = os.path.join(tmp, "key.pem")
+                with open(key_path, "wb") as f:
+                    f.write(key_text_form(files[key_rel])[1])
+            if passphrase is not None:
+                extra += ["-passin", "pass:" + passphrase]
             r = openssl(["dgst", "-sha256", "-sign", key_path] + extra
                         + [os.path.join(tmp, "input.bin")])
             if r.returncode != 0:
                 fail("openssl cannot sign with %s: %s" % (key_rel, r.stderr))
-            if b64u(r.stdout) != c["expected_token"].rsplit(".", 1)[1]:
-                fail("openssl signature differs for " + c["name"])
+            if b64u(r.stdout) != token.rsplit(".", 1)[1]:
+                fail("openssl signature differs for " + name)
             counts["openssl_resign"] += 1
+
+        for c in sign_doc["cases"]:
+            check_signed(c["name"], c["expected_token"], c["private_key_file"], c["passphrase"])
             if json.loads(c["expected_header_json"]) != jwt.get_unverified_header(
                     c["expected_token"]):
                 fail("PyJWT header differs for " + c["name"])
+        for c in env_doc["cases"]:
+            if c["expected_status"] == "LAYER_OK":
+                key_rel, passphrase = env_key_file(c["env"], files)
+                check_signed(c["name"], c["expected_token"], key_rel, passphrase)
         for c in verify_doc["cases"]:
             if c["expected_status"] == "LAYER_OK":
                 check_token(c["name"], c["token"], c["key_file"])
         # The copied RFC 7515 A.2 key verifies the RFC's own token.
         check_token("rfc7515-a2", RFC7515_A2_TOKEN, "keys/rfc7515-a2.public.pem")
+        # openssl reads the intended exponent from every exponent key, and finds the private
+        # ones consistent (primes, d, CRT values).
+        for rel in files:
+            if not re.fullmatch(r"keys/rsa2048-e[^.]*\.(public|pkcs8)\.pem", rel):
+                continue
+            pub = rel.endswith(".public.pem")
+            r = openssl(["rsa", "-noout", "-text", "-in", os.path.join(tmp, rel)]
+                        + (["-pubin"] if pub else []))
+            text = r.stdout.decode()
+            m = re.search(r"^(?:publicE|E)xponent: *"
+                          r"(?:(\d+) \(0x[0-9a-f]+\)|\n((?: +[0-9a-f:]+\n)+))", text, re.M)
+            if r.returncode != 0 or not m:
+                fail("openssl cannot read the exponent of " + rel)
+            e = int(m.group(1)) if m.group(1) else int(re.sub(r"[\s:]", "", m.group(2)), 16)
+            want = serialization.load_pem_public_key(public_pem_of(files[rel])).public_numbers().e
+            if e != want:
+                fail("openssl reads another exponent from " + rel)
+            counts["openssl_keys"] += 1
+            if not pub:
+                r = openssl(["pkey", "-check", "-noout", "-in", os.path.join(tmp, rel)])
+                if r.returncode != 0 or b"Key is valid" not in r.stdout:
+                    fail("openssl finds %s inconsistent: %s" % (rel, r.stderr))
+        # openssl refuses the flattened forms as stored, and reads them once re-wrapped.
+        for rel in files:
+            if rel.endswith((".oneline.pem", ".spaces.pem")):
+                args = ["pkey", "-noout"] + (["-pubin"] if ".public." in rel else []) + (
+                    ["-passin", "pass:" + PASSPHRASE] if ".encrypted." in rel else [])
+                if openssl(args + ["-in", os.path.join(tmp, rel)]).returncode == 0:
+                    fail("openssl reads the flattened %s as stored: README says it does not"
+                         % rel)
+                path = os.path.join(tmp, "rewrapped.pem")
+                with open(path, "wb") as f:
+                    f.write(key_text_form(files[rel])[1])
+                if openssl(args + ["-in", path]).returncode != 0:
+                    fail("openssl cannot read %s re-wrapped" % rel)
+                counts["openssl_keys"] += 1
         # Encrypted keys open with the passphrase in openssl too.
         for rel in files:
             if rel.endswith(".encrypted.pem"):
@@ -1615,13 +2478,15 @@ def build_all(check):
     sign_doc = build_sign(files, keys)
     errors_doc = build_errors(files, keys)
     verify_doc = build_verify(files, keys)
-    counts = cross_check(files, sign_doc, verify_doc)
+    env_doc = build_env(files, keys)
+    counts = cross_check(files, sign_doc, verify_doc, env_doc)
     out = dict(files)
     out["sign.json"] = dump(sign_doc)
     out["errors.json"] = dump(errors_doc)
     out["verify.json"] = dump(verify_doc)
+    out["env.json"] = dump(env_doc)
     summary = {"sign": len(sign_doc["cases"]), "errors": len(errors_doc["cases"]),
-               "verify": len(verify_doc["cases"]),
+               "verify": len(verify_doc["cases"]), "env": len(env_doc["cases"]),
                "verify_accept": sum(c["expected_status"] == "LAYER_OK"
                                     for c in verify_doc["cases"])}
     return out, summary, counts
@@ -1637,10 +2502,11 @@ def main():
     except VectorError as e:
         print("generate.py: FAILED: %s" % e, file=sys.stderr)
         return 1
-    print("cases: sign=%(sign)d errors=%(errors)d verify=%(verify)d (accept %(verify_accept)d)"
-          % summary)
+    print("cases: sign=%(sign)d errors=%(errors)d verify=%(verify)d (accept %(verify_accept)d) "
+          "env=%(env)d" % summary)
     print("cross-checks passed: openssl verify=%(openssl_verify)d, openssl re-sign identical="
-          "%(openssl_resign)d, PyJWT decode=%(pyjwt)d" % counts)
+          "%(openssl_resign)d, PyJWT decode=%(pyjwt)d, openssl key reads=%(openssl_keys)d"
+          % counts)
     if args.check:
         bad = 0
         for rel, data in sorted(out.items()):
