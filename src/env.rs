@@ -188,7 +188,7 @@ pub fn read_secret_file(
     Ok(bytes)
 }
 
-/// For a passphrase problem, the variable to fix.
+/// For a passphrase problem with a key from the environment, the variable to fix.
 fn with_passphrase_advice(error: Error, passphrase_given: bool) -> Error {
     match (error.kind(), passphrase_given) {
         (ErrorKind::WrongPassphrase, true) => error.advise(format!("check {PASSPHRASE_VAR}")),

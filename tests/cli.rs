@@ -440,10 +440,21 @@ fn sign_matches_every_shared_signing_vector() {
         if let Some(json) = case["attributes_json"].as_str() {
             let attributes: serde_json::Map<String, Value> = serde_json::from_str(json).unwrap();
             for (name, value) in attributes {
-                command = command.args([
-                    format!("--{}", name.replace('_', "-")),
-                    value.as_str().unwrap().to_owned(),
-                ]);
+                match value {
+                    Value::Object(metadata) => {
+                        for (key, value) in metadata {
+                            let entry = format!("{key}={}", value.as_str().unwrap());
+                            command = command.args(["--metadata".to_owned(), entry]);
+                        }
+                    }
+                    Value::Null => {}
+                    value => {
+                        command = command.args([
+                            format!("--{}", name.replace('_', "-")),
+                            value.as_str().unwrap().to_owned(),
+                        ])
+                    }
+                }
             }
         }
         let run = command.run();

@@ -228,7 +228,28 @@ fn read_key_file(
 /// The passphrase of an encrypted key: from `--passphrase-env VAR` or `--passphrase-file FILE`
 /// (one trailing line break dropped, as `echo` writes it), or else `LAYER_PRIVATE_KEY_PASSPHRASE`.
 /// Never from the command line, where `ps` and shell history would show it.
-pub fn passphrase(
+pub fn passphrase(var: Option<&str>, file: Option<&Path>) -> Result<Passphrase, Failure> {
+    let from_flags = passphrase_from_flags(var, file)?;
+    Ok(match from_flags {
+        Some(bytes) => Passphrase {
+            bytes: Some(bytes),
+            from_env: false,
+        },
+        None => Passphrase {
+            bytes: layer_env::passphrase(),
+            from_env: true,
+        },
+    })
+}
+
+/// An encrypted key's passphrase, and whether it came from (or was looked for in) the
+/// environment rather than a flag.
+pub struct Passphrase {
+    pub bytes: Option<Zeroizing<Vec<u8>>>,
+    pub from_env: bool,
+}
+
+fn passphrase_from_flags(
     var: Option<&str>,
     file: Option<&Path>,
 ) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
@@ -241,7 +262,7 @@ pub fn passphrase(
         });
     }
     let Some(path) = file else {
-        return Ok(layer_env::passphrase());
+        return Ok(None);
     };
     // The path is not repeated in messages: someone who typed the passphrase itself here would
     // otherwise see it printed back, and into logs.

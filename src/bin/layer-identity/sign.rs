@@ -27,7 +27,8 @@ use crate::output;
   # Configuration from the environment, as a backend would hold it:
   export LAYER_PROVIDER_ID=layer:///providers/<uuid> LAYER_KEY_ID=layer:///keys/<uuid>
   export LAYER_PRIVATE_KEY=\"$(cat layer-private.pem)\"
-  layer-identity sign --user-id alice --nonce \"$NONCE\" --display-name 'Alice A.'
+  layer-identity sign --user-id alice --nonce \"$NONCE\" --display-name 'Alice A.' \\
+      --metadata plan=pro --metadata team=blue
 
   # An encrypted key, its passphrase in a variable, the key on stdin:
   KEY_PASSPHRASE=... layer-identity sign --user-id alice --nonce \"$NONCE\" \\
@@ -136,6 +137,23 @@ pub struct Args {
         allow_hyphen_values = true
     )]
     avatar_url: Option<String>,
+
+    /// One entry of the user's metadata (repeat for more); the token carries them sorted by name
+    #[arg(
+        long,
+        value_name = "NAME=VALUE",
+        help_heading = "Identity attributes",
+        allow_hyphen_values = true,
+        value_parser = metadata_entry
+    )]
+    metadata: Vec<(String, String)>,
+}
+
+/// `NAME=VALUE`, split at the first `=` (a value may hold more of them).
+fn metadata_entry(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .ok_or_else(|| "expected NAME=VALUE".to_owned())
 }
 
 pub fn run(args: &Args) -> Result<(), Failure> {
@@ -150,42 +168,46 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     if args.allow_1024_bit_key {
         flags = flags | Flags::ALLOW_1024_BIT_KEY;
     }
-    if passphrase.is_some() && !is_encrypted_private_key(&key.bytes) {
+    let given = passphrase.bytes.as_deref().map(Vec::as_slice);
+    if given.is_some() && !is_encrypted_private_key(&key.bytes) {
         output::note(
             "warning: a passphrase was given, but the private key is not encrypted; the \
              passphrase is ignored\n",
         );
     }
     // The IDs are valid (checked above), so every error here is about the key.
-    let signer = key
-        .signer(
-            passphrase.as_deref().map(Vec::as_slice),
-            &provider_id,
-            &key_id,
-            flags,
-        )
-        .map_err(|failure| match failure.kind() {
+    let signer =
+        key.signer(given, &provider_id, &key_id, flags)
+            .map_err(|failure| {
+                match failure.kind() {
             Some(ErrorKind::WeakKey) if !args.allow_1024_bit_key => failure.with_hint(
                 "--allow-1024-bit-key admits the 1024-bit keys early Layer accounts were \
                  issued; better, run `layer-identity keygen` and upload the new public key",
             ),
-            Some(ErrorKind::WrongPassphrase) if passphrase.is_none() => failure.with_hint(
+            Some(ErrorKind::WrongPassphrase) if given.is_none() => failure.with_hint(
                 "the key is encrypted: pass --passphrase-env VAR or --passphrase-file FILE, or \
                  set LAYER_PRIVATE_KEY_PASSPHRASE",
+            ),
+            Some(ErrorKind::WrongPassphrase) if passphrase.from_env => failure.with_hint(
+                "check LAYER_PRIVATE_KEY_PASSPHRASE",
             ),
             Some(ErrorKind::WrongPassphrase) => failure.with_hint(
                 "check the passphrase; --passphrase-file already drops one trailing newline",
             ),
             _ => failure,
-        })?;
+        }
+            })?;
 
-    let attributes = Attributes {
+    let mut attributes = Attributes {
         first_name: args.first_name.clone(),
         last_name: args.last_name.clone(),
         display_name: args.display_name.clone(),
         avatar_url: args.avatar_url.clone(),
         ..Attributes::default()
     };
+    for (name, value) in &args.metadata {
+        attributes.add_metadata(name.clone(), value.clone())?;
+    }
     // 0 asks the library for "now", which is what an absent --issued-at means.
     let token = signer.sign(
         &args.user_id,
