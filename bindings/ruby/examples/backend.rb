@@ -1,0 +1,52 @@
+#!/usr/bin/env ruby
+# frozen_string_literal: true
+
+# The sample backend: the identity-token endpoint with the demo authenticator, served by
+# MiniRackServer (examples/mini_rack_server.rb). Start it with `scripts/run-backend ruby`.
+#
+# Configuration (environment): LAYER_PROVIDER_ID, LAYER_KEY_ID, LAYER_PRIVATE_KEY (the PEM
+# text) or LAYER_PRIVATE_KEY_PATH, LAYER_PRIVATE_KEY_PASSPHRASE, LAYER_TOKEN_TYPE (all read by
+# the library), PORT (8080) and HOST (127.0.0.1). Stdout carries one line, `listening on
+# http://HOST:PORT`; everything else goes to stderr. SIGTERM (or Ctrl-C) stops it: requests in
+# flight are finished, and it exits with status 0.
+
+require "layer_identity"
+require_relative "mini_rack_server"
+
+$stdout.sync = true
+$stderr.sync = true
+
+begin
+  signer = LayerIdentity::Signer.from_env
+rescue LayerIdentity::Error => e
+  warn "backend: cannot start: #{e.message}"
+  exit 1
+end
+
+host = ENV["HOST"].to_s.empty? ? "127.0.0.1" : ENV["HOST"]
+port_text = ENV["PORT"].to_s.empty? ? "8080" : ENV["PORT"]
+port = Integer(port_text, 10, exception: false)
+unless port&.between?(0, 65_535)
+  warn "backend: cannot start: PORT must be a port number (0 to 65535), not #{port_text.inspect}"
+  exit 1
+end
+
+# The demo authenticator trusts the user_id the client sends. A real backend takes the user
+# from its own session instead, e.g. `{ |env, _fields| env["warden"].user&.id }`.
+warn "WARNING: demo authenticator: trusting user_id from the request body; replace it with " \
+     "your own session check"
+endpoint = LayerIdentity::Rack::IdentityTokenEndpoint.new(signer) do |_env, fields|
+  fields.string("user_id") # the contract's field rules: 400 when it is missing or invalid
+end
+
+begin
+  server = MiniRackServer.new(endpoint, host: host, port: port)
+rescue SystemCallError, SocketError => e
+  warn "backend: cannot listen on #{host}:#{port}: #{e.message}"
+  exit 1
+end
+%w[TERM INT].each { |signal| trap(signal) { server.stop } }
+puts "listening on http://#{host}:#{server.port}"
+server.run
+signer.close
+warn "backend: stopped"
