@@ -56,7 +56,7 @@ module LayerIdentity
           end
         end
         tried = []
-        candidates.each do |path, place|
+        candidates(tried).each do |path, place|
           return [Fiddle.dlopen(path), path]
         rescue Fiddle::DLError => e
           tried << "#{place} (#{path}): #{e.message}"
@@ -80,22 +80,24 @@ module LayerIdentity
 
       private
 
-      # [[path, place], ...] after LAYER_IDENTITY_LIB.
-      def candidates
-        list = []
-        list << [BUNDLED_PATH, "the copy inside the gem"]
-        libdir = pkg_config_libdir
-        list << [File.join(libdir, SONAME), "pkg-config's libdir"] if libdir
-        list << [SONAME, "the dynamic loader's search path"]
-        list
+      # [[path, place], ...] after LAYER_IDENTITY_LIB, in order. A place that yields no path
+      # to try (pkg-config without the package) is noted in `tried`, in its turn.
+      def candidates(tried)
+        [[BUNDLED_PATH, "the copy inside the gem"], :pkg_config, [SONAME, "the dynamic loader's search path"]]
+          .lazy.map { |candidate| candidate == :pkg_config ? pkg_config_candidate(tried) : candidate }.reject(&:nil?)
       end
 
-      def pkg_config_libdir
+      def pkg_config_candidate(tried)
         output = IO.popen(%w[pkg-config --variable=libdir layer_identity], err: File::NULL, &:read)
         libdir = output.strip
-        Process.last_status.success? && !libdir.empty? ? libdir : nil
+        return [File.join(libdir, SONAME), "pkg-config's libdir for layer_identity"] if
+          Process.last_status.success? && !libdir.empty?
+
+        tried << "pkg-config: no layer_identity package (PKG_CONFIG_PATH=#{ENV.fetch("PKG_CONFIG_PATH", "")})"
+        nil
       rescue SystemCallError
-        nil # no pkg-config
+        tried << "pkg-config: not installed"
+        nil
       end
     end
 

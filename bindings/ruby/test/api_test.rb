@@ -1,0 +1,272 @@
+# frozen_string_literal: true
+
+require "date"
+require_relative "test_helper"
+
+# The Ruby API: arguments checked in Ruby, conversions, defaults, values returned.
+class ApiTest < Minitest::Test
+  include TestSupport
+
+  def setup
+    @signer = signer
+    @verifier = verifier
+  end
+
+  def teardown
+    @signer.close
+    @verifier.close
+  end
+
+  def test_sign_and_verify_with_the_defaults
+    before = Time.now.to_i
+    token = @signer.sign(user_id: "alice", nonce: "nonce-1")
+    claims = @verifier.verify(token, nonce: "nonce-1")
+    assert_equal [PROVIDER_ID, "alice", "nonce-1"], [claims.provider_id, claims.user_id, claims.nonce]
+    assert_in_delta before, claims.issued_at.to_i, 5
+    assert_equal 600, claims.expires_at - claims.issued_at
+    assert_predicate claims.issued_at, :utc?
+    assert_equal({}, claims.metadata)
+    assert_nil claims.first_name
+    header = JSON.parse(LayerIdentity.decode_unverified(token).header_json)
+    assert_equal({ "typ" => "JWS", "alg" => "RS256", "cty" => "layer-eit;v=1", "kid" => KEY_ID }, header)
+    payload, = jwt_decode(token, @signer.public_key)
+    assert_equal "alice", payload["prn"]
+  end
+
+  def test_claims_are_a_frozen_value
+    token = @signer.sign(user_id: "zoë", nonce: "n", first_name: "Zoë", last_name: "Ng", display_name: "Zoë Ng",
+                         avatar_url: "https://example.com/z.png", metadata: { plan: "pro", "seats" => "5" })
+    claims = @verifier.verify(token)
+    assert_predicate claims, :frozen?
+    assert_kind_of Struct, claims
+    assert_equal %i[provider_id user_id nonce issued_at expires_at first_name last_name display_name avatar_url metadata],
+                 claims.to_h.keys
+    assert_equal({ "plan" => "pro", "seats" => "5" }, claims.metadata)
+    assert_predicate claims.metadata, :frozen?
+    [claims.user_id, claims.first_name, *claims.metadata.keys, *claims.metadata.values].each do |text|
+      assert_predicate text, :frozen?
+      assert_equal Encoding::UTF_8, text.encoding
+    end
+    assert_raises(FrozenError) { claims.user_id = "mallory" }
+    assert_equal claims, @verifier.verify(token)
+    case claims
+    in { user_id: String => user, metadata: Hash => metadata }
+      assert_equal %w[zoë pro], [user, metadata["plan"]]
+    end
+    own = LayerIdentity::Claims.new(**claims.to_h)
+    assert_predicate own, :frozen?
+    assert_equal claims, own
+  end
+
+  def test_metadata_is_sorted_by_name_whatever_the_hash_order
+    token = @signer.sign(user_id: "u", nonce: "n", issued_at: 1_700_000_000,
+                         metadata: { "z" => "1", b: "2", "\u{1F600}" => "3", "\uFF21" => "4" })
+    claims = LayerIdentity.decode_unverified(token).claims_json
+    assert_includes claims, %("metadata":{"b":"2","z":"1","\uFF21":"4","\u{1F600}":"3"})
+  end
+
+  def test_integer_user_ids_are_their_decimal_text
+    token = @signer.sign(user_id: 12_345, nonce: "n")
+    assert_equal "12345", @verifier.verify(token).user_id
+    assert_equal "-7", @verifier.verify(@signer.sign(user_id: -7, nonce: "n")).user_id
+  end
+
+  def test_times_as_time_datetime_or_integer
+    at = Time.at(1_700_000_000, 999_999, :usec)
+    token = @signer.sign(user_id: "u", nonce: "n", issued_at: at, ttl: 60)
+    claims = @verifier.verify(token, now: Time.at(1_700_000_030))
+    assert_equal [1_700_000_000, 1_700_000_060], [claims.issued_at.to_i, claims.expires_at.to_i]
+    date_time = DateTime.new(2023, 11, 14, 22, 13, 20, "+00:00")
+    token = @signer.sign(user_id: "u", nonce: "n", issued_at: date_time)
+    assert_equal 1_700_000_000, @verifier.verify(token, now: 1_700_000_000).issued_at.to_i
+  end
+
+  def test_verifier_leeway_defaults_to_sixty_seconds
+    token = @signer.sign(user_id: "u", nonce: "n", issued_at: 1_700_000_000, ttl: 60)
+    assert @verifier.verify(token, now: 1_700_000_100)
+    error = assert_raises(LayerIdentity::ExpiredError) { @verifier.verify(token, now: 1_700_000_100, leeway: 0) }
+    assert_equal ["LAYER_ERR_EXPIRED", "eit_expired", 9], [error.status_name, error.eit_code, error.status]
+    assert_kind_of LayerIdentity::VerificationError, error
+    assert_raises(LayerIdentity::NotYetValidError) { @verifier.verify(token, now: 1_699_999_000, leeway: 0) }
+  end
+
+  def test_verification_errors_carry_the_rule
+    token = @signer.sign(user_id: "u", nonce: "n")
+    error = assert_raises(LayerIdentity::ClaimMismatchError) { @verifier.verify(token, nonce: "other") }
+    assert_equal "eit_nonce_not_found", error.eit_code
+    tampered = token.sub(/\.[^.]+\z/) { |signature| ".#{signature[1..]}A" }
+    error = assert_raises(LayerIdentity::BadSignatureError) { @verifier.verify(tampered) }
+    assert_equal "eit_signature_verification_failed", error.eit_code
+    error = assert_raises(LayerIdentity::MalformedTokenError) { @verifier.verify("not a token") }
+    assert_equal "eit_wrong_jws_part_count", error.eit_code
+  end
+
+  def test_token_type_jwt
+    [:jwt, "JWT", "jwt"].each do |type|
+      jwt_signer = signer(token_type: type)
+      header = JSON.parse(LayerIdentity.decode_unverified(jwt_signer.sign(user_id: "u", nonce: "n")).header_json)
+      assert_equal "JWT", header["typ"]
+      jwt_signer.close
+    end
+    assert_raises(ArgumentError) { signer(token_type: :jose) }
+    assert_raises(TypeError) { signer(token_type: 1) }
+  end
+
+  def test_nil_and_wrong_types_are_refused_in_ruby_naming_the_argument
+    {
+      -> { LayerIdentity::Signer.new(private_key: nil, provider_id: PROVIDER_ID, key_id: KEY_ID) } =>
+        [ArgumentError, "private_key"],
+      -> { LayerIdentity::Signer.new(private_key: private_key, provider_id: :p, key_id: KEY_ID) } =>
+        [TypeError, "provider_id"],
+      -> { LayerIdentity::Signer.new(private_key: private_key, provider_id: PROVIDER_ID, key_id: 1) } =>
+        [TypeError, "key_id"],
+      -> { signer(passphrase: 123) } => [TypeError, "passphrase"],
+      -> { signer(allow_1024_bit_key: "yes") } => [TypeError, "allow_1024_bit_key"],
+      -> { @signer.sign(user_id: nil, nonce: "n") } => [ArgumentError, "user_id"],
+      -> { @signer.sign(user_id: :alice, nonce: "n") } => [TypeError, "user_id"],
+      -> { @signer.sign(user_id: 1.5, nonce: "n") } => [TypeError, "user_id"],
+      -> { @signer.sign(user_id: "u", nonce: nil) } => [ArgumentError, "nonce"],
+      -> { @signer.sign(user_id: "u", nonce: 7) } => [TypeError, "nonce"],
+      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: 1.7e9) } => [TypeError, "issued_at"],
+      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: "now") } => [TypeError, "issued_at"],
+      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: 2**63) } => [ArgumentError, "issued_at"],
+      -> { @signer.sign(user_id: "u", nonce: "n", ttl: 600.0) } => [TypeError, "ttl"],
+      -> { @signer.sign(user_id: "u", nonce: "n", ttl: -1) } => [ArgumentError, "ttl"],
+      -> { @signer.sign(user_id: "u", nonce: "n", ttl: 2**32) } => [ArgumentError, "ttl"],
+      -> { @signer.sign(user_id: "u", nonce: "n", first_name: 1) } => [TypeError, "first_name"],
+      -> { @signer.sign(user_id: "u", nonce: "n", avatar_url: URI_LIKE) } => [TypeError, "avatar_url"],
+      -> { @signer.sign(user_id: "u", nonce: "n", metadata: [%w[a b]]) } => [TypeError, "metadata"],
+      -> { @signer.sign(user_id: "u", nonce: "n", metadata: { "a" => 1 }) } => [TypeError, "metadata"],
+      -> { @signer.sign(user_id: "u", nonce: "n", metadata: { 1 => "a" }) } => [TypeError, "metadata"],
+      -> { @signer.sign(user_id: "u", nonce: "n", nickname: "x") } => [ArgumentError, "nickname"],
+      -> { @verifier.verify(nil) } => [ArgumentError, "token"],
+      -> { @verifier.verify(:token) } => [TypeError, "token"],
+      -> { @verifier.verify("t", nonce: 1) } => [TypeError, "nonce"],
+      -> { @verifier.verify("t", now: "now") } => [TypeError, "now"],
+      -> { @verifier.verify("t", leeway: -1) } => [ArgumentError, "leeway"],
+      -> { LayerIdentity::Verifier.new(public_key: public_key, provider_id: nil, key_id: KEY_ID) } =>
+        [ArgumentError, "provider_id"],
+      -> { LayerIdentity.generate_key_pair(bits: "2048") } => [TypeError, "bits"],
+      -> { LayerIdentity.generate_key_pair(bits: -1) } => [ArgumentError, "bits"]
+    }.each do |call, (error_class, name)|
+      error = assert_raises(error_class) { call.call }
+      assert_includes error.message, name, "#{error_class}: #{error.message}"
+    end
+  end
+
+  URI_LIKE = Struct.new(:to_s).new("https://example.com/a.png")
+
+  def test_u0000_is_refused_in_ruby_naming_the_argument
+    { user_id: "a\0b", nonce: "a\0b", first_name: "a\0b", metadata: { "a\0" => "b" } }.each do |name, value|
+      arguments = { user_id: "u", nonce: "n" }.merge(name => value)
+      error = assert_raises(ArgumentError) { @signer.sign(**arguments) }
+      assert_includes error.message, name.to_s
+      assert_includes error.message, "U+0000"
+    end
+    error = assert_raises(ArgumentError) { @verifier.verify("a.b\0.c") }
+    assert_includes error.message, "token"
+  end
+
+  def test_strings_in_other_encodings_are_transcoded_and_invalid_utf8_is_the_libraries_to_report
+    latin1 = "Zo\xEB".dup.force_encoding(Encoding::ISO_8859_1)
+    utf16 = "Zoë".encode(Encoding::UTF_16LE)
+    [latin1, utf16, "Zoë".b].each do |user|
+      assert_equal "Zoë", @verifier.verify(@signer.sign(user_id: user, nonce: "n")).user_id
+    end
+    error = assert_raises(LayerIdentity::InvalidUtf8Error) { @signer.sign(user_id: "\xC3(".b, nonce: "n") }
+    assert_equal "LAYER_ERR_INVALID_UTF8", error.status_name
+    error = assert_raises(ArgumentError) { @signer.sign(user_id: "\xFF".dup.force_encoding(Encoding::EUC_JP), nonce: "n") }
+    assert_includes error.message, "user_id"
+  end
+
+  def test_library_errors_name_the_problem_and_never_the_key
+    secret = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7secret\n-----END PRIVATE KEY-----\n"
+    error = assert_raises(LayerIdentity::InvalidKeyError) do
+      LayerIdentity::Signer.new(private_key: secret, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    end
+    refute_includes error.message, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7secret"
+    passphrase = "correct horse battery staple, wrong"
+    error = assert_raises(LayerIdentity::WrongPassphraseError) do
+      LayerIdentity::Signer.new(private_key: vector_key("keys/rsa2048.pkcs8.encrypted.pem"), passphrase: passphrase,
+                                provider_id: PROVIDER_ID, key_id: KEY_ID)
+    end
+    refute_includes error.message, passphrase
+    error = assert_raises(LayerIdentity::InvalidArgumentError) do
+      LayerIdentity::Signer.new(private_key: private_key, provider_id: "your-provider-id", key_id: KEY_ID)
+    end
+    assert_match(/provider id/i, error.message)
+    assert_raises(LayerIdentity::InvalidArgumentError) { @signer.sign(user_id: "", nonce: "n") }
+    error = assert_raises(LayerIdentity::InvalidArgumentError) do
+      @signer.sign(user_id: "u", nonce: "n", issued_at: 1_700_000_000_000)
+    end
+    assert_includes error.message, "milliseconds"
+  end
+
+  def test_encrypted_keys_and_legacy_keys
+    encrypted = LayerIdentity::Signer.new(private_key: vector_key("keys/rsa2048.pkcs8.encrypted.pem"),
+                                          passphrase: "correct horse battery staple", provider_id: PROVIDER_ID,
+                                          key_id: KEY_ID)
+    assert @verifier.verify(encrypted.sign(user_id: "u", nonce: "n"))
+    encrypted.close
+    legacy = vector_key("keys/rsa1024.pkcs8.pem")
+    assert_raises(LayerIdentity::WeakKeyError) do
+      LayerIdentity::Signer.new(private_key: legacy, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    end
+    LayerIdentity::Signer.open(private_key: legacy, provider_id: PROVIDER_ID, key_id: KEY_ID,
+                               allow_1024_bit_key: true) do |legacy_signer|
+      verifier = LayerIdentity::Verifier.new(public_key: vector_key("keys/rsa1024.public.pem"),
+                                             provider_id: PROVIDER_ID, key_id: KEY_ID, allow_1024_bit_key: true)
+      assert_equal "u", verifier.verify(legacy_signer.sign(user_id: "u", nonce: "n")).user_id
+    end
+  end
+
+  def test_public_key_is_the_spki_pem_and_a_verifier_can_derive_it
+    assert_equal public_key, @signer.public_key
+    derived = LayerIdentity::Verifier.new(public_key: private_key, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    assert derived.verify(@signer.sign(user_id: "u", nonce: "n"))
+  end
+
+  def test_generate_key_pair
+    pair = LayerIdentity.generate_key_pair
+    assert_predicate pair, :frozen?
+    assert pair.private_key.start_with?("-----BEGIN PRIVATE KEY-----\n")
+    assert pair.public_key.start_with?("-----BEGIN PUBLIC KEY-----\n")
+    assert_equal 2048, OpenSSL::PKey.read(pair.private_key).n.num_bits
+    refute_includes pair.inspect, "PRIVATE"
+    refute_includes pair.to_s, "PRIVATE"
+    assert_includes pair.inspect, "[REDACTED]"
+    signer = LayerIdentity::Signer.new(private_key: pair.private_key, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    verifier = LayerIdentity::Verifier.new(public_key: pair.public_key, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    assert verifier.verify(signer.sign(user_id: "u", nonce: "n"))
+    assert_equal 3072, OpenSSL::PKey.read(LayerIdentity.generate_key_pair(bits: 3072).public_key).n.num_bits
+    assert_raises(LayerIdentity::WeakKeyError) { LayerIdentity.generate_key_pair(bits: 1024) }
+    assert_raises(LayerIdentity::InvalidArgumentError) { LayerIdentity.generate_key_pair(bits: 20_000) }
+  end
+
+  def test_sign_token_one_shot
+    token = LayerIdentity.sign_token(private_key: private_key, provider_id: PROVIDER_ID, key_id: KEY_ID,
+                                     user_id: 42, nonce: "n", issued_at: 1_700_000_000)
+    assert_equal @signer.sign(user_id: "42", nonce: "n", issued_at: 1_700_000_000), token
+    assert_nil LayerIdentity.clear_key_cache
+  end
+
+  def test_decode_unverified
+    decoded = LayerIdentity.decode_unverified(@signer.sign(user_id: "u", nonce: "n"))
+    assert_predicate decoded, :frozen?
+    assert_equal "u", JSON.parse(decoded.claims_json)["prn"]
+    assert_raises(LayerIdentity::MalformedTokenError) { LayerIdentity.decode_unverified("a.b") }
+  end
+
+  def test_versions_and_where_the_library_came_from
+    cargo_version = File.read(File.join(ROOT, "Cargo.toml"))[/^version = "([^"]+)"/, 1]
+    assert_equal cargo_version, LayerIdentity::VERSION
+    assert_equal LayerIdentity::VERSION, LayerIdentity.library_version
+    assert_equal ENV.fetch("LAYER_IDENTITY_LIB"), LayerIdentity.library_path
+  end
+
+  def test_inspect_shows_no_secret
+    assert_equal "#<LayerIdentity::Signer>", @signer.inspect
+    assert_equal "#<LayerIdentity::Verifier>", @verifier.inspect
+    refute_includes @signer.instance_variables.map { |name| @signer.instance_variable_get(name).inspect }.join, "PRIVATE"
+  end
+end
