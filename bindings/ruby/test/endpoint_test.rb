@@ -110,8 +110,8 @@ class EndpointTest < Minitest::Test
       counts[c["authenticator"]] += 1
     end
     assert_equal CASES["cases"].size, counts.values.sum
-    VectorsTest.reports << "tests/endpoint/cases.json: #{counts.values.sum} cases over HTTP " \
-                           "(#{counts["demo"]} demo, #{counts["reject"]} reject)" if defined?(VectorsTest)
+    report("tests/endpoint/cases.json: #{counts.values.sum} cases over HTTP " \
+           "(#{counts["demo"]} demo, #{counts["reject"]} reject)")
   end
 
   def check(c, response, body)

@@ -18,7 +18,19 @@ KEY_ID = "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f"
 
 # Helpers shared by the tests.
 module TestSupport
+  # Lines about what was covered (vector counts, ...), printed once after the run.
+  REPORTS = Queue.new
+  Minitest.after_run do
+    lines = []
+    lines << REPORTS.pop until REPORTS.empty?
+    puts lines.sort unless lines.empty?
+  end
+
   module_function
+
+  def report(line)
+    REPORTS << line
+  end
 
   def vectors(name)
     JSON.parse(File.read(File.join(VECTORS, "#{name}.json")))

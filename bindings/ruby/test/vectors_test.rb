@@ -104,7 +104,7 @@ class VectorsTest < Minitest::Test
       end
       signer.close
     end
-    report("sign.json", "#{cases.size} cases byte for byte (#{one_shot} also through sign_token), " \
+    report_file("sign.json", "#{cases.size} cases byte for byte (#{one_shot} also through sign_token), " \
                         "each verified by ruby-jwt")
   end
 
@@ -140,7 +140,7 @@ class VectorsTest < Minitest::Test
     end
     assert_equal cases.size, counts.values.sum
     assert_equal INEXPRESSIBLE.size, counts[:inexpressible], "every INEXPRESSIBLE name is a case"
-    report("errors.json", "#{cases.size} cases: #{counts[:library]} with the library's status and message, " \
+    report_file("errors.json", "#{cases.size} cases: #{counts[:library]} with the library's status and message, " \
                           "#{counts[:ruby]} refused in Ruby (ArgumentError/TypeError naming the argument), " \
                           "#{counts[:inexpressible]} not expressible (listed by name)")
   end
@@ -243,7 +243,7 @@ class VectorsTest < Minitest::Test
       end
       verifier.close
     end
-    report("verify.json", "#{cases.size} cases (#{accepted} accepted with their claims, " \
+    report_file("verify.json", "#{cases.size} cases (#{accepted} accepted with their claims, " \
                           "#{cases.size - accepted} refused with status and eit_*)")
   end
 
@@ -282,7 +282,7 @@ class VectorsTest < Minitest::Test
         refute_match(/MII[A-Za-z0-9+\/]{8}/, error.message, "#{c["name"]}: key material in the message")
       end
     end
-    report("env.json", "#{cases.size} cases through Signer.from_env")
+    report_file("env.json", "#{cases.size} cases through Signer.from_env")
   ensure
     ENV.replace(saved)
   end
@@ -294,15 +294,7 @@ class VectorsTest < Minitest::Test
     File.join(VECTORS, value.fetch("path"))
   end
 
-  def report(file, text)
-    VectorsTest.reports << "vectors/#{file}: #{text}"
+  def report_file(file, text)
+    report("vectors/#{file}: #{text}")
   end
-
-  class << self
-    def reports
-      @reports ||= []
-    end
-  end
-
-  Minitest.after_run { puts VectorsTest.reports.sort unless VectorsTest.reports.empty? }
 end

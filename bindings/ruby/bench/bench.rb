@@ -1,0 +1,244 @@
+# frozen_string_literal: true
+
+# Signing and verifying through the gem beside Debian's ruby-jwt (making and checking the very
+# same token: the bench checks that both produce identical bytes), the C ABI
+# (target/release/abi_bench) and `openssl speed rsa2048`, all measured in the same run on one
+# core, round after round, so that drift on a shared machine hits every side alike. Reports
+# the median of the per-round ratios. Then two threads sharing one signer against one thread
+# (on two cores), and the same with a Fiddle function that keeps the GVL, to show what
+# releasing it buys.
+#
+#   ruby -Ilib bench/bench.rb [--rounds N] [--seconds S]      (`rake bench`; defaults 3 x 3 s)
+#
+# Needs taskset (util-linux), openssl, gcc (to build abi_bench if scripts/bench.sh has not).
+
+require "json"
+require "openssl"
+require "optparse"
+require "rbconfig"
+
+ROOT = File.expand_path("../../..", __dir__)
+ENV["LAYER_IDENTITY_LIB"] ||= File.join(ROOT, "target/release/liblayer_identity.so")
+KEY_FILE = File.join(ROOT, "vectors/keys/rsa2048.pkcs8.pem")
+PROVIDER_ID = "layer:///providers/5d3c4e1a-7b2f-4c8d-9e6a-0f1b2c3d4e5f"
+KEY_ID = "layer:///keys/a1b2c3d4-e5f6-4789-8abc-def012345678"
+USER_ID = "alice@example.com"
+NONCE = "c2VjcmV0LW5vbmNlLWZyb20tbGF5ZXItc2RrLTAwMDE"
+ISSUED_AT = 1_700_000_000
+
+# One measurement, in a process of its own: `bench.rb --worker NAME SECONDS` prints the rate.
+module Worker
+  module_function
+
+  def run(name, seconds)
+    require "layer_identity"
+    require "jwt"
+    pem = File.read(KEY_FILE)
+    mode, threads = name.split("=")
+    operation = setup(mode, pem)
+    rate = threads ? threaded(operation, Integer(threads), seconds) : single(operation, seconds)
+    puts format("%.1f", rate)
+  end
+
+  def single(operation, seconds)
+    operation.call # warm up
+    count = 0
+    started = now
+    deadline = started + seconds
+    while now < deadline
+      operation.call
+      count += 1
+    end
+    count / (now - started)
+  end
+
+  def threaded(operation, threads, seconds)
+    operation.call
+    started = now
+    deadline = started + seconds
+    counts = Array.new(threads) do
+      Thread.new do
+        count = 0
+        while now < deadline
+          operation.call
+          count += 1
+        end
+        count
+      end
+    end.map(&:value)
+    counts.sum / (now - started)
+  end
+
+  def now
+    Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  end
+
+  # The operation each worker repeats.
+  def setup(mode, pem)
+    signer = LayerIdentity::Signer.new(private_key: pem, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    rsa = OpenSSL::PKey::RSA.new(pem)
+    token = signer.sign(user_id: USER_ID, nonce: NONCE, issued_at: ISSUED_AT)
+    verifier = LayerIdentity::Verifier.new(public_key: signer.public_key, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    public_rsa = OpenSSL::PKey::RSA.new(signer.public_key)
+    claims = { "iss" => PROVIDER_ID, "prn" => USER_ID, "iat" => ISSUED_AT, "exp" => ISSUED_AT + 600, "nce" => NONCE }
+    header = { "typ" => "JWS", "alg" => "RS256", "cty" => "layer-eit;v=1", "kid" => KEY_ID }
+    jwt_token = JWT.encode(claims, rsa, "RS256", header)
+    raise "ruby-jwt makes another token:\n#{jwt_token}\n#{token}" unless jwt_token == token
+
+    case mode
+    when "gem-sign" then -> { signer.sign(user_id: USER_ID, nonce: NONCE, issued_at: ISSUED_AT) }
+    when "gem-sign-gvl" then gvl_held_sign(signer)
+    when "gem-oneshot"
+      lambda do
+        LayerIdentity.sign_token(private_key: pem, provider_id: PROVIDER_ID, key_id: KEY_ID, user_id: USER_ID,
+                                 nonce: NONCE, issued_at: ISSUED_AT)
+      end
+    when "gem-verify" then -> { verifier.verify(token, nonce: NONCE, now: ISSUED_AT + 1) }
+    when "jwt-sign" then -> { JWT.encode(claims, rsa, "RS256", header) }
+    when "jwt-sign-pem" then -> { JWT.encode(claims, OpenSSL::PKey::RSA.new(pem), "RS256", header) }
+    when "jwt-verify"
+      lambda do
+        JWT.decode(token, public_rsa, true, algorithm: "RS256", verify_expiration: false, verify_iat: false)
+      end
+    else raise ArgumentError, "unknown worker #{mode}"
+    end
+  end
+
+  # Signing through a Fiddle function created with need_gvl: true: the GVL stays held during
+  # the RSA work, as it would with a binding that does not release it.
+  def gvl_held_sign(signer)
+    native = LayerIdentity.const_get(:Native)
+    address = Fiddle::TYPE_UINTPTR_T
+    sign_with = Fiddle::Function.new(native::LIBRARY["layer_signer_sign_with"],
+                                     [address] * 3 + [Fiddle::TYPE_INT64_T, -Fiddle::TYPE_INT32_T] + [address] * 6 +
+                                       [Fiddle::TYPE_SIZE_T, address, address], Fiddle::TYPE_INT, need_gvl: true)
+    handle = signer.instance_variable_get(:@handle)
+    lambda do
+      handle.use do |pointer|
+        native.with_c_strings(USER_ID, NONCE) do |user, nonce|
+          out = native::Out.new(2)
+          out.check(sign_with.call(pointer, user, nonce, ISSUED_AT, 0, 0, 0, 0, 0, 0, 0, 0, out[0], out[1]), 1)
+          native.take_string(out.value(0))
+        end
+      end
+    end
+  end
+end
+
+# The driver: rounds of every measurement, then the ratios.
+module Bench
+  module_function
+
+  def run(rounds, seconds)
+    abi_bench = build_abi_bench
+    puts "ruby #{RUBY_VERSION}, #{OpenSSL::OPENSSL_LIBRARY_VERSION}, cpu: #{cpu}, rounds: #{rounds} x #{seconds} s"
+    ratios = Hash.new { |hash, key| hash[key] = [] }
+    rounds.times do |round|
+      rates = measure_round(abi_bench, seconds)
+      puts "round #{round + 1}: " + rates.map { |name, rate| "#{name} #{rate.round}/s" }.join(", ")
+      ratio_table(rates).each { |name, value| ratios[name] << value }
+    end
+    puts "\nmedian of per-round ratios:"
+    TARGETS.each do |name, target|
+      puts format("  %-58s %.3f  %s", name, median(ratios[name]), target)
+    end
+  end
+
+  def measure_round(abi_bench, seconds)
+    rates = {}
+    rates["openssl sign"], rates["openssl verify"] = openssl_speed(seconds)
+    %w[sign oneshot verify].each { |mode| rates["C #{mode}"] = rate(["taskset", "-c", "0", abi_bench, mode, seconds.to_s, KEY_FILE]) }
+    %w[gem-sign gem-oneshot gem-verify jwt-sign jwt-sign-pem jwt-verify].each do |mode|
+      rates[mode] = worker(mode, seconds, "0")
+    end
+    rates["gem-sign 1 thread (2 cores)"] = worker("gem-sign=1", seconds, "0-1")
+    rates["gem-sign 2 threads"] = worker("gem-sign=2", seconds, "0-1")
+    rates["gvl-held 1 thread"] = worker("gem-sign-gvl=1", seconds, "0-1")
+    rates["gvl-held 2 threads"] = worker("gem-sign-gvl=2", seconds, "0-1")
+    rates
+  end
+
+  TARGETS = {
+    "gem sign / C ABI handle sign" => "(target >= 0.90)",
+    "gem sign_token, PEM each call / C ABI one-shot" => "(target >= 0.90)",
+    "gem verify / C ABI verify" => "(target >= 0.90)",
+    "gem sign / ruby-jwt sign" => "(target > 1)",
+    "gem sign_token, PEM each call / ruby-jwt with PEM each call" => "(target > 1)",
+    "gem verify / ruby-jwt verify" => "(target > 1)",
+    "gem sign / openssl speed sign" => "",
+    "ruby-jwt sign / openssl speed sign" => "(measured before: 0.86)",
+    "gem verify / openssl speed verify" => "",
+    "ruby-jwt verify / openssl speed verify" => "(measured before: 0.31)",
+    "2 threads / 1 thread, one signer" => "(target >= 1.8)",
+    "2 threads / 1 thread, GVL held (need_gvl: true)" => "(what a GVL-holding call gives)"
+  }.freeze
+
+  def ratio_table(r)
+    {
+      "gem sign / C ABI handle sign" => r["gem-sign"] / r["C sign"],
+      "gem sign_token, PEM each call / C ABI one-shot" => r["gem-oneshot"] / r["C oneshot"],
+      "gem verify / C ABI verify" => r["gem-verify"] / r["C verify"],
+      "gem sign / ruby-jwt sign" => r["gem-sign"] / r["jwt-sign"],
+      "gem sign_token, PEM each call / ruby-jwt with PEM each call" => r["gem-oneshot"] / r["jwt-sign-pem"],
+      "gem verify / ruby-jwt verify" => r["gem-verify"] / r["jwt-verify"],
+      "gem sign / openssl speed sign" => r["gem-sign"] / r["openssl sign"],
+      "ruby-jwt sign / openssl speed sign" => r["jwt-sign"] / r["openssl sign"],
+      "gem verify / openssl speed verify" => r["gem-verify"] / r["openssl verify"],
+      "ruby-jwt verify / openssl speed verify" => r["jwt-verify"] / r["openssl verify"],
+      "2 threads / 1 thread, one signer" => r["gem-sign 2 threads"] / r["gem-sign 1 thread (2 cores)"],
+      "2 threads / 1 thread, GVL held (need_gvl: true)" => r["gvl-held 2 threads"] / r["gvl-held 1 thread"]
+    }
+  end
+
+  def worker(mode, seconds, cpus)
+    rate(["taskset", "-c", cpus, RbConfig.ruby, "-I", File.expand_path("../lib", __dir__), __FILE__,
+          "--worker", mode, seconds.to_s])
+  end
+
+  def rate(command)
+    output = IO.popen(command, err: %i[child out], &:read)
+    raise "#{command.join(" ")} failed:\n#{output}" unless Process.last_status.success?
+
+    Float(output.split.last)
+  end
+
+  def openssl_speed(seconds)
+    output = IO.popen(["taskset", "-c", "0", "openssl", "speed", "-seconds", seconds.to_s, "rsa2048"],
+                      err: File::NULL, &:read)
+    line = output.lines.grep(/^rsa 2048 bits/).first or raise "openssl speed printed no rsa 2048 line"
+    line.split.last(2).map { |value| Float(value) }
+  end
+
+  def build_abi_bench
+    path = File.join(ROOT, "target/release/abi_bench")
+    return path if File.executable?(path) && File.mtime(path) >= File.mtime(File.join(ROOT, "benches/c/abi_bench.c"))
+
+    ok = system("gcc", "-O2", "-std=c99", "-I#{ROOT}/include", "#{ROOT}/benches/c/abi_bench.c",
+                "-L#{ROOT}/target/release", "-Wl,-rpath,#{ROOT}/target/release", "-llayer_identity", "-lpthread",
+                "-o", path)
+    raise "cannot build #{path}" unless ok
+
+    path
+  end
+
+  def cpu
+    File.read("/proc/cpuinfo")[/^model name\s*:\s*(.+)$/, 1]
+  end
+
+  def median(values)
+    sorted = values.sort
+    (sorted[(sorted.size - 1) / 2] + sorted[sorted.size / 2]) / 2.0
+  end
+end
+
+if ARGV.first == "--worker"
+  Worker.run(ARGV[1], Float(ARGV[2]))
+else
+  options = { rounds: 3, seconds: 3 }
+  OptionParser.new do |parser|
+    parser.on("--rounds N", Integer) { |n| options[:rounds] = n }
+    parser.on("--seconds S", Integer) { |s| options[:seconds] = s }
+  end.parse!
+  ENV["LD_LIBRARY_PATH"] = [File.join(ROOT, "target/release"), ENV["LD_LIBRARY_PATH"]].compact.join(":")
+  Bench.run(options[:rounds], options[:seconds])
+end

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The Ruby wrapper's whole test run (`make test-ruby`, part of `make test`): lint, the minitest
+# suite (vectors, API, threads, GC, loading, the endpoint over HTTP, the READMEs' code, the
+# platform gem installed into an empty GEM_HOME and run from outside the repository), the
+# create/sign/close memory check, and the shared conformance suite against the sample backend
+# started by scripts/run-backend ruby. One line per step on success; the step's output on
+# failure.
+#
+#   bindings/ruby/test.sh            MEMCHECK_COUNT=N for a longer memory check (default 2000)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$here"
+started=$SECONDS
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+# Runs a step quietly: its output goes to a log, shown only when it fails.
+step() {
+  local name=$1
+  shift
+  local log="$logs/$name.log" begun=$SECONDS
+  if "$@" >"$log" 2>&1; then
+    printf 'ruby: %-11s ok (%d s)\n' "$name" $((SECONDS - begun))
+  else
+    echo "ruby: $name FAILED; its output:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+}
+
+if ! command -v ruby >/dev/null || ! command -v rake >/dev/null || ! ruby -rjwt -rrack -rminitest -e 1 2>/dev/null; then
+  echo "ruby: installing the Debian packages of bindings/ruby/deps.apt" >&2
+  "$root/scripts/install-deps.sh" >&2
+fi
+if [ ! -f "$root/target/release/liblayer_identity.so" ]; then
+  make -C "$root" --no-print-directory build >&2
+fi
+export LAYER_IDENTITY_LIB="$root/target/release/liblayer_identity.so"
+rm -rf "$here/pkg" "$here/tmp"
+
+echo "ruby: $(ruby --version)"
+step lint rake lint
+
+step tests rake test TESTOPTS="--verbose"
+grep -E '^[0-9]+ runs, |^(vectors/|tests/endpoint/)' "$logs/tests.log" | sed 's/^/ruby:   /'
+
+step memcheck ruby -Ilib script/memory_check.rb "${MEMCHECK_COUNT:-2000}"
+sed 's/^/ruby:   /' "$logs/memcheck.log"
+
+step conformance /usr/bin/python3 "$root/tests/endpoint/conformance.py" --backend ruby --startup-timeout 300
+sed 's/^/ruby:   /' "$logs/conformance.log" | tail -1
+
+echo "ruby: all tests passed in $((SECONDS - started)) s"
