@@ -147,7 +147,9 @@ module Bench
   def measure_round(abi_bench, seconds)
     rates = {}
     rates["openssl sign"], rates["openssl verify"] = openssl_speed(seconds)
-    %w[sign oneshot verify].each { |mode| rates["C #{mode}"] = rate(["taskset", "-c", "0", abi_bench, mode, seconds.to_s, KEY_FILE]) }
+    %w[sign oneshot verify].each do |mode|
+      rates["C #{mode}"] = rate(["taskset", "-c", "0", abi_bench, mode, seconds.to_s, KEY_FILE])
+    end
     %w[gem-sign gem-oneshot gem-verify jwt-sign jwt-sign-pem jwt-verify].each do |mode|
       rates[mode] = worker(mode, seconds, "0")
     end

@@ -365,7 +365,9 @@ class MiniRackServer
     # Rack: read(length = nil, buffer = nil).
     def read(length = nil, buffer = nil)
       data = +"".b
-      data << next_bytes(length ? length - data.bytesize : 65_536) while !@done && (length.nil? || data.bytesize < length)
+      while !@done && (length.nil? || data.bytesize < length)
+        data << next_bytes(length ? length - data.bytesize : 65_536)
+      end
       result = length && data.empty? && length.positive? ? nil : data
       return result unless buffer
 

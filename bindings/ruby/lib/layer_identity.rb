@@ -57,7 +57,8 @@ module LayerIdentity
       Native.with_c_strings(token) do |token_c|
         out = Native::Out.new(3)
         out.check(Native::LAYER_TOKEN_INSPECT.call(token_c, out[0], out[1], out[2]), 2)
-        UnverifiedToken.new(header_json: Native.take_string(out.value(0)), claims_json: Native.take_string(out.value(1)))
+        UnverifiedToken.new(header_json: Native.take_string(out.value(0)),
+                            claims_json: Native.take_string(out.value(1)))
       end
     end
 

@@ -31,7 +31,8 @@ class LifecycleTest < Minitest::Test
     assert_predicate signer, :closed?
     assert_nil verifier.close
     assert_nil verifier.close
-    [-> { signer.sign(user_id: "u", nonce: "n") }, -> { signer.public_key }, -> { verifier.verify(token) }].each do |call|
+    calls = [-> { signer.sign(user_id: "u", nonce: "n") }, -> { signer.public_key }, -> { verifier.verify(token) }]
+    calls.each do |call|
       error = assert_raises(LayerIdentity::ClosedError) { call.call }
       assert_kind_of LayerIdentity::Error, error
       assert_match(/closed/, error.message)
@@ -126,9 +127,10 @@ class LifecycleTest < Minitest::Test
       key = File.binread(#{File.join(VECTORS, "keys/rsa2048.pkcs8.pem").inspect})
       public_key = File.binread(#{File.join(VECTORS, "keys/rsa2048.public.pem").inspect})
       GC.stress = true
+      ids = { provider_id: #{PROVIDER_ID.inspect}, key_id: #{KEY_ID.inspect} }
       2.times do |i|
-        signer = LayerIdentity::Signer.new(private_key: key, provider_id: #{PROVIDER_ID.inspect}, key_id: #{KEY_ID.inspect})
-        verifier = LayerIdentity::Verifier.new(public_key: public_key, provider_id: #{PROVIDER_ID.inspect}, key_id: #{KEY_ID.inspect})
+        signer = LayerIdentity::Signer.new(private_key: key, **ids)
+        verifier = LayerIdentity::Verifier.new(public_key: public_key, **ids)
         token = signer.sign(user_id: "user-\#{i}", nonce: "nonce", first_name: "Zoë", metadata: { "plan" => "pro" })
         claims = verifier.verify(token, nonce: "nonce")
         raise "wrong claims" unless claims.user_id == "user-\#{i}" && claims.metadata == { "plan" => "pro" }
@@ -144,7 +146,7 @@ class LifecycleTest < Minitest::Test
           raise "signed after close"
         rescue LayerIdentity::ClosedError
         end
-        LayerIdentity::Signer.new(private_key: key, provider_id: #{PROVIDER_ID.inspect}, key_id: #{KEY_ID.inspect})
+        LayerIdentity::Signer.new(private_key: key, **ids) # never closed: the finalizer's
       end
       GC.stress = false
       GC.start

@@ -87,7 +87,8 @@ class LoadingTest < Minitest::Test
     end
     refute status.success?
     assert_includes output, "LayerIdentity::NativeLibraryError"
-    assert_includes output, "the copy inside the gem (#{File.join(@dir, "lib/layer_identity/native/liblayer_identity.so")})"
+    bundled = File.join(@dir, "lib/layer_identity/native/liblayer_identity.so")
+    assert_includes output, "the copy inside the gem (#{bundled})"
     assert_includes output, "pkg-config: no layer_identity package"
     assert_includes output, "the dynamic loader's search path (liblayer_identity.so.0)"
     assert_includes output, "LAYER_IDENTITY_LIB"

@@ -17,7 +17,8 @@ class PlatformGemTest < Minitest::Test
     provider_id = "layer:///providers/7d1c2f4e-56b1-11e5-a0e4-5a0b0c0d0e0f"
     key_id = "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f"
     pair = LayerIdentity.generate_key_pair
-    token = LayerIdentity::Signer.open(private_key: pair.private_key, provider_id: provider_id, key_id: key_id) do |signer|
+    token = LayerIdentity::Signer.open(private_key: pair.private_key, provider_id: provider_id,
+                                       key_id: key_id) do |signer|
       signer.sign(user_id: 42, nonce: "installed", first_name: "Ada")
     end
     claims = LayerIdentity::Verifier.new(public_key: pair.public_key, provider_id: provider_id, key_id: key_id)
@@ -61,7 +62,8 @@ class PlatformGemTest < Minitest::Test
     assert_equal "layer_identity-#{LayerIdentity::VERSION}-x86_64-linux", spec.full_name
     assert_empty spec.dependencies
     library = File.join(@dir, "liblayer_identity.so")
-    assert system("tar -xOf #{GEM_FILE} data.tar.gz | tar -xzO lib/layer_identity/native/liblayer_identity.so > #{library}")
+    native = "lib/layer_identity/native/liblayer_identity.so"
+    assert system("tar -xOf #{GEM_FILE} data.tar.gz | tar -xzO #{native} > #{library}")
     assert_equal File.binread(File.join(ROOT, "target/release/liblayer_identity.so")), File.binread(library)
     skip "readelf is not installed" unless system("readelf --version", out: File::NULL)
     needed = `readelf -d #{library}`.scan(/\(NEEDED\).*\[(.+)\]/).flatten

@@ -56,9 +56,14 @@ class StatusTableTest < Minitest::Test
     assert_equal 15, eits.size
     assert_equal eits.values.sort, LayerIdentity::EIT_CODES.keys.sort
     eits.each do |name, value|
-      expected = value.zero? ? nil : name.sub("LAYER_EIT_", "eit_").downcase
-      assert_equal expected, LayerIdentity::EIT_CODES.fetch(value), name
-      assert_equal expected, native.eit_name(value), "layer_eit_name(#{value})"
+      if value.zero?
+        assert_nil LayerIdentity::EIT_CODES.fetch(value), name
+        assert_nil native.eit_name(value), "layer_eit_name(0)"
+      else
+        expected = name.sub("LAYER_EIT_", "eit_").downcase
+        assert_equal expected, LayerIdentity::EIT_CODES.fetch(value), name
+        assert_equal expected, native.eit_name(value), "layer_eit_name(#{value})"
+      end
     end
   end
 

@@ -207,7 +207,8 @@ class VectorsTest < Minitest::Test
                                  provider_id: config["provider_id"], key_id: config["key_id"],
                                  **flag_options(config["flags"])) do |signer|
         signer.sign(user_id: vector_string(args["user_id"]), nonce: vector_string(args["nonce"]),
-                    issued_at: args["issued_at"], ttl: args["ttl_seconds"], **attribute_keywords(args["attributes_json"]))
+                    issued_at: args["issued_at"], ttl: args["ttl_seconds"],
+                    **attribute_keywords(args["attributes_json"]))
       end
     when "verifier_new"
       options = flag_arguments(args).slice(:allow_1024_bit_key)

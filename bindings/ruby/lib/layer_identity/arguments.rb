@@ -84,6 +84,11 @@ module LayerIdentity
       raise TypeError, "#{name} must be true or false, not #{value.class}"
     end
 
+    # The flag for allow_1024_bit_key: true or false.
+    def legacy_key_flag(value)
+      boolean(value, "allow_1024_bit_key") ? FLAG_ALLOW_1024_BIT_KEY : 0
+    end
+
     # The flag for token_type: :jws / :jwt (or "JWS" / "JWT", any letter case).
     def token_type_flag(value)
       unless value.is_a?(Symbol) || value.is_a?(String)

@@ -43,8 +43,8 @@ module LayerIdentity
 
       # [Fiddle::Handle, description] of the first library that loads; raises
       # NativeLibraryError naming every place tried and why each failed.
-      def open_library(env = ENV)
-        explicit = env["LAYER_IDENTITY_LIB"]
+      def open_library
+        explicit = ENV["LAYER_IDENTITY_LIB"]
         if explicit && !explicit.empty?
           begin
             return [Fiddle.dlopen(explicit), explicit]
@@ -56,7 +56,7 @@ module LayerIdentity
           end
         end
         tried = []
-        candidates(tried).each do |path, place|
+        each_candidate(tried) do |path, place|
           return [Fiddle.dlopen(path), path]
         rescue Fiddle::DLError => e
           tried << "#{place} (#{path}): #{e.message}"
@@ -80,18 +80,18 @@ module LayerIdentity
 
       private
 
-      # [[path, place], ...] after LAYER_IDENTITY_LIB, in order. A place that yields no path
-      # to try (pkg-config without the package) is noted in `tried`, in its turn.
-      def candidates(tried)
-        [[BUNDLED_PATH, "the copy inside the gem"], :pkg_config, [SONAME, "the dynamic loader's search path"]]
-          .lazy.map { |candidate| candidate == :pkg_config ? pkg_config_candidate(tried) : candidate }.reject(&:nil?)
+      # Yields (path, place) of each candidate after LAYER_IDENTITY_LIB, in order; a place
+      # that gives no path to try (pkg-config without the package) is noted in `tried`.
+      def each_candidate(tried)
+        yield BUNDLED_PATH, "the copy inside the gem"
+        libdir = pkg_config_libdir(tried)
+        yield File.join(libdir, SONAME), "pkg-config's libdir for layer_identity" if libdir
+        yield SONAME, "the dynamic loader's search path"
       end
 
-      def pkg_config_candidate(tried)
-        output = IO.popen(%w[pkg-config --variable=libdir layer_identity], err: File::NULL, &:read)
-        libdir = output.strip
-        return [File.join(libdir, SONAME), "pkg-config's libdir for layer_identity"] if
-          Process.last_status.success? && !libdir.empty?
+      def pkg_config_libdir(tried)
+        libdir = IO.popen(%w[pkg-config --variable=libdir layer_identity], err: File::NULL, &:read).strip
+        return libdir if Process.last_status.success? && !libdir.empty?
 
         tried << "pkg-config: no layer_identity package (PKG_CONFIG_PATH=#{ENV.fetch("PKG_CONFIG_PATH", "")})"
         nil

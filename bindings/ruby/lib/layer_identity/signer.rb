@@ -31,7 +31,7 @@ module LayerIdentity
       pass = Arguments.optional_string(passphrase, "passphrase")
       provider = Arguments.string(provider_id, "provider_id")
       key_id = Arguments.string(key_id, "key_id")
-      flags = Arguments.token_type_flag(token_type) | legacy_flag(allow_1024_bit_key)
+      flags = Arguments.token_type_flag(token_type) | Arguments.legacy_key_flag(allow_1024_bit_key)
       address = Native.with_c_strings(key, pass, provider, key_id) do |*strings|
         out = Native::Out.new(2)
         out.check(Native::LAYER_SIGNER_NEW.call(*strings, flags, out[0], out[1]), 1)
@@ -70,7 +70,7 @@ module LayerIdentity
         raise ArgumentError, "from_env: token_type is nil (LAYER_TOKEN_TYPE decides) or :jwt; " \
                              ":jws cannot override LAYER_TOKEN_TYPE=JWT"
       end
-      flags | (Arguments.boolean(allow_1024_bit_key, "allow_1024_bit_key") ? Arguments::FLAG_ALLOW_1024_BIT_KEY : 0)
+      flags | Arguments.legacy_key_flag(allow_1024_bit_key)
     end
     private_class_method :from_env_flags
 
@@ -129,10 +129,6 @@ module LayerIdentity
     end
 
     private
-
-    def legacy_flag(allow)
-      Arguments.boolean(allow, "allow_1024_bit_key") ? Arguments::FLAG_ALLOW_1024_BIT_KEY : 0
-    end
 
     # Two C arrays (char *const[]) of the metadata names and values: NULL when there are none.
     def pointer_arrays(strings, count)

@@ -29,7 +29,7 @@ module LayerIdentity
       key = Arguments.string(public_key, "public_key")
       provider = Arguments.string(provider_id, "provider_id")
       key_id = Arguments.string(key_id, "key_id")
-      flags = Arguments.boolean(allow_1024_bit_key, "allow_1024_bit_key") ? Arguments::FLAG_ALLOW_1024_BIT_KEY : 0
+      flags = Arguments.legacy_key_flag(allow_1024_bit_key)
       address = Native.with_c_strings(key, provider, key_id) do |*strings|
         out = Native::Out.new(2)
         out.check(Native::LAYER_VERIFIER_NEW.call(*strings, flags, out[0], out[1]), 1)

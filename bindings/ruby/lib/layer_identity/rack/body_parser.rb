@@ -201,7 +201,9 @@ module LayerIdentity
         end
 
         def fail_here
-          raise Malformed, @scanner.eos? ? "the body is not valid JSON (it ends too soon)" : "the body is not valid JSON"
+          raise Malformed, "the body is not valid JSON (it ends too soon)" if @scanner.eos?
+
+          raise Malformed, "the body is not valid JSON"
         end
       end
       private_constant :JsonReader
