@@ -15,7 +15,7 @@ class GvlTest < Minitest::Test
 
   def elapsed_for_two_threads(function)
     started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
-    Array.new(2) { Thread.new { function.call(200_000) } }.each(&:join)
+    Array.new(2) { Thread.new { function.call(500_000) } }.each(&:join)
     Process.clock_gettime(Process::CLOCK_MONOTONIC) - started
   end
 
@@ -23,8 +23,8 @@ class GvlTest < Minitest::Test
     usleep = Fiddle::Handle::DEFAULT["usleep"]
     released = Fiddle::Function.new(usleep, [-Fiddle::TYPE_INT], Fiddle::TYPE_INT, need_gvl: false)
     held = Fiddle::Function.new(usleep, [-Fiddle::TYPE_INT], Fiddle::TYPE_INT, need_gvl: true)
-    assert_operator elapsed_for_two_threads(released), :<, 0.35, "two 0.2 s calls did not overlap"
-    assert_operator elapsed_for_two_threads(held), :>=, 0.4, "two 0.2 s calls overlapped with the GVL held"
+    assert_operator elapsed_for_two_threads(released), :<, 0.9, "two 0.5 s calls did not overlap"
+    assert_operator elapsed_for_two_threads(held), :>=, 1.0, "two 0.5 s calls overlapped with the GVL held"
   end
 
   def test_the_rsa_calls_release_the_gvl_and_the_cheap_ones_keep_it
