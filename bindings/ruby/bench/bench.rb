@@ -36,20 +36,26 @@ module Worker
     pem = File.read(KEY_FILE)
     mode, threads = name.split("=")
     operation = setup(mode, pem)
-    rate = threads ? threaded(operation, Integer(threads), seconds) : single(operation, seconds)
-    puts format("%.1f", rate)
+    rates = threads ? threaded(operation, Integer(threads), seconds) : single(operation, seconds)
+    puts rates.map { |rate| format("%.1f", rate) }.join(" ")
   end
 
+  # [operations per second, operations per CPU second of this process]
   def single(operation, seconds)
     operation.call # warm up
     count = 0
     started = now
+    cpu = cpu_now
     deadline = started + seconds
     while now < deadline
       operation.call
       count += 1
     end
-    count / (now - started)
+    [count / (now - started), count / (cpu_now - cpu)]
+  end
+
+  def cpu_now
+    Process.clock_gettime(Process::CLOCK_PROCESS_CPUTIME_ID)
   end
 
   def threaded(operation, threads, seconds)
@@ -66,7 +72,7 @@ module Worker
         count
       end
     end.map(&:value)
-    counts.sum / (now - started)
+    [counts.sum / (now - started)]
   end
 
   def now
@@ -133,31 +139,51 @@ module Bench
     abi_bench = build_abi_bench
     puts "ruby #{RUBY_VERSION}, #{OpenSSL::OPENSSL_LIBRARY_VERSION}, cpu: #{cpu}, rounds: #{rounds} x #{seconds} s"
     ratios = Hash.new { |hash, key| hash[key] = [] }
+    cpu_ratios = Hash.new { |hash, key| hash[key] = [] }
     rounds.times do |round|
-      rates = measure_round(abi_bench, seconds)
+      rates, cpu = measure_round(abi_bench, seconds)
       puts "round #{round + 1}: " + rates.map { |name, rate| "#{name} #{rate.round}/s" }.join(", ")
       ratio_table(rates).each { |name, value| ratios[name] << value }
+      cpu_ratio_table(cpu).each { |name, value| cpu_ratios[name] << value }
     end
-    puts "\nmedian of per-round ratios:"
+    puts "\nmedian of per-round ratios (wall clock; per CPU second where the machine is shared):"
     TARGETS.each do |name, target|
-      puts format("  %-58s %.3f  %s", name, median(ratios[name]), target)
+      cpu_ratio = cpu_ratios.key?(name) ? format("%.3f", median(cpu_ratios[name])) : "-"
+      puts format("  %-60s %6.3f  %6s  %s", name, median(ratios[name]), cpu_ratio, target)
     end
   end
 
+  # The single-core ratios again, from rates per CPU second of each process: on a machine
+  # shared with other work, the time a process waits for a core does not count.
+  def cpu_ratio_table(c)
+    {
+      "gem sign / C ABI handle sign" => c["gem-sign"] / c["C sign"],
+      "gem sign_token, PEM each call / C ABI one-shot" => c["gem-oneshot"] / c["C oneshot"],
+      "gem verify / C ABI verify" => c["gem-verify"] / c["C verify"],
+      "gem sign / ruby-jwt sign" => c["gem-sign"] / c["jwt-sign"],
+      "gem sign_token, PEM each call / ruby-jwt with PEM each call" => c["gem-oneshot"] / c["jwt-sign-pem"],
+      "gem verify / ruby-jwt verify" => c["gem-verify"] / c["jwt-verify"]
+    }
+  end
+
+  # [wall-clock rates, rates per CPU second] of one round.
   def measure_round(abi_bench, seconds)
     rates = {}
+    cpu = {}
     rates["openssl sign"], rates["openssl verify"] = openssl_speed(seconds)
     %w[sign oneshot verify].each do |mode|
-      rates["C #{mode}"] = rate(["taskset", "-c", "0", abi_bench, mode, seconds.to_s, KEY_FILE])
+      rates["C #{mode}"], cpu["C #{mode}"] =
+        rate(["taskset", "-c", "0", abi_bench, mode, seconds.to_s, KEY_FILE], cpu_seconds: seconds)
     end
     %w[gem-sign gem-oneshot gem-verify jwt-sign jwt-sign-pem jwt-verify].each do |mode|
-      rates[mode] = worker(mode, seconds, "0")
+      rates[mode], cpu[mode] = worker_rates(mode, seconds, "0")
     end
+    rates["C sign 2 threads"] = rate(["taskset", "-c", "0-1", abi_bench, "sign-threads=2", seconds.to_s, KEY_FILE])
     rates["gem-sign 1 thread (2 cores)"] = worker("gem-sign=1", seconds, "0-1")
     rates["gem-sign 2 threads"] = worker("gem-sign=2", seconds, "0-1")
     rates["gvl-held 1 thread"] = worker("gem-sign-gvl=1", seconds, "0-1")
     rates["gvl-held 2 threads"] = worker("gem-sign-gvl=2", seconds, "0-1")
-    rates
+    [rates, cpu]
   end
 
   TARGETS = {
@@ -172,7 +198,8 @@ module Bench
     "gem verify / openssl speed verify" => "",
     "ruby-jwt verify / openssl speed verify" => "(measured before: 0.31)",
     "2 threads / 1 thread, one signer" => "(target >= 1.8)",
-    "2 threads / 1 thread, GVL held (need_gvl: true)" => "(what a GVL-holding call gives)"
+    "2 threads / 1 thread, GVL held (need_gvl: true)" => "(what a GVL-holding call gives)",
+    "reference: C ABI 2 threads / 1 thread" => ""
   }.freeze
 
   def ratio_table(r)
@@ -188,20 +215,41 @@ module Bench
       "gem verify / openssl speed verify" => r["gem-verify"] / r["openssl verify"],
       "ruby-jwt verify / openssl speed verify" => r["jwt-verify"] / r["openssl verify"],
       "2 threads / 1 thread, one signer" => r["gem-sign 2 threads"] / r["gem-sign 1 thread (2 cores)"],
-      "2 threads / 1 thread, GVL held (need_gvl: true)" => r["gvl-held 2 threads"] / r["gvl-held 1 thread"]
+      "2 threads / 1 thread, GVL held (need_gvl: true)" => r["gvl-held 2 threads"] / r["gvl-held 1 thread"],
+      "reference: C ABI 2 threads / 1 thread" => r["C sign 2 threads"] / r["C sign"]
     }
   end
 
   def worker(mode, seconds, cpus)
-    rate(["taskset", "-c", cpus, RbConfig.ruby, "-I", File.expand_path("../lib", __dir__), __FILE__,
-          "--worker", mode, seconds.to_s])
+    rate(worker_command(mode, seconds, cpus))
   end
 
-  def rate(command)
+  def worker_command(mode, seconds, cpus)
+    ["taskset", "-c", cpus, RbConfig.ruby, "-I", File.expand_path("../lib", __dir__), __FILE__, "--worker", mode,
+     seconds.to_s]
+  end
+
+  # The wall-clock rate a command prints last; with cpu_seconds (the length of its timed
+  # loop), also [wall rate, rate per CPU second], the CPU time being what the command used.
+  def rate(command, cpu_seconds: nil)
+    before = Process.times
     output = IO.popen(command, err: %i[child out], &:read)
     raise "#{command.join(" ")} failed:\n#{output}" unless Process.last_status.success?
 
-    Float(output.split.last)
+    after = Process.times
+    wall = Float(output.split.last)
+    return wall unless cpu_seconds
+
+    used = (after.cutime + after.cstime) - (before.cutime + before.cstime)
+    [wall, wall * cpu_seconds / used]
+  end
+
+  # A worker's [wall rate, CPU rate], printed by the worker itself.
+  def worker_rates(mode, seconds, cpus)
+    output = IO.popen(worker_command(mode, seconds, cpus), err: %i[child out], &:read)
+    raise "worker #{mode} failed:\n#{output}" unless Process.last_status.success?
+
+    output.split.last(2).map { |value| Float(value) }
   end
 
   def openssl_speed(seconds)

@@ -204,16 +204,28 @@ module LayerIdentity
     class << self
       # Runs the block with the address of a NUL-terminated C copy of each string (0, NULL,
       # for nil), then overwrites the copies with zeros (keys and passphrases pass through
-      # here) and frees them. The strings must already be checked: no U+0000, UTF-8 bytes.
+      # here) and frees them. The copies share one allocation. The strings must already be
+      # checked: no U+0000, UTF-8 bytes.
       def with_c_strings(*strings)
-        copies = strings.map { |string| string && c_string(string) }
-        yield(*copies.map { |copy| copy ? copy.to_i : 0 })
-      ensure
-        copies&.each do |copy|
-          next unless copy
+        size = strings.sum { |string| string ? string.bytesize + 1 : 0 }
+        memory = Fiddle::Pointer.malloc(size.positive? ? size : 1, Fiddle::RUBY_FREE)
+        base = memory.to_i
+        offset = 0
+        addresses = strings.map do |string|
+          next 0 unless string
 
-          wipe(copy)
-          copy.call_free
+          length = string.bytesize
+          memory[offset, length] = string if length.positive?
+          memory[offset + length] = 0
+          address = base + offset
+          offset += length + 1
+          address
+        end
+        yield(*addresses)
+      ensure
+        if memory
+          wipe(memory)
+          memory.call_free
         end
       end
 
@@ -261,14 +273,6 @@ module LayerIdentity
           memory[offset, length] = ZEROS
           offset += length
         end
-      end
-
-      def c_string(string)
-        size = string.bytesize
-        copy = Fiddle::Pointer.malloc(size + 1, Fiddle::RUBY_FREE)
-        copy[0, size] = string if size.positive?
-        copy[size] = 0
-        copy
       end
     end
   end
