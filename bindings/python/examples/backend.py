@@ -27,10 +27,10 @@ import sys
 import threading
 import time
 from typing import Any
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from layer_identity import LayerIdentityError, Signer
 from layer_identity.wsgi import DEMO_WARNING, demo_authenticate, identity_token_app
-from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 SHUTDOWN_GRACE_SECONDS = 4.0  # for requests in flight, within the contract's 5 s
 LINGER_SECONDS = 1.0  # reading what is left of a request the endpoint refused unread
@@ -42,7 +42,7 @@ class _ResponseHandler(ServerHandler):
         # One request per connection (wsgiref's way): say so, since the endpoint may have
         # answered without reading the body (413, 415, ...). A WSGI application may not send
         # hop-by-hop headers; the server may.
-        self.headers["Connection"] = "close"
+        self.headers["Connection"] = "close"  # type: ignore[attr-defined]  # set by wsgiref
 
 
 class _RequestHandler(WSGIRequestHandler):
@@ -69,7 +69,11 @@ class _RequestHandler(WSGIRequestHandler):
             return
         with self.server.in_flight():
             handler = _ResponseHandler(
-                self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+                self.rfile,
+                self.wfile,  # type: ignore[arg-type]  # a socket writer, as in wsgiref
+                self.get_stderr(),
+                self.get_environ(),
+                multithread=True,
             )
             handler.request_handler = self  # type: ignore[attr-defined]  # wsgiref's logging
             handler.run(self.server.get_app())  # type: ignore[arg-type]

@@ -37,40 +37,41 @@ Metadata: TypeAlias = Mapping[str, str] | Sequence[tuple[str, str]]
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _SECOND = dt.timedelta(seconds=1)
-_INT64 = range(-(2**63), 2**63)
-_UINT32 = range(2**32)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_UINT32_MAX = 2**32 - 1
 
 
 def _type_name(value: object) -> str:
     return "None" if value is None else type(value).__name__
 
 
-def _utf8(value: str) -> bytes:
+def _invalid_utf8(value: str) -> bytes:
+    # Lone surrogates (e.g. undecodable bytes that os.fsdecode kept): passed on as the invalid
+    # UTF-8 they stand for, so that the library answers LAYER_ERR_INVALID_UTF8.
     try:
-        return value.encode("utf-8")
+        return value.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
-        # Lone surrogates (e.g. undecodable bytes that os.fsdecode kept): pass them on as the
-        # invalid UTF-8 they stand for, so the library answers LAYER_ERR_INVALID_UTF8.
-        try:
-            return value.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "surrogatepass")
+        return value.encode("utf-8", "surrogatepass")
 
 
-def _no_nul(data: bytes, name: str) -> bytes:
-    if b"\0" in data:
-        raise ValueError(
-            f"{name} contains U+0000 (NUL), which cannot be passed to the library "
-            "(it takes NUL-terminated strings)"
-        )
-    return data
+def _nul_error(name: str) -> ValueError:
+    return ValueError(
+        f"{name} contains U+0000 (NUL), which cannot be passed to the library "
+        "(it takes NUL-terminated strings)"
+    )
 
 
 def text(value: object, name: str) -> bytes:
-    """A required ``str`` argument as UTF-8."""
+    """A required ``str`` argument as UTF-8 (on the path of every call: kept lean)."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be str, not {_type_name(value)}")
-    return _no_nul(_utf8(value), name)
+    try:
+        data = value.encode("utf-8")
+    except UnicodeEncodeError:
+        data = _invalid_utf8(value)
+    if b"\0" in data:
+        raise _nul_error(name)
+    return data
 
 
 def optional_text(value: object, name: str) -> bytes | None:
@@ -81,10 +82,12 @@ def optional_text(value: object, name: str) -> bytes | None:
 def key_bytes(value: object, name: str) -> bytes:
     """Key text: ``str`` (encoded as UTF-8) or the bytes of a key file, passed as they are."""
     if isinstance(value, str):
-        return _no_nul(_utf8(value), name)
-    if isinstance(value, (bytes, bytearray)):
-        return _no_nul(bytes(value), name)
-    raise TypeError(f"{name} must be str or bytes, not {_type_name(value)}")
+        return text(value, name)
+    if not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{name} must be str or bytes, not {_type_name(value)}")
+    if b"\0" in value:
+        raise _nul_error(name)
+    return bytes(value)
 
 
 def passphrase_bytes(value: object) -> bytes | None:
@@ -111,6 +114,8 @@ def unix_seconds(value: object, name: str) -> int:
     0, which the library reads as now."""
     if value is None:
         return 0
+    if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
+        return value  # the common case, first
     if isinstance(value, dt.datetime):
         if value.utcoffset() is None:
             raise ValueError(
@@ -126,29 +131,31 @@ def unix_seconds(value: object, name: str) -> int:
             name,
             "an aware datetime or int Unix seconds (for a float from time.time(), use int())",
         )
-    if seconds not in _INT64:
+    if not _INT64_MIN <= seconds <= _INT64_MAX:
         raise ValueError(f"{name} is out of range for int64 Unix seconds: {seconds}")
     return seconds
 
 
 def duration_seconds(value: object, name: str) -> int:
     """A ``timedelta`` of whole seconds or ``int`` seconds as uint32 seconds."""
+    if type(value) is int and 0 <= value <= _UINT32_MAX:
+        return value  # the common case, first
     if isinstance(value, dt.timedelta):
         if value % _SECOND:
             raise ValueError(f"{name} must be a whole number of seconds, not {value}")
         seconds = value // _SECOND
     else:
         seconds = _int(value, name, "a timedelta or int seconds")
-    if seconds not in _UINT32:
-        raise ValueError(f"{name} must be between 0 and {2**32 - 1} seconds, not {seconds}")
+    if not 0 <= seconds <= _UINT32_MAX:
+        raise ValueError(f"{name} must be between 0 and {_UINT32_MAX} seconds, not {seconds}")
     return seconds
 
 
 def uint32(value: object, name: str) -> int:
     """An ``int`` that the C ABI takes as ``uint32_t``."""
     number = _int(value, name, "int")
-    if number not in _UINT32:
-        raise ValueError(f"{name} must be between 0 and {2**32 - 1}, not {number}")
+    if not 0 <= number <= _UINT32_MAX:
+        raise ValueError(f"{name} must be between 0 and {_UINT32_MAX}, not {number}")
     return number
 
 

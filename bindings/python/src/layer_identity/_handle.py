@@ -20,13 +20,16 @@ __all__ = ["Handle"]
 
 
 class Handle:
-    __slots__ = ("__weakref__", "_calls", "_condition", "_finalizer", "_kind", "_pointer")
+    __slots__ = ("__weakref__", "_calls", "_finalizer", "_idle", "_kind", "_lock", "_pointer")
 
     def __init__(self, pointer: int, free: Callable[[int], None], kind: str) -> None:
         self._pointer: int | None = pointer
         self._kind = kind
         self._calls = 0
-        self._condition = threading.Condition(threading.Lock())
+        # A plain lock for the per-call bookkeeping (cheap), and a condition on the same lock
+        # for close() to wait on.
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._finalizer = weakref.finalize(self, free, pointer)
         # Not at interpreter exit: a daemon thread may still be inside a call then, and the
         # process is about to release everything anyway.
@@ -38,7 +41,7 @@ class Handle:
 
     def acquire(self) -> int:
         """The pointer, for one call; pair with ``release()`` in a ``finally``."""
-        with self._condition:
+        with self._lock:
             pointer = self._pointer
             if pointer is None:
                 raise ClosedError(f"operation on a closed {self._kind}")
@@ -46,16 +49,16 @@ class Handle:
             return pointer
 
     def release(self) -> None:
-        with self._condition:
+        with self._lock:
             self._calls -= 1
             if self._calls == 0 and self._pointer is None:
-                self._condition.notify_all()
+                self._idle.notify_all()
 
     def close(self) -> None:
         """Frees the handle once every call in flight has returned. Idempotent and safe to
         call from several threads (all return after the handle is freed)."""
-        with self._condition:
+        with self._lock:
             self._pointer = None
             while self._calls:
-                self._condition.wait()
+                self._idle.wait()
             self._finalizer()  # runs `free` at most once, however often it is called

@@ -19,8 +19,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_uint32, c_void_p
+from ctypes import POINTER, c_char, c_char_p, c_int, c_int64, c_size_t, c_uint32, c_void_p
 from pathlib import Path
+from typing import Any
 
 __all__ = ["ABI_VERSION", "LibraryLoadError", "lib", "library_path"]
 
@@ -108,11 +109,14 @@ lib, library_path = _load()
 
 _out_ptr = POINTER(c_void_p)  # char **, LayerSigner **, ...
 _status = c_int  # LayerStatus (a C enum: int)
+# Text owned by a LayerClaims (never freed by the caller), read by its length: slicing a
+# POINTER(c_char) copies exactly that many bytes (U+0000 included).
+_borrowed = POINTER(c_char)
 
 # Every function of include/layer_identity.h, declared. Strings that the library allocates are
 # returned as c_void_p (a c_char_p would copy them and lose the pointer that must be freed);
 # they are read with ctypes.string_at and freed with layer_string_free.
-_PROTOTYPES: dict[str, tuple[list[type], type | None]] = {
+_PROTOTYPES: dict[str, tuple[list[Any], Any]] = {
     "layer_sign_token": (
         [c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_int64, c_uint32, _out_ptr, _out_ptr],
         _status,
@@ -160,19 +164,19 @@ _PROTOTYPES: dict[str, tuple[list[type], type | None]] = {
         [c_void_p, c_char_p, c_char_p, c_int64, c_uint32, _out_ptr, POINTER(c_int), _out_ptr],
         _status,
     ),
-    "layer_claims_provider_id": ([c_void_p, POINTER(c_size_t)], c_void_p),
-    "layer_claims_user_id": ([c_void_p, POINTER(c_size_t)], c_void_p),
-    "layer_claims_nonce": ([c_void_p, POINTER(c_size_t)], c_void_p),
+    "layer_claims_provider_id": ([c_void_p, POINTER(c_size_t)], _borrowed),
+    "layer_claims_user_id": ([c_void_p, POINTER(c_size_t)], _borrowed),
+    "layer_claims_nonce": ([c_void_p, POINTER(c_size_t)], _borrowed),
     "layer_claims_issued_at": ([c_void_p], c_int64),
     "layer_claims_expires_at": ([c_void_p], c_int64),
-    "layer_claims_first_name": ([c_void_p, POINTER(c_size_t)], c_void_p),
-    "layer_claims_last_name": ([c_void_p, POINTER(c_size_t)], c_void_p),
-    "layer_claims_display_name": ([c_void_p, POINTER(c_size_t)], c_void_p),
-    "layer_claims_avatar_url": ([c_void_p, POINTER(c_size_t)], c_void_p),
+    "layer_claims_first_name": ([c_void_p, POINTER(c_size_t)], _borrowed),
+    "layer_claims_last_name": ([c_void_p, POINTER(c_size_t)], _borrowed),
+    "layer_claims_display_name": ([c_void_p, POINTER(c_size_t)], _borrowed),
+    "layer_claims_avatar_url": ([c_void_p, POINTER(c_size_t)], _borrowed),
     "layer_claims_metadata_count": ([c_void_p], c_size_t),
-    "layer_claims_metadata_name": ([c_void_p, c_size_t, POINTER(c_size_t)], c_void_p),
-    "layer_claims_metadata_value": ([c_void_p, c_size_t, POINTER(c_size_t)], c_void_p),
-    "layer_claims_json": ([c_void_p, POINTER(c_size_t)], c_void_p),
+    "layer_claims_metadata_name": ([c_void_p, c_size_t, POINTER(c_size_t)], _borrowed),
+    "layer_claims_metadata_value": ([c_void_p, c_size_t, POINTER(c_size_t)], _borrowed),
+    "layer_claims_json": ([c_void_p, POINTER(c_size_t)], _borrowed),
     "layer_claims_free": ([c_void_p], None),
     "layer_verifier_free": ([c_void_p], None),
     "layer_token_inspect": ([c_char_p, _out_ptr, _out_ptr, _out_ptr], _status),
