@@ -61,6 +61,7 @@ step "ruff format, ruff check, mypy --strict" lint
 # The README's install commands (the ```sh block after "Install"), verbatim, at the
 # repository root, with python3 the fresh environment's.
 readme_install() {
+  rm -rf "$here/dist"
   "$python" -m venv "$work/venv"
   "$venv/bin/python" "$here/tests/readme.py" install-commands "$here/README.md" >"$work/install.sh"
   (cd "$repo" && PATH="$work/venv/bin:$PATH" bash -euxo pipefail "$work/install.sh")

@@ -3,6 +3,7 @@
 ABI (benches/c/abi_bench.c) and `openssl speed rsa2048`, measured in the same run.
 
     bench.py [--seconds S] [--rounds N] [--key FILE]
+    bench.py --memory LOOPS      # RSS across create/sign/verify/close loops
 
 Each round measures every subject once, one after the other, pinned to CPU 0 (the two-thread
 measurement to CPUs 0 and 1), so drift on a shared machine hits all of them alike; the report
@@ -144,12 +145,38 @@ def abi_rate(binary: Path, mode: str, seconds: float, key: Path) -> float:
     return float(output.split()[1])
 
 
+def rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def memory(pem: bytes, loops: int) -> None:
+    """RSS across create/sign/verify/close loops: it must level off, not grow with `loops`."""
+    samples = []
+    for loop in range(1, loops + 1):
+        with Signer(pem, PROVIDER_ID, KEY_ID) as signer:
+            token = signer.sign("user-42", "nonce", first_name="A", metadata={"k": "v"})
+            with Verifier(signer.public_key_pem, PROVIDER_ID, KEY_ID) as verifier:
+                verifier.verify(token, nonce="nonce")
+        layer_identity.sign_token(pem, PROVIDER_ID, KEY_ID, "user-42", "nonce")
+        if loop % (loops // 10) == 0:
+            samples.append(rss_kib())
+    print(f"RSS over {loops} create/sign/verify/close loops, KiB at each tenth: {samples}")
+    print(f"growth over the last 90%: {samples[-1] - samples[0]} KiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per subject and round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--key", type=Path, default=REPOSITORY / "vectors/keys/rsa2048.pkcs8.pem")
+    parser.add_argument(
+        "--memory", type=int, metavar="LOOPS", help="measure RSS over LOOPS handle loops instead"
+    )
     args = parser.parse_args()
+    if args.memory:
+        memory(args.key.read_bytes(), args.memory)
+        return
 
     pem_bytes = args.key.read_bytes()
     pem_text = pem_bytes.decode("ascii")

@@ -35,6 +35,18 @@ def test_eit_enum_is_the_headers() -> None:
     assert {"LAYER_EIT_" + e.name: e.value for e in Eit} == header_enum("LayerEit")
 
 
+def test_flags_and_abi_version_are_the_headers() -> None:
+    from layer_identity import _library
+
+    defines = dict(re.findall(r"^#define (LAYER_\w+) (\d+)$", HEADER.read_text("utf-8"), re.M))
+    assert {name: int(value) for name, value in defines.items()} == {
+        "LAYER_FLAG_TYP_JWT": _library.FLAG_TYP_JWT,
+        "LAYER_FLAG_ALLOW_1024_BIT_KEY": _library.FLAG_ALLOW_1024_BIT_KEY,
+        "LAYER_ABI_VERSION": _library.ABI_VERSION,
+    }
+    assert _library.lib.layer_abi_version() >= _library.ABI_VERSION
+
+
 def test_every_error_status_has_its_exception_class() -> None:
     errors = {status for status in Status if status is not Status.OK}
     assert set(ERROR_CLASSES) == errors

@@ -27,6 +27,10 @@ __all__ = ["ABI_VERSION", "LibraryLoadError", "lib", "library_path"]
 
 #: The ABI this package is written against (``LAYER_ABI_VERSION`` in the header).
 ABI_VERSION = 2
+#: ``LAYER_FLAG_TYP_JWT`` and ``LAYER_FLAG_ALLOW_1024_BIT_KEY`` (a test compares them with the
+#: header).
+FLAG_TYP_JWT = 1
+FLAG_ALLOW_1024_BIT_KEY = 2
 
 ENV_VARIABLE = "LAYER_IDENTITY_LIB"
 PACKAGED_LIBRARY = Path(__file__).resolve().with_name("liblayer_identity.so")

@@ -11,12 +11,9 @@ from . import _args
 from ._args import Duration, KeyText, Metadata, Time
 from ._errors import raise_error, take_string
 from ._handle import Handle
-from ._library import lib
+from ._library import FLAG_ALLOW_1024_BIT_KEY, FLAG_TYP_JWT, lib
 
 __all__ = ["Signer", "clear_key_cache", "sign_token"]
-
-_FLAG_TYP_JWT = 1
-_FLAG_ALLOW_1024_BIT_KEY = 2
 
 
 def _flags(token_type: object, allow_1024_bit_key: object) -> int:
@@ -24,9 +21,9 @@ def _flags(token_type: object, allow_1024_bit_key: object) -> int:
         raise TypeError(f"token_type must be str, not {type(token_type).__name__}")
     if token_type not in ("JWS", "JWT"):
         raise ValueError(f'token_type must be "JWS" or "JWT", not {token_type!r}')
-    flags = _FLAG_TYP_JWT if token_type == "JWT" else 0
+    flags = FLAG_TYP_JWT if token_type == "JWT" else 0
     if _args.flag(allow_1024_bit_key, "allow_1024_bit_key"):
-        flags |= _FLAG_ALLOW_1024_BIT_KEY
+        flags |= FLAG_ALLOW_1024_BIT_KEY
     return flags
 
 

@@ -15,11 +15,9 @@ from . import _args
 from ._args import Duration, KeyText, Time
 from ._errors import raise_error
 from ._handle import Handle
-from ._library import lib
+from ._library import FLAG_ALLOW_1024_BIT_KEY, lib
 
 __all__ = ["Claims", "Verifier"]
-
-_FLAG_ALLOW_1024_BIT_KEY = 2
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,7 @@ class Verifier:
         provider = _args.text(provider_id, "provider_id")
         key_ref = _args.text(key_id, "key_id")
         flags = (
-            _FLAG_ALLOW_1024_BIT_KEY if _args.flag(allow_1024_bit_key, "allow_1024_bit_key") else 0
+            FLAG_ALLOW_1024_BIT_KEY if _args.flag(allow_1024_bit_key, "allow_1024_bit_key") else 0
         )
         verifier, error = c_void_p(), c_void_p()
         status = lib.layer_verifier_new(

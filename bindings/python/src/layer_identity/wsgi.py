@@ -33,6 +33,7 @@ __all__ = [
     "DEMO_WARNING",
     "MAX_BODY_BYTES",
     "MAX_FIELD_BYTES",
+    "Authenticate",
     "FieldError",
     "IdentityRequest",
     "demo_authenticate",
@@ -103,10 +104,12 @@ class IdentityRequest:
 
     Attributes:
         environ: the WSGI environment (headers as ``HTTP_*``, ``REMOTE_ADDR``, ...).
-        fields: the body's known fields (``nonce``, the four attributes, ``user_id``) with
-            their values as parsed, each a list of every value given (more than one only
-            when a field is repeated). ``nonce`` and the attributes have passed the
-            contract's checks; ``user_id`` has not: ``text_field("user_id")`` checks it.
+        fields: the body's known fields (``nonce``, the four attributes, ``user_id``), each
+            with the list of every value given (more than one only when a field is
+            repeated): ``str`` from a form body; from a JSON body ``str``, ``None`` or
+            ``bool``, and an opaque placeholder for a number, array or object. ``nonce`` and
+            the attributes have passed the contract's checks; ``user_id`` has not:
+            ``text_field("user_id")`` checks it by the same rules.
     """
 
     environ: Mapping[str, Any] = field(repr=False)
@@ -200,7 +203,7 @@ def _parse_json(body: bytes) -> list[tuple[str, object]]:
             parse_float=_Number,
             parse_constant=_reject_constant,
         )
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: cannot happen past _check_depth
         raise _BodyError("the body is not valid JSON") from None
     if not isinstance(value, _Object):
         raise _BodyError("the body must be a JSON object")
