@@ -15,8 +15,6 @@
 # (`openssl dgst -sha256 -verify`) and with PyJWT, independently of the library.
 #
 #   tests/c/run.sh [case-name-filter]     (the filter is passed to test_abi)
-#   LAYER_TEST_STRICT=1 tests/c/run.sh   also fail on the known library bugs the programs report
-#                                         as XFAIL (by default shown, not counted)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -86,14 +84,13 @@ export LAYER_TEST_SIGN_VECTORS=$out/sign-vectors.tsv
 
 filter_for() { if [ "$1" = test_abi ] && [ $# -gt 1 ]; then printf '%s' "$2"; fi; }
 
-# run LABEL COMMAND...: runs a test program, shows its summary line and the known library bugs
-# it reported (XFAIL lines), and all of its output when it fails.
+# run LABEL COMMAND...: runs a test program, shows its summary line, and all of its output
+# when it fails.
 run() {
   local label=$1
   shift
   if "$@" >"$out/stdout" 2>"$out/stderr"; then
     printf '%-22s %s\n' "$label" "$(tail -n 1 "$out/stdout")"
-    grep '^XFAIL' "$out/stdout" | sed 's/^/    /' || true
   else
     local status=$?
     printf '%-22s FAILED (exit %d)\n' "$label" "$status" >&2
