@@ -4,6 +4,7 @@ ABI (benches/c/abi_bench.c) and `openssl speed rsa2048`, measured in the same ru
 
     bench.py [--seconds S] [--rounds N] [--key FILE]
     bench.py --memory LOOPS      # RSS across create/sign/verify/close loops
+    bench.py --instructions N    # instructions per call (callgrind), package vs bare C call
 
 Each round measures every subject once, one after the other, pinned to CPU 0 (the two-thread
 measurement to CPUs 0 and 1), so drift on a shared machine hits all of them alike; the report
@@ -24,6 +25,7 @@ Subjects (2048-bit key, the same claims everywhere):
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import re
 import statistics
@@ -40,7 +42,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import layer_identity
-from layer_identity import Signer, Verifier
+from layer_identity import Signer, Verifier, _library
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 PROVIDER_ID = "layer:///providers/5d3c4e1a-7b2f-4c8d-9e6a-0f1b2c3d4e5f"
@@ -168,6 +170,95 @@ def memory(pem: bytes, loops: int) -> None:
     print(f"growth over the last 90%: {samples[-1] - samples[0]} KiB")
 
 
+def loop(mode: str, count: int, pem: bytes) -> None:
+    """`count` calls of one operation (run under callgrind by `instructions`)."""
+    signer = Signer(pem, PROVIDER_ID, KEY_ID)
+    verifier = Verifier(signer.public_key_pem, PROVIDER_ID, KEY_ID)
+    token = signer.sign("user-42", "nonce", issued_at=ISSUED_AT)
+    lib = _library.lib
+    signer_pointer = signer._handle.acquire()
+    verifier_pointer = verifier._handle.acquire()
+    token_bytes = token.encode()
+
+    def bare_sign() -> None:  # the C call alone, through ctypes, nothing else
+        out, error = ctypes.c_void_p(), ctypes.c_void_p()
+        lib.layer_signer_sign_with(
+            signer_pointer,
+            b"user-42",
+            b"nonce",
+            ISSUED_AT,
+            0,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            0,
+            ctypes.byref(out),
+            ctypes.byref(error),
+        )
+        lib.layer_string_free(out.value)
+
+    def bare_verify() -> None:
+        claims, eit, error = ctypes.c_void_p(), ctypes.c_int(), ctypes.c_void_p()
+        lib.layer_verifier_verify_claims(
+            verifier_pointer,
+            token_bytes,
+            b"nonce",
+            ISSUED_AT + 1,
+            60,
+            ctypes.byref(claims),
+            ctypes.byref(eit),
+            ctypes.byref(error),
+        )
+        lib.layer_claims_free(claims.value)
+
+    operations: dict[str, Callable[[], object]] = {
+        "none": lambda: None,
+        "bare-sign": bare_sign,
+        "sign": lambda: signer.sign("user-42", "nonce", issued_at=ISSUED_AT),
+        "bare-verify": bare_verify,
+        "verify": lambda: verifier.verify(token, nonce="nonce", now=ISSUED_AT + 1),
+    }
+    operation = operations[mode]
+    for _ in range(count):
+        operation()
+
+
+def instructions(count: int, key: Path) -> None:
+    """Instructions per call (callgrind: repeatable on a busy machine, unlike time) of the
+    package's sign and verify against the bare C call made through ctypes."""
+    per_call = {}
+    for mode in ("none", "bare-sign", "sign", "bare-verify", "verify"):
+        result = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                __file__,
+                "--key",
+                str(key),
+                "--loop",
+                mode,
+                str(count),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        match = re.search(r"Collected : (\d+)", result.stderr)
+        assert match, result.stderr
+        per_call[mode] = int(match.group(1))
+    base = per_call.pop("none")
+    for mode, total in per_call.items():
+        per_call[mode] = (total - base) // count
+        print(f"{mode:12} {per_call[mode]:>10,} instructions per call")
+    for name in ("sign", "verify"):
+        print(f"bare C call / package {name}: {per_call['bare-' + name] / per_call[name]:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per subject and round")
@@ -176,9 +267,19 @@ def main() -> None:
     parser.add_argument(
         "--memory", type=int, metavar="LOOPS", help="measure RSS over LOOPS handle loops instead"
     )
+    parser.add_argument(
+        "--instructions", type=int, metavar="CALLS", help="count instructions per call instead"
+    )
+    parser.add_argument("--loop", nargs=2, metavar=("MODE", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory:
         memory(args.key.read_bytes(), args.memory)
+        return
+    if args.instructions:
+        instructions(args.instructions, args.key)
+        return
+    if args.loop:
+        loop(args.loop[0], int(args.loop[1]), args.key.read_bytes())
         return
 
     pem_bytes = args.key.read_bytes()
