@@ -34,7 +34,8 @@ from ._errors import (
     WrongPassphraseError,
 )
 from ._keys import InspectedToken, KeyPair, generate_key_pair, inspect_token
-from ._library import ABI_VERSION, LibraryLoadError, lib, library_path
+from ._library import ABI_VERSION, LibraryLoadError, library_path
+from ._library import lib as _lib
 from ._signer import Signer, clear_key_cache, sign_token
 from ._verifier import Claims, Verifier
 from ._version import __version__
@@ -80,5 +81,5 @@ __all__ = [
 
 def library_version() -> str:
     """The version of the loaded native library, e.g. ``"0.1.0"``."""
-    version: bytes = lib.layer_version()
+    version: bytes = _lib.layer_version()
     return version.decode("ascii")
