@@ -353,6 +353,8 @@ function identityTokenHandler(options) {
     }
     const tooLarge = new Answer(413, 'body_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
     let parsed;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return tooLarge;
     const consumed = req.readableEnded || req._body === true;
     if (consumed) { // a body parser ran before us: use what it read
       const earlier = preParsed(req.body);
@@ -364,8 +366,6 @@ function identityTokenHandler(options) {
       else if (earlier.bytes.length > MAX_BODY_BYTES) return tooLarge;
       else parsed = kind === 'json' ? parseJson(earlier.bytes) : parseForm(earlier.bytes);
     } else {
-      const declared = req.headers['content-length'];
-      if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return tooLarge;
       const bytes = await readBody(req);
       if (bytes === null) return tooLarge;
       parsed = kind === 'json' ? parseJson(bytes) : parseForm(bytes);

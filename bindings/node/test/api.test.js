@@ -27,7 +27,7 @@ test('Status has exactly the LayerStatus values of the header, and the library a
 test('Eit has exactly the LayerEit values of the header, and the library agrees', () => {
   const header = h.headerEnum('LayerEit').filter(([name]) => name !== 'LAYER_EIT_NONE');
   assert.ok(header.length >= 14);
-  const expected = Object.fromEntries(header.map(([name, value]) => [native.eitName(value), value]));
+  const expected = Object.fromEntries(header.map(([, value]) => [native.eitName(value), value]));
   assert.deepEqual(expected, { ...li.Eit });
   for (const [name] of header) assert.equal(`eit_${name.slice('LAYER_EIT_'.length).toLowerCase()}`, native.eitName(li.Eit[`eit_${name.slice('LAYER_EIT_'.length).toLowerCase()}`]));
   assert.equal(native.eitName(0), '');
