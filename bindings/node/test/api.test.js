@@ -196,11 +196,14 @@ test('defaults: typ JWS, TTL 600 s, issued now, leeway 60 s', () => {
   assert.equal(claims.expiresAt - claims.issuedAt, 600);
   assert.equal(li.DEFAULT_LEEWAY, 60);
   // Expired 59 s ago: inside the default leeway; 61 s: outside.
-  const old = signer.sign({ ...base, issuedAt: before - 600 - 59, ttl: 600 });
-  assert.equal(verifier.verify(old).userId, 'alice');
-  const older = signer.sign({ ...base, issuedAt: before - 600 - 61, ttl: 600 });
-  assert.throws(() => verifier.verify(older), { code: 'LAYER_ERR_EXPIRED', eitCode: 'eit_expired' });
-  assert.equal(verifier.verify(older, { leeway: 120 }).userId, 'alice');
+  const now = 1700000000;
+  const old = signer.sign({ ...base, issuedAt: now - 600 - 59, ttl: 600 });
+  assert.equal(verifier.verify(old, { now }).userId, 'alice');
+  const older = signer.sign({ ...base, issuedAt: now - 600 - 61, ttl: 600 });
+  assert.throws(() => verifier.verify(older, { now }), { code: 'LAYER_ERR_EXPIRED', eitCode: 'eit_expired' });
+  assert.equal(verifier.verify(older, { now, leeway: 120 }).userId, 'alice');
+  // Without `now`, the system clock: long expired.
+  assert.throws(() => verifier.verify(older), { code: 'LAYER_ERR_EXPIRED' });
   const jwt = new li.Signer({ privateKey: KEY, providerId: h.PROVIDER_ID, keyId: h.KEY_ID, tokenType: 'JWT' });
   assert.equal(JSON.parse(h.independentVerify(jwt.sign(base), crypto.createPublicKey(PUBLIC)).header).typ, 'JWT');
   jwt.close();

@@ -148,8 +148,12 @@ test('worker threads: each loads the addon and signs on its own', async () => {
     worker.once('error', reject);
   })));
   for (const tokens of results) for (const token of tokens) h.independentVerify(token, PUBLIC);
-  // Terminating a worker with a signer it never closed runs its finalizer at teardown.
-  const worker = new Worker(`${code}; setInterval(() => {}, 1000);`, { eval: true, workerData: { pkg: h.PACKAGE, key: KEY, p: h.PROVIDER_ID, k: h.KEY_ID } });
-  await new Promise((resolve) => worker.once('message', resolve));
-  assert.equal(await worker.terminate(), 1);
+  // Terminating a worker with a signer it never closed, and with async signs still queued or
+  // running on the thread pool, neither crashes nor hangs the process.
+  for (let round = 0; round < 3; round++) {
+    const worker = new Worker(`${code}; for (let i = 0; i < 40; i++) s.signAsync({ userId: 'w', nonce: 'q' + i }); setInterval(() => {}, 1000);`, { eval: true, workerData: { pkg: h.PACKAGE, key: KEY, p: h.PROVIDER_ID, k: h.KEY_ID } });
+    await new Promise((resolve) => worker.once('message', resolve));
+    assert.equal(await worker.terminate(), 1);
+  }
+  h.independentVerify(newSigner().sign({ userId: 'after', nonce: 'workers' }), PUBLIC);
 });
