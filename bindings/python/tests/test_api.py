@@ -30,7 +30,8 @@ def test_defaults(signer: Signer, verifier: Verifier) -> None:
     token = signer.sign("alice", "n")
     claims = verifier.verify(token, nonce="n")
     assert before <= claims.issued_at <= int(time.time())
-    assert claims.expires_at - claims.issued_at == 600
+    assert claims.expires_at - claims.issued_at == layer_identity.DEFAULT_TTL_SECONDS == 600
+    assert layer_identity.DEFAULT_LEEWAY_SECONDS == 60
     assert json.loads(layer_identity.inspect_token(token).header_json)["typ"] == "JWS"
     assert claims.issued_at_datetime == dt.datetime.fromtimestamp(claims.issued_at, UTC)
     assert claims.expires_at_datetime.tzinfo is UTC

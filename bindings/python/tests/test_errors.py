@@ -43,6 +43,8 @@ def test_flags_and_abi_version_are_the_headers() -> None:
         "LAYER_FLAG_TYP_JWT": _library.FLAG_TYP_JWT,
         "LAYER_FLAG_ALLOW_1024_BIT_KEY": _library.FLAG_ALLOW_1024_BIT_KEY,
         "LAYER_ABI_VERSION": _library.ABI_VERSION,
+        "LAYER_DEFAULT_TTL_SECONDS": _library.DEFAULT_TTL_SECONDS,
+        "LAYER_DEFAULT_LEEWAY_SECONDS": _library.DEFAULT_LEEWAY_SECONDS,
     }
     assert _library.lib.layer_abi_version() >= _library.ABI_VERSION
 

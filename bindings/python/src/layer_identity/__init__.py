@@ -34,7 +34,13 @@ from ._errors import (
     WrongPassphraseError,
 )
 from ._keys import InspectedToken, KeyPair, generate_key_pair, inspect_token
-from ._library import ABI_VERSION, LibraryLoadError, library_path
+from ._library import (
+    ABI_VERSION,
+    DEFAULT_LEEWAY_SECONDS,
+    DEFAULT_TTL_SECONDS,
+    LibraryLoadError,
+    library_path,
+)
 from ._library import lib as _lib
 from ._signer import Signer, clear_key_cache, sign_token
 from ._verifier import Claims, Verifier
@@ -43,6 +49,8 @@ from .wsgi import IdentityRequest, identity_token_app
 
 __all__ = [
     "ABI_VERSION",
+    "DEFAULT_LEEWAY_SECONDS",
+    "DEFAULT_TTL_SECONDS",
     "BadSignatureError",
     "ClaimMismatchError",
     "Claims",

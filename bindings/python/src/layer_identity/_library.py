@@ -27,10 +27,16 @@ __all__ = ["ABI_VERSION", "LibraryLoadError", "lib", "library_path"]
 
 #: The ABI this package is written against (``LAYER_ABI_VERSION`` in the header).
 ABI_VERSION = 2
-#: ``LAYER_FLAG_TYP_JWT`` and ``LAYER_FLAG_ALLOW_1024_BIT_KEY`` (a test compares them with the
-#: header).
+#: The header's constants (a test compares them with it): ``LAYER_FLAG_TYP_JWT``,
+#: ``LAYER_FLAG_ALLOW_1024_BIT_KEY``.
 FLAG_TYP_JWT = 1
 FLAG_ALLOW_1024_BIT_KEY = 2
+#: ``LAYER_DEFAULT_TTL_SECONDS``: a token's lifetime unless told otherwise (a Layer nonce lives
+#: ten minutes).
+DEFAULT_TTL_SECONDS = 600
+#: ``LAYER_DEFAULT_LEEWAY_SECONDS``: the clock skew the verifier tolerates unless told
+#: otherwise.
+DEFAULT_LEEWAY_SECONDS = 60
 
 ENV_VARIABLE = "LAYER_IDENTITY_LIB"
 PACKAGED_LIBRARY = Path(__file__).resolve().with_name("liblayer_identity.so")

@@ -15,7 +15,7 @@ from . import _args
 from ._args import Duration, KeyText, Time
 from ._errors import raise_error
 from ._handle import Handle
-from ._library import FLAG_ALLOW_1024_BIT_KEY, lib
+from ._library import DEFAULT_LEEWAY_SECONDS, FLAG_ALLOW_1024_BIT_KEY, lib
 
 __all__ = ["Claims", "Verifier"]
 
@@ -177,7 +177,7 @@ class Verifier:
         *,
         nonce: str | None = None,
         now: Time | None = None,
-        leeway: Duration = 60,
+        leeway: Duration = DEFAULT_LEEWAY_SECONDS,
     ) -> Claims:
         """Verifies ``token`` and returns its claims.
 
