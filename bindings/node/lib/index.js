@@ -9,7 +9,7 @@ const { LayerIdentityError, Status, Eit, makeError } = require('./errors');
 
 native.setup(makeError);
 
-const DEFAULT_LEEWAY = 60; // seconds: the verifier's default clock skew, as in every language
+const DEFAULT_LEEWAY = native.DEFAULT_LEEWAY_SECONDS; // the core's default, as in every language
 const DEFAULT_BITS = 2048;
 
 function useAfterClose(what) {

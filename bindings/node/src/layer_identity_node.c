@@ -1129,6 +1129,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
       define_u32(env, exports, "headerAbiVersion", LAYER_ABI_VERSION) == NULL ||
       define_u32(env, exports, "FLAG_TYP_JWT", LAYER_FLAG_TYP_JWT) == NULL ||
       define_u32(env, exports, "FLAG_ALLOW_1024_BIT_KEY", LAYER_FLAG_ALLOW_1024_BIT_KEY) == NULL ||
+      define_u32(env, exports, "DEFAULT_LEEWAY_SECONDS", LAYER_DEFAULT_LEEWAY_SECONDS) == NULL ||
       define_u32(env, exports, "napiVersion", NAPI_VERSION) == NULL ||
       define_string(env, exports, "version", layer_version()) == NULL ||
       define_string(env, exports, "opensslVersion", OpenSSL_version(OPENSSL_VERSION)) == NULL) {
