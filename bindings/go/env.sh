@@ -38,5 +38,9 @@ for module in layer_identity layer_identity-static; do
   mv -f "$pc_dir/$module.pc.tmp" "$pc_dir/$module.pc"
 done
 
+# Go: the one on PATH, or the usual /usr/local/go.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  printf 'export PATH=%q\n' "/usr/local/go/bin:$PATH"
+fi
 printf 'export PKG_CONFIG_PATH=%q\n' "$pc_dir${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 printf 'export LD_LIBRARY_PATH=%q\n' "$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

@@ -165,3 +165,5 @@ func goPublicKey(keyPEM []byte) (*rsa.PublicKey, error) {
 	goKeys.Store(string(keyPEM), pub)
 	return pub, nil
 }
+
+var osReadFile = os.ReadFile

@@ -20,7 +20,7 @@ const (
 	jsonNull jsonKind = iota
 	jsonBool
 	jsonNumber
-	jsonString
+	jsonStr
 	jsonArray
 	jsonObject
 )
@@ -133,7 +133,7 @@ func (p *jsonParser) value() (*jsonValue, error) {
 		}
 	case c == '"':
 		s, err := p.string()
-		return &jsonValue{kind: jsonString, str: s}, err
+		return &jsonValue{kind: jsonStr, str: s}, err
 	case c == 't' || c == 'f' || c == 'n':
 		for _, word := range []string{"true", "false", "null"} {
 			if len(p.b)-p.i >= len(word) && string(p.b[p.i:p.i+len(word)]) == word {
@@ -269,7 +269,7 @@ func signOptionsFromJSON(text []byte) (o SignOptions, inexpressible string) {
 					if _, dup := o.Metadata[entry.name]; dup {
 						return o, fmt.Sprintf("metadata name %q given twice: a Go map holds a name once", entry.name)
 					}
-					if entry.value.kind != jsonString {
+					if entry.value.kind != jsonStr {
 						return o, "a metadata value that is a JSON " + entry.value.kind.String() + ": Metadata is map[string]string"
 					}
 					o.Metadata[entry.name] = entry.value.str
@@ -281,7 +281,7 @@ func signOptionsFromJSON(text []byte) (o SignOptions, inexpressible string) {
 		default:
 			return o, fmt.Sprintf("member %q: SignOptions has no such field (the compiler refuses it)", m.name)
 		}
-		if m.value.kind != jsonString {
+		if m.value.kind != jsonStr {
 			return o, fmt.Sprintf("%s a JSON %s: the field is a Go string, which has no null or other type", m.name, m.value.kind)
 		}
 		*field = m.value.str

@@ -492,7 +492,7 @@ func checkClaims(t *testing.T, got *Claims, expectedJSON string) {
 		fields[m.name] = m.value
 	}
 	str := func(name string) string {
-		if v := fields[name]; v != nil && v.kind == jsonString {
+		if v := fields[name]; v != nil && v.kind == jsonStr {
 			return v.str
 		}
 		return ""
