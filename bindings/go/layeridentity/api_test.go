@@ -39,7 +39,10 @@ func TestDefaults(t *testing.T) {
 	if iat := claims.IssuedAt.Unix(); iat < before || iat > after {
 		t.Fatalf("iat %d not in [%d, %d]", iat, before, after)
 	}
-	if ttl := claims.ExpiresAt.Sub(claims.IssuedAt); ttl != 600*time.Second {
+	if DefaultTTL != 600*time.Second || DefaultLeeway != 60*time.Second {
+		t.Fatalf("defaults %v, %v", DefaultTTL, DefaultLeeway)
+	}
+	if ttl := claims.ExpiresAt.Sub(claims.IssuedAt); ttl != DefaultTTL {
 		t.Fatalf("default lifetime %v", ttl)
 	}
 	if claims.ProviderID != testProvider || claims.UserID != "alice@example.com" || claims.Nonce != "nonce-1" ||

@@ -202,7 +202,7 @@ type SignOptions struct {
 	// IssuedAt is the token's "iat", floored to a second; the zero time.Time means now.
 	IssuedAt time.Time
 	// TTL is the token's lifetime ("exp" - "iat"), a whole number of seconds; zero means 600 s
-	// (a Layer nonce lives 10 minutes).
+	// (DefaultTTL; a Layer nonce lives 10 minutes).
 	TTL time.Duration
 
 	// The optional identity attributes; "" leaves one out of the token.

@@ -57,8 +57,12 @@ import (
 )
 
 // DefaultLeeway is the clock skew a Verifier allows for "exp" and "iat" unless
-// VerifyOptions.Leeway says otherwise.
-const DefaultLeeway = 60 * time.Second
+// VerifyOptions.Leeway says otherwise: 60 s, the core's LAYER_DEFAULT_LEEWAY_SECONDS.
+const DefaultLeeway = C.LAYER_DEFAULT_LEEWAY_SECONDS * time.Second
+
+// DefaultTTL is the lifetime of a token whose SignOptions.TTL is zero: 600 s (a Layer nonce
+// lives 10 minutes), the core's LAYER_DEFAULT_TTL_SECONDS.
+const DefaultTTL = C.LAYER_DEFAULT_TTL_SECONDS * time.Second
 
 // NoLeeway, as VerifyOptions.Leeway, allows no clock skew at all (the zero Leeway means
 // DefaultLeeway).
