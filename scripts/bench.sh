@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks the C ABI beside `openssl speed rsa2048`, measured in the same run on the same
-# core, round after round, so drift on a shared machine hits both sides alike. Reports the
+# core, round after round, so drift on a shared machine hits both sides alike. openssl speed
+# runs with -elapsed, so that both sides are rates per second of wall-clock time (by default
+# it divides by its user CPU time, which flatters it whenever the machine is busy). Reports the
 # median of the per-round ratios. Then runs `cargo bench` (criterion) unless --no-criterion.
 #
 #   scripts/bench.sh [--rounds N] [--seconds S] [--no-criterion]
@@ -33,13 +35,13 @@ rate() { "$@" | awk '{ print $2 }'; }
 echo "openssl: $(openssl version)   cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)   rounds: $rounds x ${seconds}s"
 declare -a r_sign r_oneshot r_verify r_threads r_openssl_threads
 for round in $(seq "$rounds"); do
-  read -r ossl_sign ossl_verify < <("${one_core[@]}" openssl speed -seconds "$seconds" rsa2048 2>/dev/null |
+  read -r ossl_sign ossl_verify < <("${one_core[@]}" openssl speed -elapsed -seconds "$seconds" rsa2048 2>/dev/null |
     awk '/^rsa 2048 bits/ { print $(NF-1), $NF }')
   sign=$(rate "${one_core[@]}" "$bench" sign "$seconds" "$key")
   oneshot=$(rate "${one_core[@]}" "$bench" oneshot "$seconds" "$key")
   verify=$(rate "${one_core[@]}" "$bench" verify "$seconds" "$key")
   two=$(rate "${two_cores[@]}" "$bench" sign-threads=2 "$seconds" "$key")
-  ossl_two=$("${two_cores[@]}" openssl speed -multi 2 -seconds "$seconds" rsa2048 2>/dev/null |
+  ossl_two=$("${two_cores[@]}" openssl speed -elapsed -multi 2 -seconds "$seconds" rsa2048 2>/dev/null |
     awk '/^rsa 2048 bits/ { print $(NF-1) }')
   printf 'round %d: openssl sign %s/s verify %s/s (2 procs %s/s) | handle sign %s/s, one-shot %s/s, verify %s/s, 2 threads %s/s\n' \
     "$round" "$ossl_sign" "$ossl_verify" "$ossl_two" "$sign" "$oneshot" "$verify" "$two"

@@ -101,7 +101,7 @@ impl Attributes {
         }
         if self.metadata.contains_key(&name) {
             return Err(Error::invalid_argument(format!(
-                "the metadata name {} is given twice",
+                "duplicate metadata name {}: each name may be given once",
                 crate::error::quote(&name)
             )));
         }

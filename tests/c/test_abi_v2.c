@@ -553,28 +553,8 @@ static void check_path_holding_der_key(void) {
   free(der_b64);
 }
 
-/*
- * Runs the checks of a known, reported library bug: their failures are shown but not counted,
- * and the case fails once they all pass (the bug is fixed: make it an ordinary case). With
- * LAYER_TEST_STRICT set, they count like any other.
- */
-static void known_bug(const char *bug, void (*checks)(void)) {
-  long failures = ts_failures;
-  checks();
-  if (getenv("LAYER_TEST_STRICT") != NULL) return;
-  if (ts_failures > failures) {
-    printf("XFAIL %s: %ld checks fail on a known library bug: %s\n", ts_case_name,
-           ts_failures - failures, bug);
-    ts_failures = failures;
-  } else {
-    ts_check(0, __FILE__, __LINE__, "the known bug is fixed: make this an ordinary case");
-  }
-}
-
-static void test_from_env_path_holding_der_key(void) {
-  known_bug("LAYER_PRIVATE_KEY_PATH holding base64 DER key text is quoted in the message",
-            check_path_holding_der_key);
-}
+/* Base64 DER key text where its path belongs is refused without being repeated, like PEM. */
+static void test_from_env_path_holding_der_key(void) { check_path_holding_der_key(); }
 
 static void test_from_env_passphrase(void) {
   char *encrypted = ts_key("rsa2048.pkcs8.encrypted.pem");

@@ -1,0 +1,3 @@
+module github.com/layerhq/layer-identity/bindings/go
+
+go 1.22
