@@ -90,7 +90,7 @@ final class NativeLibrary {
       }
       tried.add("java.library.path (" + libraryPath + "): " + failure);
     } catch (UnsatisfiedLinkError | SecurityException e) {
-      tried.add("java.library.path (" + libraryPath + "): " + e.getMessage());
+      tried.add("java.library.path: " + e.getMessage()); // the JDK's message names the path
     }
 
     StringBuilder message =
