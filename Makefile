@@ -48,9 +48,11 @@ lint:
 header-check:
 	scripts/check-header.sh
 
-# The shared vectors must be exactly what their independent generator produces.
+# The shared vectors must be exactly what their independent generator produces, and the
+# endpoint cases what theirs produces.
 test-vectors:
 	/usr/bin/python3 vectors/generate.py --check
+	/usr/bin/python3 tests/endpoint/generate_cases.py --check
 
 test-rust:
 	$(CARGO) test --release

@@ -339,3 +339,42 @@ fn malformed_uuids_say_what_is_malformed() {
         assert!(!error.message().contains("(a placeholder?)"), "{error}");
     }
 }
+
+#[test]
+fn openssh_keys_get_the_advice_that_works_for_their_type() {
+    let message = |name: &str| {
+        load_private_key(&vector_file(&format!("keys/{name}")), None)
+            .unwrap_err()
+            .to_string()
+    };
+    // `ssh-keygen -p -m PKCS8` does turn an OpenSSH RSA key into PKCS#8 ...
+    assert_contains(
+        &message("rsa2048.openssh"),
+        &["RSA key in OpenSSH", "ssh-keygen -p -m PKCS8"],
+    );
+    // ... but leaves an Ed25519 key what it is, so that advice would not work for one.
+    let ed25519 = message("ed25519.openssh");
+    assert_contains(&ed25519, &["not RSA", "layer-identity keygen"]);
+    assert!(!ed25519.contains("ssh-keygen"), "{ed25519}");
+}
+
+#[test]
+fn inspecting_a_part_that_decodes_to_a_nul_byte_is_a_malformed_token() {
+    use layer_identity::ffi::*;
+    let token = std::ffi::CString::new("AA.AA.AA").unwrap();
+    let (mut header, mut claims, mut error) = (
+        std::ptr::null_mut(),
+        std::ptr::null_mut(),
+        std::ptr::null_mut(),
+    );
+    let status =
+        unsafe { layer_token_inspect(token.as_ptr(), &mut header, &mut claims, &mut error) };
+    assert_eq!(status, LayerStatus::LAYER_ERR_MALFORMED_TOKEN);
+    let message = unsafe { std::ffi::CStr::from_ptr(error) }
+        .to_str()
+        .unwrap()
+        .to_owned();
+    unsafe { layer_string_free(error) };
+    assert_contains(&message, &["eit_malformed_json", "NUL byte"]);
+    assert!(header.is_null() && claims.is_null());
+}
