@@ -36,7 +36,10 @@ import java.util.Objects;
  * Mounted under a context other than {@code /}, the routes are relative to it ({@code
  * createContext("/auth", ...)} serves {@code /auth/identity-token}). The handler is thread-safe
  * and keeps no state of its own; give the server an executor, so that a slow client does not
- * hold up the others.
+ * hold up the others. A response to a request whose body was not read (404, 405, 413, 415)
+ * says {@code Connection: close}; with {@code -Dsun.net.httpserver.drainAmount=0} (set before
+ * the first server is created) the JDK's server then closes the connection at once instead of
+ * draining up to 64 KiB that the client may never send.
  */
 public final class IdentityTokenHandler implements HttpHandler {
   /** The largest body accepted, in bytes. */

@@ -56,6 +56,9 @@ public final class SampleBackend {
         "WARNING: demo authenticator: trusting user_id from the request body; replace it with"
             + " your own session check");
 
+    // A request whose body is not read (413, 415, 404, 405) ends its connection at once,
+    // instead of the server waiting to drain up to 64 KiB the client may never send.
+    System.setProperty("sun.net.httpserver.drainAmount", "0");
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
     ExecutorService executor = Executors.newCachedThreadPool(daemonThreads());
     server.setExecutor(executor);
