@@ -6,6 +6,8 @@
 #     verified claims equal to the token's own; the tokens made with the committed test key
 #     are verified once more with the openssl CLI;
 #   - with bad configuration and with inputs the library rejects (exit 2 and 1, a message);
+#   - for C, which configures itself with layer_signer_from_env and reads the verified claims
+#     typed: the typed claims it prints, an encrypted key with LAYER_PRIVATE_KEY_PASSPHRASE;
 #   - under valgrind (memory errors and definite leaks fatal), on success and failure paths;
 # and runs the Rust quickstart (`cargo run --release --example quickstart`).
 # Exits non-zero on the first failure.
@@ -17,7 +19,8 @@ make --no-print-directory build >/dev/null
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 export LD_LIBRARY_PATH=$PWD/target/release${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-unset LAYER_PROVIDER_ID LAYER_KEY_ID LAYER_PRIVATE_KEY LAYER_PRIVATE_KEY_PATH
+unset LAYER_PROVIDER_ID LAYER_KEY_ID LAYER_PRIVATE_KEY LAYER_PRIVATE_KEY_PATH \
+  LAYER_PRIVATE_KEY_PASSPHRASE LAYER_TOKEN_TYPE
 
 gcc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude examples/c/backend.c \
   -Ltarget/release -llayer_identity -o "$out/c"
@@ -80,6 +83,20 @@ check_minted() {
   fi
 }
 
+# check_typed_claims LABEL USER: what the C example prints from layer_verifier_verify_claims
+# after a successful run: prn (the user, unescaped), iat and exp as in the claims JSON, and the
+# eit name of the rejection at exp. Nothing for the other languages.
+check_typed_claims() {
+  local label=$1 user=$2 iat
+  [ "$lang" = c ] || return 0
+  iat=$(sed -n 's/^verified claims: .*"iat":\([0-9]*\),.*/\1/p' "$out/stdout")
+  grep -qxF "  prn: $user" "$out/stdout" || fail "$label: typed prn is not $user"
+  grep -qx "  iat: $iat" "$out/stdout" || fail "$label: typed iat is not $iat"
+  grep -qx "  exp: $((iat + 600))" "$out/stdout" || fail "$label: typed exp is not iat + 600"
+  grep -qx "at exp Layer rejects it: eit_expired" "$out/stdout" ||
+    fail "$label: no eit_expired rejection at exp"
+}
+
 configured() { env LAYER_PROVIDER_ID="$provider" LAYER_KEY_ID="$key_id" "$@"; }
 
 valgrind_summary() { grep -h 'ERROR SUMMARY' "$out/valgrind.log" | sed 's/^==[0-9]*== //'; }
@@ -98,6 +115,7 @@ for lang in c cpp objc; do
   started=$(date +%s)
   expect 0 "$lang demo" "$program"
   check_minted "$lang demo" "$default_user" "$default_nonce" "$started"
+  check_typed_claims "$lang demo" alice@example.com
   grep -q "demo key pair" "$out/stderr" || fail "$lang demo: does not say it uses a demo key pair"
 
   started=$(date +%s)
@@ -105,6 +123,7 @@ for lang in c cpp objc; do
     configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.pem" "$program" "$user" "$nonce"
   check_minted "$lang LAYER_PRIVATE_KEY_PATH" "$user_json" "$nonce_json" "$started" \
     "$keys/rsa2048.public.pem"
+  check_typed_claims "$lang LAYER_PRIVATE_KEY_PATH" "$user"
   [ ! -s "$out/stderr" ] || fail "$lang LAYER_PRIVATE_KEY_PATH: unexpected output on stderr"
 
   for form in rsa2048.pkcs1.pem rsa2048.pkcs8.escaped.txt; do
@@ -113,7 +132,20 @@ for lang in c cpp objc; do
       configured LAYER_PRIVATE_KEY="$(cat "$keys/$form")" "$program" "$user"
     check_minted "$lang LAYER_PRIVATE_KEY ($form)" "$user_json" "$default_nonce" "$started" \
       "$keys/rsa2048.public.pem"
+    check_typed_claims "$lang LAYER_PRIVATE_KEY ($form)" "$user"
   done
+  if [ "$lang" = c ]; then
+    # layer_signer_from_env also takes an encrypted key and its passphrase.
+    started=$(date +%s)
+    expect 0 "c encrypted key" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.encrypted.pem" \
+      LAYER_PRIVATE_KEY_PASSPHRASE='correct horse battery staple' "$program" "$user"
+    check_minted "c encrypted key" "$user_json" "$default_nonce" "$started" "$keys/rsa2048.public.pem"
+    check_typed_claims "c encrypted key" "$user"
+    expect 2 "c wrong passphrase" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.encrypted.pem" \
+      LAYER_PRIVATE_KEY_PASSPHRASE=wrong "$program"
+    grep -q "LAYER_ERR_WRONG_PASSPHRASE: .*LAYER_PRIVATE_KEY_PASSPHRASE" "$out/stderr" ||
+      fail "c wrong passphrase: the message does not name LAYER_PRIVATE_KEY_PASSPHRASE"
+  fi
 
   # Configuration errors: exit 2 and say what to set.
   expect 2 "$lang incomplete configuration" env LAYER_PROVIDER_ID="$provider" "$program"
@@ -123,13 +155,19 @@ for lang in c cpp objc; do
   expect 2 "$lang unreadable key file" configured LAYER_PRIVATE_KEY_PATH="$out/missing.pem" "$program"
   expect 2 "$lang too many arguments" "$program" a b c
 
-  # The library's rejections: exit 1 with the status name and the library's message.
-  expect 1 "$lang swapped IDs" env LAYER_PROVIDER_ID="$key_id" LAYER_KEY_ID="$key_id" \
+  # The library's rejections: the status name and the library's message; exit 1, but 2 for C,
+  # where layer_signer_from_env reads the configuration and a value it rejects is a
+  # configuration error, named by its variable.
+  startup=1
+  [ "$lang" != c ] || startup=2
+  expect "$startup" "$lang swapped IDs" env LAYER_PROVIDER_ID="$key_id" LAYER_KEY_ID="$key_id" \
     LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.pem" "$program"
-  grep -q "LAYER_ERR_INVALID_ARGUMENT: provider ID \"$key_id\" is a key ID" "$out/stderr" ||
+  grep -q "LAYER_ERR_INVALID_ARGUMENT: .*provider ID \"$key_id\" is a key ID" "$out/stderr" ||
     fail "$lang swapped IDs: the message does not explain the rejection"
-  expect 1 "$lang weak key" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa1024.pkcs8.pem" "$program"
-  grep -q "LAYER_ERR_WEAK_KEY: the RSA key has 1024 bits" "$out/stderr" || fail "$lang weak key: wrong message"
+  [ "$lang" != c ] || grep -q "LAYER_PROVIDER_ID" "$out/stderr" ||
+    fail "c swapped IDs: the message does not name LAYER_PROVIDER_ID"
+  expect "$startup" "$lang weak key" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa1024.pkcs8.pem" "$program"
+  grep -q "LAYER_ERR_WEAK_KEY: .*the RSA key has 1024 bits" "$out/stderr" || fail "$lang weak key: wrong message"
   expect 1 "$lang empty nonce" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.pem" \
     "$program" "$user" ""
   grep -q "LAYER_ERR_INVALID_ARGUMENT: nonce is empty" "$out/stderr" || fail "$lang empty nonce: wrong message"
@@ -139,17 +177,21 @@ for lang in c cpp objc; do
   started=$(date +%s)
   expect 0 "$lang demo under valgrind" "${vg[@]}" "$program"
   check_minted "$lang demo under valgrind" "$default_user" "$default_nonce" "$started"
+  check_typed_claims "$lang demo under valgrind" alice@example.com
   summary=$(valgrind_summary)
   started=$(date +%s)
   expect 0 "$lang configured under valgrind" \
     configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.pem" "${vg[@]}" "$program" "$user" "$nonce"
   check_minted "$lang configured under valgrind" "$user_json" "$nonce_json" "$started" \
     "$keys/rsa2048.public.pem"
+  check_typed_claims "$lang configured under valgrind" "$user"
   summary+=" | $(valgrind_summary)"
-  expect 1 "$lang weak key under valgrind" \
+  expect "$startup" "$lang weak key under valgrind" \
     configured LAYER_PRIVATE_KEY_PATH="$keys/rsa1024.pkcs8.pem" "${vg[@]}" "$program"
   summary+=" | $(valgrind_summary)"
-  echo "examples/$lang: ok (demo, key path, key PEM x2, 4 configuration errors, 3 library errors)"
+  extra=
+  [ "$lang" != c ] || extra=", typed claims, encrypted key, wrong passphrase"
+  echo "examples/$lang: ok (demo, key path, key PEM x2, 4 configuration errors, 3 library errors$extra)"
   echo "  valgrind (demo | configured | weak key): $summary"
 done
 

@@ -149,11 +149,7 @@ pub fn private_key() -> Result<Option<EnvKey>> {
         })),
         (None, Some(path)) => {
             // The key's text where its path belongs: never repeat it as a "file name".
-            let raw = path.as_os_str().as_encoded_bytes();
-            if raw.windows(10).any(|w| w == b"-----BEGIN")
-                || raw.contains(&b'\n')
-                || raw.len() > 4096
-            {
+            if looks_like_key_text(path.as_os_str().as_encoded_bytes()) {
                 return Err(Error::invalid_argument(format!(
                     "{PRIVATE_KEY_PATH_VAR} holds key text, not the path of a key file; put the \
                      key text in {PRIVATE_KEY_VAR} instead"
@@ -166,6 +162,24 @@ pub fn private_key() -> Result<Option<EnvKey>> {
         }
         (None, None) => Ok(None),
     }
+}
+
+/// Whether a value given as a file path is more likely key text: PEM in any shape, anything
+/// longer than real paths are (base64 DER of the smallest RSA key accepted is over 600
+/// characters), or a run of base64 longer than a sensible file or directory name. Such a value
+/// is refused without being repeated, since a message would otherwise print the key.
+pub fn looks_like_key_text(value: &[u8]) -> bool {
+    const LONGEST_PATH: usize = 512;
+    const LONGEST_BASE64_WORD: usize = 64;
+    let longest_run = value
+        .split(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'=')))
+        .map(<[u8]>::len)
+        .max()
+        .unwrap_or(0);
+    value.windows(10).any(|w| w == b"-----BEGIN")
+        || value.contains(&b'\n')
+        || value.len() > LONGEST_PATH
+        || longest_run > LONGEST_BASE64_WORD
 }
 
 /// Reads a key or passphrase file, capped at [`MAX_SECRET_FILE_BYTES`], into memory that is

@@ -108,6 +108,11 @@ fn malformed_keys() -> Vec<(String, Vec<u8>)> {
         pkcs8.replacen("MII", "MI!", 1),
     ));
     keys.push(("bare body".into(), body.clone()));
+    keys.push(("base64 DER, one line".into(), text("rsa2048.pkcs8.der.b64")));
+    keys.push((
+        "PKCS#1 body, one line".into(),
+        pkcs1.lines().filter(|l| !l.starts_with("-----")).collect(),
+    ));
     keys.push((
         "bare body, one character changed".into(),
         body.replacen('B', "!", 1),
@@ -369,6 +374,15 @@ fn no_cli_message_quotes_a_malformed_key() {
                 runs.push((
                     "LAYER_PRIVATE_KEY",
                     sign().env("LAYER_PRIVATE_KEY", text).output().unwrap(),
+                ));
+                // The key's text where its path belongs, as a variable and as a flag.
+                runs.push((
+                    "key text in LAYER_PRIVATE_KEY_PATH",
+                    sign().env("LAYER_PRIVATE_KEY_PATH", text).output().unwrap(),
+                ));
+                runs.push((
+                    "key text as --key",
+                    sign().arg("--key").arg(text).output().unwrap(),
                 ));
             }
         }

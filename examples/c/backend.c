@@ -5,32 +5,28 @@
  * backend; the backend answers with an identity token signed with its Layer key. This program
  * does that once: start-up (configuration, one signer), one "request", shutdown.
  *
- * Configuration (environment):
- *   LAYER_PROVIDER_ID        layer:///providers/<uuid>
- *   LAYER_KEY_ID             layer:///keys/<uuid>
- *   LAYER_PRIVATE_KEY        the private key PEM itself, or
- *   LAYER_PRIVATE_KEY_PATH   the path of the private key PEM file
- * With none of them set, it generates a key pair and uses demo IDs, and says so.
+ * Configuration (environment), read by layer_signer_from_env:
+ *   LAYER_PROVIDER_ID             layer:///providers/<uuid>
+ *   LAYER_KEY_ID                  layer:///keys/<uuid>
+ *   LAYER_PRIVATE_KEY             the private key PEM itself (literal \n escapes are fine), or
+ *   LAYER_PRIVATE_KEY_PATH        the path of the private key PEM file
+ *   LAYER_PRIVATE_KEY_PASSPHRASE  for an encrypted key
+ *   LAYER_TOKEN_TYPE              JWS (the default) or JWT
+ * With none of the first four set, it generates a key pair and uses demo IDs, and says so.
+ *
+ * Exit status: 0 on success, 2 for a configuration error (the message names the variable to
+ * fix) or bad usage, 1 when the request fails.
  *
  * Usage: backend [user_id [nonce]]
  * Build: cc -std=c99 backend.c $(pkg-config --cflags --libs layer_identity)
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "layer_identity.h"
 
 #define DEMO_PROVIDER_ID "layer:///providers/7d1c2f4e-56b1-11e5-a0e4-5a0b0c0d0e0f"
 #define DEMO_KEY_ID "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f"
-
-struct config {
-  const char *provider_id;
-  const char *key_id;
-  const char *private_key_pem;
-  char *owned_file_text; /* LAYER_PRIVATE_KEY_PATH: free() */
-  char *owned_generated; /* demo key from the library: layer_string_free() */
-};
 
 /*
  * Reports a failed call (status name and the library's message) and frees the message.
@@ -52,87 +48,76 @@ static const char *env(const char *name) {
   return value != NULL && value[0] != '\0' ? value : NULL;
 }
 
-static char *read_file(const char *path) {
-  FILE *file = fopen(path, "rb");
-  char *text = NULL;
-  long size;
-  if (file == NULL) return NULL;
-  if (fseek(file, 0, SEEK_END) == 0 && (size = ftell(file)) >= 0 && fseek(file, 0, SEEK_SET) == 0 &&
-      (text = malloc((size_t)size + 1)) != NULL) {
-    if (fread(text, 1, (size_t)size, file) == (size_t)size) {
-      text[size] = '\0';
-    } else {
-      free(text);
-      text = NULL;
-    }
-  }
-  fclose(file);
-  return text;
-}
-
-/* Fills `config` from the environment (or with a demo key pair); 0 on a configuration error. */
-static int load_config(struct config *config) {
-  const char *key_text = env("LAYER_PRIVATE_KEY"), *key_path = env("LAYER_PRIVATE_KEY_PATH");
-  memset(config, 0, sizeof *config);
-  config->provider_id = env("LAYER_PROVIDER_ID");
-  config->key_id = env("LAYER_KEY_ID");
-
-  if (!config->provider_id && !config->key_id && !key_text && !key_path) {
-    char *public_pem = NULL, *error = NULL;
-    if (!succeeded(layer_generate_key_pair(0, &config->owned_generated, &public_pem, &error),
-                   &error, "layer_generate_key_pair"))
-      return 0;
-    layer_string_free(public_pem); /* the signer derives it again below */
-    config->private_key_pem = config->owned_generated;
-    config->provider_id = DEMO_PROVIDER_ID;
-    config->key_id = DEMO_KEY_ID;
+/* The demo: a fresh key pair under demo IDs, for a first run with nothing configured. */
+static int demo_signer(LayerSigner **signer) {
+  char *private_pem = NULL, *public_pem = NULL, *error = NULL;
+  int ok = succeeded(layer_generate_key_pair(0, &private_pem, &public_pem, &error), &error,
+                     "layer_generate_key_pair") &&
+           succeeded(layer_signer_new(private_pem, NULL, DEMO_PROVIDER_ID, DEMO_KEY_ID, 0, signer,
+                                      &error),
+                     &error, "layer_signer_new");
+  /* layer_string_free zeroizes the private key; the signer keeps its own copy. */
+  layer_string_free(private_pem);
+  layer_string_free(public_pem); /* the signer derives it again for the verifier */
+  if (ok) {
     fprintf(stderr, "note: LAYER_PROVIDER_ID, LAYER_KEY_ID and LAYER_PRIVATE_KEY[_PATH] are not "
                     "set: using a freshly generated demo key pair and demo IDs\n");
-    return 1;
   }
-  if (!config->provider_id || !config->key_id || (!key_text && !key_path)) {
-    fprintf(stderr, "configuration: set LAYER_PROVIDER_ID, LAYER_KEY_ID and one of "
-                    "LAYER_PRIVATE_KEY or LAYER_PRIVATE_KEY_PATH (or none of them for a demo)\n");
-    return 0;
-  }
-  if (key_text && key_path) {
-    fprintf(stderr, "configuration: set LAYER_PRIVATE_KEY or LAYER_PRIVATE_KEY_PATH, not both\n");
-    return 0;
-  }
-  if (key_path) {
-    config->owned_file_text = read_file(key_path);
-    if (config->owned_file_text == NULL) {
-      fprintf(stderr, "configuration: cannot read LAYER_PRIVATE_KEY_PATH %s\n", key_path);
-      return 0;
-    }
-    key_text = config->owned_file_text;
-  }
-  config->private_key_pem = key_text;
-  return 1;
+  return ok;
 }
 
-static void free_config(struct config *config) {
-  free(config->owned_file_text);
-  layer_string_free(config->owned_generated);
+/* Prints a claim's text by its length: a claim may hold U+0000, which would cut a C string. */
+static void print_claim(const char *label, const char *text, size_t len) {
+  printf("%s", label);
+  fwrite(text, 1, len, stdout);
+  printf("\n");
 }
 
 /* One request: mint the token for this user and nonce, and check it as Layer will. */
 static int handle_request(const LayerSigner *signer, const LayerVerifier *verifier,
                           const char *user_id, const char *nonce) {
-  char *token = NULL, *claims = NULL, *error = NULL;
+  char *token = NULL, *error = NULL;
+  LayerClaims *claims = NULL;
+  LayerEit eit = LAYER_EIT_NONE;
+  const char *text;
+  size_t len = 0;
   int ok = 0;
   /* issued_at 0: now; ttl 0: the default 600 s; no identity attributes. */
   if (!succeeded(layer_signer_sign(signer, user_id, nonce, 0, 0, NULL, &token, &error), &error,
                  "layer_signer_sign"))
     return 0;
   printf("identity token: %s\n", token);
-  /* now 0: the system clock; leeway 0 s. */
-  if (succeeded(layer_verifier_verify(verifier, token, nonce, 0, 0, &claims, &error), &error,
-                "layer_verifier_verify")) {
-    printf("verified claims: %s\n", claims);
+
+  /* now 0: the system clock; leeway 0 s. On success the claims come typed. */
+  if (layer_verifier_verify_claims(verifier, token, nonce, 0, 0, &claims, &eit, &error) ==
+      LAYER_OK) {
+    int64_t expires_at = layer_claims_expires_at(claims);
+    text = layer_claims_json(claims, &len);
+    print_claim("verified claims: ", text, len);
+    text = layer_claims_user_id(claims, &len);
+    print_claim("  prn: ", text, len);
+    printf("  iat: %lld\n", (long long)layer_claims_issued_at(claims));
+    printf("  exp: %lld\n", (long long)expires_at);
+    layer_claims_free(claims);
+    claims = NULL;
     ok = 1;
+
+    /* What Layer answers once the token has expired: a rejection names the rule it broke. */
+    if (layer_verifier_verify_claims(verifier, token, nonce, expires_at, 0, &claims, &eit,
+                                     &error) != LAYER_OK) {
+      printf("at exp Layer rejects it: %s\n", layer_eit_name(eit));
+      layer_string_free(error);
+      error = NULL;
+    } else {
+      layer_claims_free(claims);
+    }
+  } else {
+    /* eit is LAYER_EIT_NONE (name "") when the failure is not about the token. */
+    fprintf(stderr, "layer_verifier_verify_claims rejected the token (%s): %s\n",
+            eit != LAYER_EIT_NONE ? layer_eit_name(eit) : "not a token rule",
+            error != NULL ? error : "(no message)");
+    layer_string_free(error);
   }
-  layer_string_free(claims);
   layer_string_free(token);
   return ok;
 }
@@ -140,7 +125,7 @@ static int handle_request(const LayerSigner *signer, const LayerVerifier *verifi
 int main(int argc, char **argv) {
   const char *user_id = argc > 1 ? argv[1] : "alice@example.com";
   const char *nonce = argc > 2 ? argv[2] : "nonce-from-the-layer-client-sdk";
-  struct config config;
+  const char *provider_id = env("LAYER_PROVIDER_ID"), *key_id = env("LAYER_KEY_ID");
   LayerSigner *signer = NULL;
   LayerVerifier *verifier = NULL;
   char *public_pem = NULL, *error = NULL;
@@ -150,32 +135,30 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s [user_id [nonce]]\n", argv[0]);
     return 2;
   }
-  if (!load_config(&config)) {
-    free_config(&config);
-    return 2;
-  }
   printf("layer-identity %s\n", layer_version());
 
   /* Start-up: one signer for the life of the process; it is thread-safe, so every request
-   * thread can share it. The verifier here only demonstrates the check Layer makes. */
-  if (!succeeded(layer_signer_new(config.private_key_pem, NULL, config.provider_id, config.key_id,
-                                  0, &signer, &error),
-                 &error, "layer_signer_new"))
-    goto done;
-  if (!succeeded(layer_signer_public_key_pem(signer, &public_pem, &error), &error,
-                 "layer_signer_public_key_pem"))
-    goto done;
-  if (!succeeded(layer_verifier_new(public_pem, config.provider_id, config.key_id, 0, &verifier,
-                                    &error),
-                 &error, "layer_verifier_new"))
-    goto done;
+   * thread can share it. */
+  if (!provider_id && !key_id && !env("LAYER_PRIVATE_KEY") && !env("LAYER_PRIVATE_KEY_PATH")) {
+    if (!demo_signer(&signer)) return 1;
+    provider_id = DEMO_PROVIDER_ID;
+    key_id = DEMO_KEY_ID;
+  } else if (!succeeded(layer_signer_from_env(0, &signer, &error), &error,
+                        "configuration: layer_signer_from_env")) {
+    return 2;
+  }
 
-  if (handle_request(signer, verifier, user_id, nonce)) exit_code = 0;
+  /* The verifier only demonstrates the check Layer makes, with the same IDs and public key. */
+  if (succeeded(layer_signer_public_key_pem(signer, &public_pem, &error), &error,
+                "layer_signer_public_key_pem") &&
+      succeeded(layer_verifier_new(public_pem, provider_id, key_id, 0, &verifier, &error), &error,
+                "layer_verifier_new") &&
+      handle_request(signer, verifier, user_id, nonce)) {
+    exit_code = 0;
+  }
 
-done:
   layer_verifier_free(verifier);
   layer_signer_free(signer);
   layer_string_free(public_pem);
-  free_config(&config);
   return exit_code;
 }

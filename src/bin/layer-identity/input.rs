@@ -213,8 +213,7 @@ fn read_key_file(
     }
     // Pasting the key where its path belongs is a common slip; echoing that "path" back in a
     // "cannot read" message would print the key.
-    let raw = path.as_os_str().as_encoded_bytes();
-    if raw.windows(10).any(|w| w == b"-----BEGIN") || raw.contains(&b'\n') {
+    if layer_env::looks_like_key_text(path.as_os_str().as_encoded_bytes()) {
         return Err(Failure::usage(format!(
             "{origin} takes the path of a key file, but it holds key text; give the file's path \
              instead (a private key's text can go in {PRIVATE_KEY_VAR})"
