@@ -43,11 +43,9 @@ step() { # step NAME COMMAND...: runs quietly; on failure prints the log and exi
 }
 
 lint() {
-  if command -v shellcheck >/dev/null; then
-    shellcheck "$here/test.sh" "$here/build-native.sh" "$here/run-backend.sh"
-  else
-    echo "shellcheck not installed: skipped"
-  fi
+  # deps.apt installs shellcheck; the Java and C lint is javac -Xlint:all -Werror and
+  # gcc -Wall -Wextra -Werror, inside the build.
+  shellcheck "$here/test.sh" "$here/build-native.sh" "$here/run-backend.sh"
 }
 step lint lint
 
@@ -65,7 +63,7 @@ EOF
 
 jar=$here/target/layer-identity-0.1.0.jar
 check_jar() {
-  unzip -l "$jar" | grep -q ' native/linux-x86_64/liblayer_identity_jni.so$'
+  jar tf "$jar" | grep -qx 'native/linux-x86_64/liblayer_identity_jni.so'
 }
 step "jar-carries-native-library" check_jar
 
@@ -120,7 +118,8 @@ consumer() {
   fi
 }
 step "consumer-outside-the-repository" consumer
-sed 's/^/  /' "$work/consumer-outside-the-repository.log" | grep consumer
+sed -e 's/\x1b\[[0-9;]*m//g' -e 's/^/  /' "$work/consumer-outside-the-repository.log" |
+  grep consumer
 
 benchmarks() {
   cp -r "$here/benchmarks" "$work/benchmarks"
