@@ -37,6 +37,18 @@
 #define LAYER_FLAG_ALLOW_1024_BIT_KEY 2
 
 /**
+ * The lifetime a token gets when `ttl_seconds` is 0: a Layer nonce lives ten minutes.
+ */
+#define LAYER_DEFAULT_TTL_SECONDS 600
+
+/**
+ * The clock skew every binding's verifier tolerates unless told otherwise (the C function
+ * takes its `leeway_seconds` explicitly): signers that round the clock put `iat` up to a
+ * second ahead, and servers' clocks drift.
+ */
+#define LAYER_DEFAULT_LEEWAY_SECONDS 60
+
+/**
  * The version of this C ABI. It grows by one whenever functions or statuses are added;
  * nothing is ever removed or changed within one soname (`liblayer_identity.so.0`). A binding
  * built against this header needs `layer_abi_version() >= LAYER_ABI_VERSION` from the library

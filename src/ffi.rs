@@ -30,6 +30,15 @@ pub const LAYER_FLAG_TYP_JWT: u32 = 1;
 /// Admit legacy 1024-bit RSA keys (early Layer accounts). Never the default.
 pub const LAYER_FLAG_ALLOW_1024_BIT_KEY: u32 = 2;
 
+/// The lifetime a token gets when `ttl_seconds` is 0: a Layer nonce lives ten minutes.
+pub const LAYER_DEFAULT_TTL_SECONDS: u32 = 600;
+/// The clock skew every binding's verifier tolerates unless told otherwise (the C function
+/// takes its `leeway_seconds` explicitly): signers that round the clock put `iat` up to a
+/// second ahead, and servers' clocks drift.
+pub const LAYER_DEFAULT_LEEWAY_SECONDS: u32 = 60;
+
+const _: () = assert!(LAYER_DEFAULT_TTL_SECONDS == crate::token::DEFAULT_TTL_SECONDS);
+const _: () = assert!(LAYER_DEFAULT_LEEWAY_SECONDS == crate::verify::DEFAULT_LEEWAY_SECONDS);
 const _: () = assert!(LAYER_FLAG_TYP_JWT == Flags::TYP_JWT.bits());
 const _: () = assert!(LAYER_FLAG_ALLOW_1024_BIT_KEY == Flags::ALLOW_1024_BIT_KEY.bits());
 

@@ -54,4 +54,4 @@ pub use token::{
     clear_key_cache, sign_token, Attributes, Metadata, Signer, ATTRIBUTE_NAMES, CONTENT_TYPE,
     DEFAULT_TTL_SECONDS, MAX_TOKEN_BYTES, METADATA,
 };
-pub use verify::{decode, Claims, DecodedToken, VerifiedToken, Verifier};
+pub use verify::{decode, Claims, DecodedToken, VerifiedToken, Verifier, DEFAULT_LEEWAY_SECONDS};

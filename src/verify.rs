@@ -19,6 +19,10 @@ use crate::token::{
 
 const HEADER_MEMBERS: [&str; 4] = ["typ", "alg", "cty", "kid"];
 
+/// The clock skew the CLI and every binding tolerate by default: signers that round
+/// `Date.now() / 1000` put iat up to half a second ahead, and servers' clocks drift.
+pub const DEFAULT_LEEWAY_SECONDS: u32 = 60;
+
 /// The claims of a verified token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claims {

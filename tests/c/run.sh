@@ -91,6 +91,8 @@ run() {
   shift
   if "$@" >"$out/stdout" 2>"$out/stderr"; then
     printf '%-22s %s\n' "$label" "$(tail -n 1 "$out/stdout")"
+    # Each program runs twice (valgrind, sanitizers); count its assertions once.
+    if [[ $label == *valgrind* ]]; then tail -n 1 "$out/stdout" >>"$out/summaries"; fi
   else
     local status=$?
     printf '%-22s FAILED (exit %d)\n' "$label" "$status" >&2
@@ -144,4 +146,16 @@ fi
 echo "openssl dgst -sha256 -verify: $checked distinct tokens minted by the C tests verified"
 # ... and by PyJWT, a second independent implementation.
 /usr/bin/python3 tests/support/pyjwt_verify.py --tsv "$out/unique.tsv"
+# The README states the number of assertions ("about N assertions", to the hundred); keep it
+# true.
+if [ $# -eq 0 ]; then
+  total=$(grep -ho '[0-9]* assertions' "$out"/summaries | awk '{ n += $1 } END { print n }')
+  claimed=$(tr '\n' ' ' <README.md | grep -o 'about [0-9][0-9 ]* assertions' | head -n 1 | tr -dc '0-9')
+  rounded=$(( (total + 50) / 100 * 100 ))
+  if [ "$claimed" != "$rounded" ]; then
+    echo "README.md says about $claimed C assertions; the programs ran $total (about $rounded)" >&2
+    exit 1
+  fi
+  echo "README: about $claimed assertions, as run ($total)"
+fi
 echo "tests/c: all passed"

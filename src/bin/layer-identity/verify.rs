@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::value_parser;
-use layer_identity::{Eit, Error, ErrorKind, Flags, VerifiedToken};
+use layer_identity::{Eit, Error, ErrorKind, Flags, VerifiedToken, DEFAULT_LEEWAY_SECONDS};
 
 use crate::failure::{status, Failure};
 use crate::input::{self, LayerIds};
@@ -165,7 +165,3 @@ fn report_rejected(error: &Error, json: bool) -> Failure {
         Err(failure) => failure,
     }
 }
-
-/// The default leeway: Layer's own check tolerates about a minute of clock skew, and signers
-/// that round `Date.now() / 1000` put iat up to half a second in the future.
-pub const DEFAULT_LEEWAY_SECONDS: u32 = 60;

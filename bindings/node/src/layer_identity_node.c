@@ -1,0 +1,1139 @@
+/*
+ * layer_identity_node.c: the Node-API addon of the layer-identity npm package.
+ *
+ * A plain C addon against node_api.h (Node-API 8, so one build serves Node 18 and later)
+ * over include/layer_identity.h, statically linked with liblayer_identity.a. It converts
+ * values and nothing more: the JavaScript layer (the lib directory) checks argument types and names the
+ * argument at fault; this file checks them again so that calling it directly can never crash.
+ *
+ * Ownership
+ * - A signer or verifier is a JS external, type-tagged so one kind cannot pose as the other,
+ *   wrapping a Handle. Handle.refs counts the users of the native handle: 1 for the JS owner
+ *   until close() or garbage collection, plus 1 for every pending async job. The native
+ *   handle is freed when refs reaches 0, so close() during a pending signAsync() defers the
+ *   free until the job completes; each job also holds a napi_ref on the external, so the
+ *   finalizer cannot run while a job is pending. refs is touched only on the JS thread (call,
+ *   complete callback, close, finalizer), never in the execute callback.
+ * - Async jobs copy every input into C memory before they are queued; the execute callback
+ *   (libuv thread pool) touches no JS value. Copies of key text and passphrases are zeroized
+ *   when the job is freed.
+ *
+ * Errors from the library become LayerIdentityError instances through a factory the JS layer
+ * registers with setup(); sync calls throw them and async calls reject with them.
+ */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <node_api.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "layer_identity.h"
+
+/* Bumped whenever the functions below change, so lib/native.js refuses a stale addon. */
+#define ADDON_INTERFACE 1
+
+/* ---------------------------------------------------------------------------------------- */
+/* Small helpers                                                                             */
+
+/* Throws a generic error for a failed napi call unless an exception is already pending. */
+static void throw_napi_failure(napi_env env) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) return;
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  napi_throw_error(env, "ERR_LAYER_IDENTITY_NAPI",
+                   info != NULL && info->error_message != NULL ? info->error_message
+                                                               : "a Node-API call failed");
+}
+
+#define NAPI(call)                \
+  do {                            \
+    if ((call) != napi_ok) {      \
+      throw_napi_failure(env);    \
+      return NULL;                \
+    }                             \
+  } while (0)
+
+#define NAPI_OR(call, label)      \
+  do {                            \
+    if ((call) != napi_ok) {      \
+      throw_napi_failure(env);    \
+      goto label;                 \
+    }                             \
+  } while (0)
+
+static void throw_type(napi_env env, const char *name, const char *expected) {
+  char message[160];
+  snprintf(message, sizeof message, "%s must be %s", name, expected);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+}
+
+static void throw_range(napi_env env, const char *name, const char *expected) {
+  char message[160];
+  snprintf(message, sizeof message, "%s must be %s", name, expected);
+  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+}
+
+static void secure_zero(void *p, size_t n) {
+  volatile unsigned char *v = p;
+  while (n--) *v++ = 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Per-environment state (worker threads each have their own)                               */
+
+typedef struct {
+  napi_ref make_error; /* (status, code, message, eitCode) => LayerIdentityError */
+} AddonData;
+
+static void addon_data_free(napi_env env, void *data, void *hint) {
+  (void)hint;
+  AddonData *addon = data;
+  if (addon->make_error != NULL) napi_delete_reference(env, addon->make_error);
+  free(addon);
+}
+
+/* A LayerIdentityError for a failed library call; NULL (with an exception pending) if even
+ * that failed. */
+static napi_value library_error(napi_env env, LayerStatus status, const char *message,
+                                LayerEit eit) {
+  AddonData *addon = NULL;
+  napi_value args[4], factory, global, error = NULL;
+  const char *eit_name = layer_eit_name(eit);
+  NAPI(napi_create_int32(env, (int32_t)status, &args[0]));
+  NAPI(napi_create_string_utf8(env, layer_status_name(status), NAPI_AUTO_LENGTH, &args[1]));
+  NAPI(napi_create_string_utf8(env, message != NULL ? message : layer_status_name(status),
+                               NAPI_AUTO_LENGTH, &args[2]));
+  if (eit_name[0] != '\0') {
+    NAPI(napi_create_string_utf8(env, eit_name, NAPI_AUTO_LENGTH, &args[3]));
+  } else {
+    NAPI(napi_get_null(env, &args[3]));
+  }
+  if (napi_get_instance_data(env, (void **)&addon) == napi_ok && addon != NULL &&
+      addon->make_error != NULL) {
+    NAPI(napi_get_reference_value(env, addon->make_error, &factory));
+    NAPI(napi_get_global(env, &global));
+    NAPI(napi_call_function(env, global, factory, 4, args, &error));
+    return error;
+  }
+  /* setup() not called (the addon used on its own): a plain Error with the same fields. */
+  NAPI(napi_create_error(env, args[1], args[2], &error));
+  NAPI(napi_set_named_property(env, error, "status", args[0]));
+  NAPI(napi_set_named_property(env, error, "eitCode", args[3]));
+  return error;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Handles                                                                                   */
+
+typedef enum { KIND_SIGNER, KIND_VERIFIER } Kind;
+
+static const napi_type_tag TAGS[] = {
+    {0x7e4b1c2a9d5f4e01ULL, 0xa3c8e6f1b2d4c901ULL}, /* KIND_SIGNER */
+    {0x7e4b1c2a9d5f4e02ULL, 0xa3c8e6f1b2d4c902ULL}, /* KIND_VERIFIER */
+};
+static const char *const KIND_NAMES[] = {"signer", "verifier"};
+
+typedef struct {
+  Kind kind;
+  void *native;    /* LayerSigner * or LayerVerifier *; NULL once freed */
+  uint32_t refs;   /* the JS owner (until closed) + pending jobs */
+  bool closed;     /* close() was called or the external was collected */
+  bool finalized;  /* the external is gone: free the struct with the last reference */
+} Handle;
+
+static void handle_release(Handle *h) {
+  if (--h->refs > 0) return;
+  if (h->kind == KIND_SIGNER) {
+    layer_signer_free(h->native);
+  } else {
+    layer_verifier_free(h->native);
+  }
+  h->native = NULL;
+  if (h->finalized) free(h);
+}
+
+static void handle_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Handle *h = data;
+  h->finalized = true;
+  if (!h->closed) {
+    h->closed = true;
+    handle_release(h); /* frees the struct too when nothing else holds it */
+  } else if (h->refs == 0) {
+    free(h);
+  }
+}
+
+static napi_value handle_wrap(napi_env env, Kind kind, void *native) {
+  napi_value external;
+  Handle *h = calloc(1, sizeof *h);
+  if (h == NULL) {
+    if (kind == KIND_SIGNER) layer_signer_free(native); else layer_verifier_free(native);
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+    return NULL;
+  }
+  h->kind = kind;
+  h->native = native;
+  h->refs = 1;
+  if (napi_create_external(env, h, handle_finalize, NULL, &external) != napi_ok) {
+    handle_release(h);
+    free(h);
+    throw_napi_failure(env);
+    return NULL;
+  }
+  NAPI(napi_type_tag_object(env, external, &TAGS[kind]));
+  return external;
+}
+
+/* The open handle of `kind` in `value`, or NULL with a TypeError / use-after-close error. */
+static Handle *handle_get(napi_env env, napi_value value, Kind kind) {
+  bool ok = false;
+  void *data = NULL;
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
+      napi_check_object_type_tag(env, value, &TAGS[kind], &ok) != napi_ok || !ok ||
+      napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+    throw_type(env, KIND_NAMES[kind], kind == KIND_SIGNER ? "a signer handle" : "a verifier handle");
+    return NULL;
+  }
+  Handle *h = data;
+  if (h->closed) {
+    char message[64];
+    snprintf(message, sizeof message, "the %s is closed", KIND_NAMES[kind]);
+    napi_throw_error(env, "ERR_USE_AFTER_CLOSE", message);
+    return NULL;
+  }
+  return h;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Strings and numbers in                                                                    */
+
+/* A NUL-terminated UTF-8 copy of a JS string (or of a Buffer's bytes, where allowed). Short
+ * strings live in `small`, so most calls allocate nothing. */
+typedef struct {
+  char *ptr; /* NULL for an absent nullable argument */
+  size_t len;
+  bool heap;
+  bool secret; /* zeroize on release: key text, passphrases */
+  char small[192];
+} Str;
+
+static void str_release(Str *s) {
+  if (s->ptr != NULL && s->secret) secure_zero(s->ptr, s->len);
+  if (s->heap) free(s->ptr);
+  s->ptr = NULL;
+  s->heap = false;
+}
+
+enum {
+  STR_REQUIRED = 0,
+  STR_NULLABLE = 1, /* null or undefined → absent (NULL) */
+  STR_BYTES = 2,    /* a Buffer / Uint8Array is accepted as its raw bytes */
+  STR_SECRET = 4,
+};
+
+static bool str_get(napi_env env, napi_value value, const char *name, int options, Str *s) {
+  napi_valuetype type;
+  s->ptr = NULL;
+  s->len = 0;
+  s->heap = false;
+  s->secret = (options & STR_SECRET) != 0;
+  if (napi_typeof(env, value, &type) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  if ((type == napi_null || type == napi_undefined) && (options & STR_NULLABLE)) return true;
+  if (type == napi_string) {
+    size_t copied = 0;
+    if (napi_get_value_string_utf8(env, value, s->small, sizeof s->small, &copied) != napi_ok) {
+      throw_napi_failure(env);
+      return false;
+    }
+    /* napi stops before a character that does not fit whole, so the copy is complete only if
+     * the longest UTF-8 character (4 bytes) would still have fitted after it. */
+    if (copied + 4 < sizeof s->small) {
+      s->ptr = s->small;
+      s->len = copied;
+    } else { /* possibly cut short: ask for the length and copy again */
+      size_t len = 0;
+      if (napi_get_value_string_utf8(env, value, NULL, 0, &len) != napi_ok) {
+        throw_napi_failure(env);
+        return false;
+      }
+      s->ptr = malloc(len + 1);
+      if (s->ptr == NULL) {
+        napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+        return false;
+      }
+      s->heap = true;
+      if (napi_get_value_string_utf8(env, value, s->ptr, len + 1, &s->len) != napi_ok) {
+        str_release(s);
+        throw_napi_failure(env);
+        return false;
+      }
+    }
+  } else if (options & STR_BYTES) {
+    bool is_typed = false;
+    napi_typedarray_type ta_type;
+    size_t length = 0;
+    void *bytes = NULL;
+    if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+        napi_get_typedarray_info(env, value, &ta_type, &length, &bytes, NULL, NULL) != napi_ok ||
+        ta_type != napi_uint8_array) {
+      throw_type(env, name, "a string or a Buffer");
+      return false;
+    }
+    s->ptr = length < sizeof s->small ? s->small : malloc(length + 1);
+    if (s->ptr == NULL) {
+      napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+      return false;
+    }
+    s->heap = s->ptr != s->small;
+    if (length > 0) memcpy(s->ptr, bytes, length);
+    s->ptr[length] = '\0';
+    s->len = length;
+  } else {
+    throw_type(env, name, (options & STR_NULLABLE) ? "a string, null or undefined" : "a string");
+    return false;
+  }
+  if (memchr(s->ptr, '\0', s->len) != NULL) {
+    /* Cannot cross as a C string; the JS layer reports this first, as LAYER_ERR_INVALID_ARGUMENT. */
+    char message[160];
+    snprintf(message, sizeof message, "%s contains U+0000, which cannot be passed to the library",
+             name);
+    str_release(s);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", message);
+    return false;
+  }
+  return true;
+}
+
+/* An integer-valued number within [min, max]. */
+static bool integer_get(napi_env env, napi_value value, const char *name, double min, double max,
+                        double *out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_number ||
+      napi_get_value_double(env, value, out) != napi_ok) {
+    throw_type(env, name, "a number");
+    return false;
+  }
+  if (!isfinite(*out) || floor(*out) != *out || *out < min || *out > max) {
+    char expected[96];
+    snprintf(expected, sizeof expected, "an integer from %.0f to %.0f", min, max);
+    throw_range(env, name, expected);
+    return false;
+  }
+  return true;
+}
+
+static bool u32_get(napi_env env, napi_value value, const char *name, uint32_t *out) {
+  double d;
+  if (!integer_get(env, value, name, 0, 4294967295.0, &d)) return false;
+  *out = (uint32_t)d;
+  return true;
+}
+
+static bool i64_get(napi_env env, napi_value value, const char *name, int64_t *out) {
+  double d; /* seconds: any safe integer; the library judges the value */
+  if (!integer_get(env, value, name, -9007199254740991.0, 9007199254740991.0, &d)) return false;
+  *out = (int64_t)d;
+  return true;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Jobs: one call's inputs and outputs, run on the JS thread (sync) or the thread pool        */
+
+typedef enum { OP_SIGN, OP_SIGN_TOKEN, OP_VERIFY, OP_GENERATE } Op;
+
+enum { JOB_STRS = 8 };
+
+typedef struct {
+  Op op;
+  Handle *handle; /* OP_SIGN, OP_VERIFY */
+  /* OP_SIGN: user, nonce, first, last, display, avatar. OP_SIGN_TOKEN: key, provider, key
+   * id, user, nonce. OP_VERIFY: token, nonce. */
+  Str s[JOB_STRS];
+  int strs;
+  Str *md;            /* metadata: md_count names, then md_count values */
+  const char **md_ptrs;
+  size_t md_count;
+  int64_t time;       /* issued_at / now */
+  uint32_t u32;       /* ttl / leeway / bits */
+  /* async */
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref keep;      /* the handle's external, alive until complete */
+  /* results */
+  LayerStatus status;
+  LayerEit eit;
+  char *out1, *out2, *error;
+  LayerClaims *claims;
+} Job;
+
+static void job_init(Job *job, Op op) {
+  memset(job, 0, sizeof *job);
+  job->op = op;
+}
+
+static void job_release_inputs(Job *job) {
+  for (int i = 0; i < job->strs; i++) str_release(&job->s[i]);
+  job->strs = 0;
+  if (job->md != NULL) {
+    for (size_t i = 0; i < 2 * job->md_count; i++) str_release(&job->md[i]);
+    free(job->md);
+    free(job->md_ptrs);
+    job->md = NULL;
+    job->md_ptrs = NULL;
+  }
+}
+
+static void job_release_outputs(Job *job) {
+  layer_string_free(job->out1); /* zeroizes: generated private keys too */
+  layer_string_free(job->out2);
+  layer_string_free(job->error);
+  layer_claims_free(job->claims);
+  job->out1 = job->out2 = job->error = NULL;
+  job->claims = NULL;
+}
+
+static bool job_str(napi_env env, Job *job, napi_value value, const char *name, int options) {
+  if (!str_get(env, value, name, options, &job->s[job->strs])) return false;
+  job->strs++;
+  return true;
+}
+
+static const char *job_ptr(const Job *job, int i) { return job->s[i].ptr; }
+
+/* Metadata as two arrays of strings (names, values) of equal length, or null/undefined. */
+static bool job_metadata(napi_env env, Job *job, napi_value names, napi_value values) {
+  napi_valuetype t1, t2;
+  bool a1 = false, a2 = false;
+  uint32_t n1 = 0, n2 = 0;
+  if (napi_typeof(env, names, &t1) != napi_ok || napi_typeof(env, values, &t2) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  if ((t1 == napi_null || t1 == napi_undefined) && (t2 == napi_null || t2 == napi_undefined))
+    return true;
+  if (napi_is_array(env, names, &a1) != napi_ok || napi_is_array(env, values, &a2) != napi_ok ||
+      !a1 || !a2 || napi_get_array_length(env, names, &n1) != napi_ok ||
+      napi_get_array_length(env, values, &n2) != napi_ok || n1 != n2) {
+    throw_type(env, "metadata", "two arrays of strings of the same length (names, values)");
+    return false;
+  }
+  if (n1 == 0) return true;
+  job->md = calloc(2 * (size_t)n1, sizeof *job->md);
+  job->md_ptrs = calloc(2 * (size_t)n1, sizeof *job->md_ptrs);
+  if (job->md == NULL || job->md_ptrs == NULL) {
+    free(job->md);
+    free(job->md_ptrs);
+    job->md = NULL;
+    job->md_ptrs = NULL;
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+    return false;
+  }
+  job->md_count = n1; /* the zeroed entries not yet filled release as no-ops */
+  for (uint32_t i = 0; i < 2 * n1; i++) {
+    napi_value element;
+    bool is_name = i < n1;
+    if (napi_get_element(env, is_name ? names : values, is_name ? i : i - n1, &element) !=
+        napi_ok) {
+      throw_napi_failure(env);
+      return false;
+    }
+    if (!str_get(env, element, is_name ? "a metadata name" : "a metadata value", STR_REQUIRED,
+                 &job->md[i])) {
+      return false;
+    }
+    job->md_ptrs[i] = job->md[i].ptr;
+  }
+  return true;
+}
+
+/* Runs the library call: no JS value is touched here (thread-pool safe). */
+static void job_run(Job *job) {
+  switch (job->op) {
+    case OP_SIGN:
+      job->status = layer_signer_sign_with(
+          job->handle->native, job_ptr(job, 0), job_ptr(job, 1), job->time, job->u32,
+          job_ptr(job, 2), job_ptr(job, 3), job_ptr(job, 4), job_ptr(job, 5),
+          job->md_count ? job->md_ptrs : NULL, job->md_count ? job->md_ptrs + job->md_count : NULL,
+          job->md_count, &job->out1, &job->error);
+      break;
+    case OP_SIGN_TOKEN:
+      job->status = layer_sign_token(job_ptr(job, 0), job_ptr(job, 1), job_ptr(job, 2),
+                                     job_ptr(job, 3), job_ptr(job, 4), job->time, job->u32,
+                                     &job->out1, &job->error);
+      break;
+    case OP_VERIFY:
+      job->status = layer_verifier_verify_claims(job->handle->native, job_ptr(job, 0),
+                                                 job_ptr(job, 1), job->time, job->u32,
+                                                 &job->claims, &job->eit, &job->error);
+      break;
+    case OP_GENERATE:
+      job->status = layer_generate_key_pair(job->u32, &job->out1, &job->out2, &job->error);
+      break;
+  }
+}
+
+static napi_value claim_string(napi_env env, const char *p, size_t len) {
+  napi_value v;
+  if (p == NULL) {
+    NAPI(napi_get_undefined(env, &v));
+  } else {
+    NAPI(napi_create_string_utf8(env, p, len, &v));
+  }
+  return v;
+}
+
+/* Verified claims as an array, assembled into a frozen object by lib/index.js:
+ * [providerId, userId, nonce, issuedAt, expiresAt, firstName, lastName, displayName,
+ *  avatarUrl, metadataNames, metadataValues, json]; absent attributes are undefined. */
+static napi_value claims_value(napi_env env, const LayerClaims *c) {
+  typedef const char *(*Getter)(const LayerClaims *, size_t *);
+  static const Getter getters[] = {layer_claims_provider_id, layer_claims_user_id,
+                                   layer_claims_nonce, NULL, NULL, layer_claims_first_name,
+                                   layer_claims_last_name, layer_claims_display_name,
+                                   layer_claims_avatar_url};
+  napi_value array, v, names, values;
+  size_t len = 0;
+  NAPI(napi_create_array_with_length(env, 12, &array));
+  for (uint32_t i = 0; i < 9; i++) {
+    if (i == 3) {
+      NAPI(napi_create_int64(env, layer_claims_issued_at(c), &v));
+    } else if (i == 4) {
+      NAPI(napi_create_int64(env, layer_claims_expires_at(c), &v));
+    } else {
+      const char *p = getters[i](c, &len);
+      if ((v = claim_string(env, p, len)) == NULL) return NULL;
+    }
+    NAPI(napi_set_element(env, array, i, v));
+  }
+  size_t count = layer_claims_metadata_count(c);
+  NAPI(napi_create_array_with_length(env, count, &names));
+  NAPI(napi_create_array_with_length(env, count, &values));
+  for (size_t i = 0; i < count; i++) {
+    const char *p = layer_claims_metadata_name(c, i, &len);
+    if ((v = claim_string(env, p, len)) == NULL) return NULL;
+    NAPI(napi_set_element(env, names, (uint32_t)i, v));
+    p = layer_claims_metadata_value(c, i, &len);
+    if ((v = claim_string(env, p, len)) == NULL) return NULL;
+    NAPI(napi_set_element(env, values, (uint32_t)i, v));
+  }
+  NAPI(napi_set_element(env, array, 9, names));
+  NAPI(napi_set_element(env, array, 10, values));
+  const char *json = layer_claims_json(c, &len);
+  if ((v = claim_string(env, json, len)) == NULL) return NULL;
+  NAPI(napi_set_element(env, array, 11, v));
+  return array;
+}
+
+/* The JS value of a finished job: the result, or (in *error) the LayerIdentityError. */
+static napi_value job_result(napi_env env, Job *job, napi_value *error) {
+  napi_value v, a, b;
+  *error = NULL;
+  if (job->status != LAYER_OK) {
+    *error = library_error(env, job->status, job->error, job->eit);
+    return NULL;
+  }
+  switch (job->op) {
+    case OP_SIGN:
+    case OP_SIGN_TOKEN: /* a token is ASCII */
+      NAPI(napi_create_string_latin1(env, job->out1, NAPI_AUTO_LENGTH, &v));
+      return v;
+    case OP_VERIFY:
+      return claims_value(env, job->claims);
+    case OP_GENERATE:
+      NAPI(napi_create_array_with_length(env, 2, &v));
+      NAPI(napi_create_string_utf8(env, job->out1, NAPI_AUTO_LENGTH, &a));
+      NAPI(napi_create_string_utf8(env, job->out2, NAPI_AUTO_LENGTH, &b));
+      NAPI(napi_set_element(env, v, 0, a));
+      NAPI(napi_set_element(env, v, 1, b));
+      return v;
+  }
+  return NULL;
+}
+
+/* Sync: run now, throw on failure. */
+static napi_value job_sync(napi_env env, Job *job) {
+  napi_value result, error;
+  job_run(job);
+  job_release_inputs(job);
+  result = job_result(env, job, &error);
+  job_release_outputs(job);
+  if (error != NULL) napi_throw(env, error);
+  return error != NULL ? NULL : result;
+}
+
+static void job_execute(napi_env env, void *data) {
+  (void)env;
+  job_run(data);
+}
+
+static void job_complete(napi_env env, napi_status status, void *data) {
+  Job *job = data;
+  napi_value result = NULL, error = NULL;
+  if (status == napi_ok) {
+    result = job_result(env, job, &error);
+    if (result == NULL && error == NULL) { /* a Node-API failure: reject with its exception */
+      bool pending = false;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+        napi_get_and_clear_last_exception(env, &error);
+    }
+  } else {
+    napi_value message;
+    if (napi_create_string_utf8(env, "the operation was cancelled", NAPI_AUTO_LENGTH,
+                                &message) == napi_ok)
+      napi_create_error(env, NULL, message, &error);
+  }
+  if (error != NULL || result == NULL) {
+    if (error == NULL) napi_get_undefined(env, &error);
+    napi_reject_deferred(env, job->deferred, error);
+  } else {
+    napi_resolve_deferred(env, job->deferred, result);
+  }
+  if (job->handle != NULL) handle_release(job->handle);
+  if (job->keep != NULL) napi_delete_reference(env, job->keep);
+  napi_delete_async_work(env, job->work);
+  job_release_inputs(job);
+  job_release_outputs(job);
+  free(job);
+}
+
+static const char *const OP_NAMES[] = {"layer-identity:sign", "layer-identity:signToken",
+                                       "layer-identity:verify",
+                                       "layer-identity:generateKeyPair"};
+
+/* Async: queue the (heap) job on the thread pool and return its promise. Takes ownership of
+ * `job` whatever happens. `external` is the handle's JS value for OP_SIGN / OP_VERIFY. */
+static napi_value job_queue(napi_env env, Job *job, napi_value external) {
+  napi_value promise = NULL, name;
+  NAPI_OR(napi_create_string_utf8(env, OP_NAMES[job->op], NAPI_AUTO_LENGTH, &name), fail);
+  NAPI_OR(napi_create_async_work(env, NULL, name, job_execute, job_complete, job, &job->work),
+          fail);
+  if (job->handle != NULL) {
+    NAPI_OR(napi_create_reference(env, external, 1, &job->keep), fail);
+  }
+  NAPI_OR(napi_create_promise(env, &job->deferred, &promise), fail);
+  if (napi_queue_async_work(env, job->work) != napi_ok) {
+    /* The promise exists but will never settle: fail loudly instead of returning it. */
+    throw_napi_failure(env);
+    goto fail;
+  }
+  if (job->handle != NULL) job->handle->refs++; /* released in job_complete */
+  return promise;
+fail:
+  if (job->keep != NULL) napi_delete_reference(env, job->keep);
+  if (job->work != NULL) napi_delete_async_work(env, job->work);
+  job_release_inputs(job);
+  free(job);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Argument parsing shared by the sync and async forms                                       */
+
+#define GET_ARGS(n)                                                            \
+  size_t argc = (n);                                                           \
+  napi_value argv[(n) > 0 ? (n) : 1];                                          \
+  NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));                  \
+  if (argc < (n)) {                                                            \
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");       \
+    return NULL;                                                               \
+  }
+
+/* sign(handle, userId, nonce, issuedAt, ttl, firstName, lastName, displayName, avatarUrl,
+ *      metadataNames, metadataValues) */
+static bool parse_sign(napi_env env, napi_callback_info info, Job *job, napi_value *external) {
+  size_t argc = 11;
+  napi_value argv[11];
+  static const char *const attrs[] = {"firstName", "lastName", "displayName", "avatarUrl"};
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  if (argc < 11) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
+    return false;
+  }
+  *external = argv[0];
+  if ((job->handle = handle_get(env, argv[0], KIND_SIGNER)) == NULL) return false;
+  if (!job_str(env, job, argv[1], "userId", STR_REQUIRED)) return false;
+  if (!job_str(env, job, argv[2], "nonce", STR_REQUIRED)) return false;
+  if (!i64_get(env, argv[3], "issuedAt", &job->time)) return false;
+  if (!u32_get(env, argv[4], "ttl", &job->u32)) return false;
+  for (int i = 0; i < 4; i++) {
+    if (!job_str(env, job, argv[5 + i], attrs[i], STR_NULLABLE)) return false;
+  }
+  return job_metadata(env, job, argv[9], argv[10]);
+}
+
+/* signToken(privateKey, providerId, keyId, userId, nonce, issuedAt, ttl) */
+static bool parse_sign_token(napi_env env, napi_callback_info info, Job *job) {
+  size_t argc = 7;
+  napi_value argv[7];
+  static const char *const names[] = {"privateKey", "providerId", "keyId", "userId", "nonce"};
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  if (argc < 7) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
+    return false;
+  }
+  for (int i = 0; i < 5; i++) {
+    if (!job_str(env, job, argv[i], names[i], i == 0 ? STR_BYTES | STR_SECRET : STR_REQUIRED))
+      return false;
+  }
+  return i64_get(env, argv[5], "issuedAt", &job->time) && u32_get(env, argv[6], "ttl", &job->u32);
+}
+
+/* verify(handle, token, nonce | null, now, leeway) */
+static bool parse_verify(napi_env env, napi_callback_info info, Job *job, napi_value *external) {
+  size_t argc = 5;
+  napi_value argv[5];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  if (argc < 5) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
+    return false;
+  }
+  *external = argv[0];
+  if ((job->handle = handle_get(env, argv[0], KIND_VERIFIER)) == NULL) return false;
+  return job_str(env, job, argv[1], "token", STR_REQUIRED) &&
+         job_str(env, job, argv[2], "nonce", STR_NULLABLE) &&
+         i64_get(env, argv[3], "now", &job->time) && u32_get(env, argv[4], "leeway", &job->u32);
+}
+
+static bool parse_generate(napi_env env, napi_callback_info info, Job *job) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  if (argc < 1) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
+    return false;
+  }
+  return u32_get(env, argv[0], "bits", &job->u32);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Exported functions                                                                        */
+
+static napi_value Sign(napi_env env, napi_callback_info info) {
+  Job job;
+  napi_value external;
+  job_init(&job, OP_SIGN);
+  if (!parse_sign(env, info, &job, &external)) {
+    job_release_inputs(&job);
+    return NULL;
+  }
+  return job_sync(env, &job);
+}
+
+static napi_value SignAsync(napi_env env, napi_callback_info info) {
+  napi_value external = NULL;
+  Job *job = malloc(sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+    return NULL;
+  }
+  job_init(job, OP_SIGN);
+  if (!parse_sign(env, info, job, &external)) {
+    job_release_inputs(job);
+    free(job);
+    return NULL;
+  }
+  return job_queue(env, job, external);
+}
+
+static napi_value SignToken(napi_env env, napi_callback_info info) {
+  Job job;
+  job_init(&job, OP_SIGN_TOKEN);
+  if (!parse_sign_token(env, info, &job)) {
+    job_release_inputs(&job);
+    return NULL;
+  }
+  return job_sync(env, &job);
+}
+
+static napi_value SignTokenAsync(napi_env env, napi_callback_info info) {
+  Job *job = malloc(sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+    return NULL;
+  }
+  job_init(job, OP_SIGN_TOKEN);
+  if (!parse_sign_token(env, info, job)) {
+    job_release_inputs(job);
+    free(job);
+    return NULL;
+  }
+  return job_queue(env, job, NULL);
+}
+
+static napi_value Verify(napi_env env, napi_callback_info info) {
+  Job job;
+  napi_value external;
+  job_init(&job, OP_VERIFY);
+  if (!parse_verify(env, info, &job, &external)) {
+    job_release_inputs(&job);
+    return NULL;
+  }
+  return job_sync(env, &job);
+}
+
+static napi_value VerifyAsync(napi_env env, napi_callback_info info) {
+  napi_value external = NULL;
+  Job *job = malloc(sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+    return NULL;
+  }
+  job_init(job, OP_VERIFY);
+  if (!parse_verify(env, info, job, &external)) {
+    job_release_inputs(job);
+    free(job);
+    return NULL;
+  }
+  return job_queue(env, job, external);
+}
+
+static napi_value GenerateKeyPair(napi_env env, napi_callback_info info) {
+  Job job;
+  job_init(&job, OP_GENERATE);
+  if (!parse_generate(env, info, &job)) return NULL;
+  return job_sync(env, &job);
+}
+
+static napi_value GenerateKeyPairAsync(napi_env env, napi_callback_info info) {
+  Job *job = malloc(sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+    return NULL;
+  }
+  job_init(job, OP_GENERATE);
+  if (!parse_generate(env, info, job)) {
+    free(job);
+    return NULL;
+  }
+  return job_queue(env, job, NULL);
+}
+
+/* signerNew(privateKey, passphrase | null, providerId, keyId, flags) */
+static napi_value SignerNew(napi_env env, napi_callback_info info) {
+  Str key, pass, provider, key_id;
+  uint32_t flags;
+  LayerSigner *signer = NULL;
+  char *error = NULL;
+  napi_value result = NULL;
+  GET_ARGS(5);
+  if (!str_get(env, argv[0], "privateKey", STR_BYTES | STR_SECRET, &key)) return NULL;
+  if (!str_get(env, argv[1], "passphrase", STR_BYTES | STR_SECRET | STR_NULLABLE, &pass))
+    goto free_key;
+  if (!str_get(env, argv[2], "providerId", STR_REQUIRED, &provider)) goto free_pass;
+  if (!str_get(env, argv[3], "keyId", STR_REQUIRED, &key_id)) goto free_provider;
+  if (u32_get(env, argv[4], "flags", &flags)) {
+    LayerStatus status =
+        layer_signer_new(key.ptr, pass.ptr, provider.ptr, key_id.ptr, flags, &signer, &error);
+    if (status == LAYER_OK) {
+      result = handle_wrap(env, KIND_SIGNER, signer);
+    } else {
+      napi_value e = library_error(env, status, error, LAYER_EIT_NONE);
+      if (e != NULL) napi_throw(env, e);
+      layer_string_free(error);
+    }
+  }
+  str_release(&key_id);
+free_provider:
+  str_release(&provider);
+free_pass:
+  str_release(&pass);
+free_key:
+  str_release(&key);
+  return result;
+}
+
+/* signerFromEnv(flags) */
+static napi_value SignerFromEnv(napi_env env, napi_callback_info info) {
+  uint32_t flags;
+  LayerSigner *signer = NULL;
+  char *error = NULL;
+  GET_ARGS(1);
+  if (!u32_get(env, argv[0], "flags", &flags)) return NULL;
+  LayerStatus status = layer_signer_from_env(flags, &signer, &error);
+  if (status == LAYER_OK) return handle_wrap(env, KIND_SIGNER, signer);
+  napi_value e = library_error(env, status, error, LAYER_EIT_NONE);
+  layer_string_free(error);
+  if (e != NULL) napi_throw(env, e);
+  return NULL;
+}
+
+static napi_value SignerPublicKeyPem(napi_env env, napi_callback_info info) {
+  char *pem = NULL, *error = NULL;
+  napi_value v = NULL;
+  GET_ARGS(1);
+  Handle *h = handle_get(env, argv[0], KIND_SIGNER);
+  if (h == NULL) return NULL;
+  LayerStatus status = layer_signer_public_key_pem(h->native, &pem, &error);
+  if (status == LAYER_OK) {
+    napi_create_string_utf8(env, pem, NAPI_AUTO_LENGTH, &v);
+    layer_string_free(pem);
+    if (v == NULL) throw_napi_failure(env);
+    return v;
+  }
+  napi_value e = library_error(env, status, error, LAYER_EIT_NONE);
+  layer_string_free(error);
+  if (e != NULL) napi_throw(env, e);
+  return NULL;
+}
+
+/* verifierNew(key, providerId, keyId, flags) */
+static napi_value VerifierNew(napi_env env, napi_callback_info info) {
+  Str key, provider, key_id;
+  uint32_t flags;
+  LayerVerifier *verifier = NULL;
+  char *error = NULL;
+  napi_value result = NULL;
+  GET_ARGS(4);
+  if (!str_get(env, argv[0], "publicKey", STR_BYTES | STR_SECRET, &key)) return NULL;
+  if (!str_get(env, argv[1], "providerId", STR_REQUIRED, &provider)) goto free_key;
+  if (!str_get(env, argv[2], "keyId", STR_REQUIRED, &key_id)) goto free_provider;
+  if (u32_get(env, argv[3], "flags", &flags)) {
+    LayerStatus status =
+        layer_verifier_new(key.ptr, provider.ptr, key_id.ptr, flags, &verifier, &error);
+    if (status == LAYER_OK) {
+      result = handle_wrap(env, KIND_VERIFIER, verifier);
+    } else {
+      napi_value e = library_error(env, status, error, LAYER_EIT_NONE);
+      if (e != NULL) napi_throw(env, e);
+      layer_string_free(error);
+    }
+  }
+  str_release(&key_id);
+free_provider:
+  str_release(&provider);
+free_key:
+  str_release(&key);
+  return result;
+}
+
+/* close(handle): idempotent; the native handle is freed now, or when the last pending job
+ * using it completes. Returns true the first time. */
+static napi_value Close(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  bool ok = false;
+  napi_value result;
+  napi_valuetype type;
+  GET_ARGS(1);
+  NAPI(napi_typeof(env, argv[0], &type));
+  if (type == napi_external) {
+    for (int kind = 0; kind < 2 && !ok; kind++)
+      NAPI(napi_check_object_type_tag(env, argv[0], &TAGS[kind], &ok));
+  }
+  if (!ok || napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
+    throw_type(env, "handle", "a signer or verifier handle");
+    return NULL;
+  }
+  Handle *h = data;
+  bool first = !h->closed;
+  if (first) {
+    h->closed = true;
+    handle_release(h);
+  }
+  NAPI(napi_get_boolean(env, first, &result));
+  return result;
+}
+
+/* inspectToken(token) → [headerJson, claimsJson], NOT verified. */
+static napi_value InspectToken(napi_env env, napi_callback_info info) {
+  Str token;
+  char *header = NULL, *claims = NULL, *error = NULL;
+  napi_value result = NULL, a, b;
+  GET_ARGS(1);
+  if (!str_get(env, argv[0], "token", STR_REQUIRED, &token)) return NULL;
+  LayerStatus status = layer_token_inspect(token.ptr, &header, &claims, &error);
+  str_release(&token);
+  if (status != LAYER_OK) {
+    napi_value e = library_error(env, status, error, LAYER_EIT_NONE);
+    layer_string_free(error);
+    if (e != NULL) napi_throw(env, e);
+    return NULL;
+  }
+  if (napi_create_array_with_length(env, 2, &result) != napi_ok ||
+      napi_create_string_utf8(env, header, NAPI_AUTO_LENGTH, &a) != napi_ok ||
+      napi_create_string_utf8(env, claims, NAPI_AUTO_LENGTH, &b) != napi_ok ||
+      napi_set_element(env, result, 0, a) != napi_ok ||
+      napi_set_element(env, result, 1, b) != napi_ok) {
+    throw_napi_failure(env);
+    result = NULL;
+  }
+  layer_string_free(header);
+  layer_string_free(claims);
+  return result;
+}
+
+static napi_value KeyCacheClear(napi_env env, napi_callback_info info) {
+  (void)info;
+  layer_key_cache_clear();
+  napi_value v;
+  NAPI(napi_get_undefined(env, &v));
+  return v;
+}
+
+static napi_value StatusName(napi_env env, napi_callback_info info) {
+  int32_t n;
+  napi_value v;
+  GET_ARGS(1);
+  NAPI(napi_get_value_int32(env, argv[0], &n));
+  NAPI(napi_create_string_utf8(env, layer_status_name((LayerStatus)n), NAPI_AUTO_LENGTH, &v));
+  return v;
+}
+
+static napi_value EitName(napi_env env, napi_callback_info info) {
+  int32_t n;
+  napi_value v;
+  GET_ARGS(1);
+  NAPI(napi_get_value_int32(env, argv[0], &n));
+  NAPI(napi_create_string_utf8(env, layer_eit_name((LayerEit)n), NAPI_AUTO_LENGTH, &v));
+  return v;
+}
+
+/* setup(makeError): registers the factory of LayerIdentityError instances. */
+static napi_value Setup(napi_env env, napi_callback_info info) {
+  AddonData *addon = NULL;
+  napi_valuetype type;
+  napi_value v;
+  GET_ARGS(1);
+  NAPI(napi_typeof(env, argv[0], &type));
+  if (type != napi_function) {
+    throw_type(env, "makeError", "a function");
+    return NULL;
+  }
+  NAPI(napi_get_instance_data(env, (void **)&addon));
+  if (addon->make_error != NULL) NAPI(napi_delete_reference(env, addon->make_error));
+  addon->make_error = NULL;
+  NAPI(napi_create_reference(env, argv[0], 1, &addon->make_error));
+  NAPI(napi_get_undefined(env, &v));
+  return v;
+}
+
+/* The file that provides the OpenSSL functions this addon calls: the system's libcrypto.so.3
+ * when loaded with RTLD_DEEPBIND (lib/native.js), the node executable when loaded without it
+ * (Node exports its own bundled OpenSSL, which would then win). */
+static napi_value CryptoLibrary(napi_env env, napi_callback_info info) {
+  (void)info;
+  static const struct {
+    const char *name;
+    void *address;
+  } probes[] = {{"OpenSSL_version", (void *)&OpenSSL_version},
+                {"EVP_PKEY_sign", (void *)&EVP_PKEY_sign}};
+  napi_value result;
+  NAPI(napi_create_object(env, &result));
+  for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+    Dl_info where;
+    napi_value v;
+    const char *file = dladdr(probes[i].address, &where) && where.dli_fname != NULL
+                           ? where.dli_fname
+                           : "(unknown)";
+    NAPI(napi_create_string_utf8(env, file, NAPI_AUTO_LENGTH, &v));
+    NAPI(napi_set_named_property(env, result, probes[i].name, v));
+  }
+  return result;
+}
+
+static napi_value define_string(napi_env env, napi_value exports, const char *name,
+                                const char *value) {
+  napi_value v;
+  NAPI(napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v));
+  NAPI(napi_set_named_property(env, exports, name, v));
+  return exports;
+}
+
+static napi_value define_u32(napi_env env, napi_value exports, const char *name, uint32_t value) {
+  napi_value v;
+  NAPI(napi_create_uint32(env, value, &v));
+  NAPI(napi_set_named_property(env, exports, name, v));
+  return exports;
+}
+
+NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
+  /* The library must offer at least the ABI this file was compiled against. It is linked
+   * statically, so this fails only for a broken build; say so instead of misbehaving. */
+  if (layer_abi_version() < LAYER_ABI_VERSION) {
+    char message[200];
+    snprintf(message, sizeof message,
+             "layer-identity: the linked library has C ABI version %u, this addon needs %u or "
+             "later: rebuild the addon against the current liblayer_identity.a",
+             (unsigned)layer_abi_version(), (unsigned)LAYER_ABI_VERSION);
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_ABI", message);
+    return NULL;
+  }
+  AddonData *addon = calloc(1, sizeof *addon);
+  if (addon == NULL) {
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+    return NULL;
+  }
+  if (napi_set_instance_data(env, addon, addon_data_free, NULL) != napi_ok) {
+    free(addon);
+    throw_napi_failure(env);
+    return NULL;
+  }
+  static const struct {
+    const char *name;
+    napi_callback cb;
+  } functions[] = {
+      {"setup", Setup},
+      {"signerNew", SignerNew},
+      {"signerFromEnv", SignerFromEnv},
+      {"signerPublicKeyPem", SignerPublicKeyPem},
+      {"sign", Sign},
+      {"signAsync", SignAsync},
+      {"signToken", SignToken},
+      {"signTokenAsync", SignTokenAsync},
+      {"verifierNew", VerifierNew},
+      {"verify", Verify},
+      {"verifyAsync", VerifyAsync},
+      {"generateKeyPair", GenerateKeyPair},
+      {"generateKeyPairAsync", GenerateKeyPairAsync},
+      {"inspectToken", InspectToken},
+      {"keyCacheClear", KeyCacheClear},
+      {"close", Close},
+      {"statusName", StatusName},
+      {"eitName", EitName},
+      {"cryptoLibrary", CryptoLibrary},
+  };
+  for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+    napi_value fn;
+    NAPI(napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].cb, NULL,
+                              &fn));
+    NAPI(napi_set_named_property(env, exports, functions[i].name, fn));
+  }
+  if (define_u32(env, exports, "addonInterface", ADDON_INTERFACE) == NULL ||
+      define_u32(env, exports, "abiVersion", layer_abi_version()) == NULL ||
+      define_u32(env, exports, "headerAbiVersion", LAYER_ABI_VERSION) == NULL ||
+      define_u32(env, exports, "FLAG_TYP_JWT", LAYER_FLAG_TYP_JWT) == NULL ||
+      define_u32(env, exports, "FLAG_ALLOW_1024_BIT_KEY", LAYER_FLAG_ALLOW_1024_BIT_KEY) == NULL ||
+      define_u32(env, exports, "DEFAULT_LEEWAY_SECONDS", LAYER_DEFAULT_LEEWAY_SECONDS) == NULL ||
+      define_u32(env, exports, "napiVersion", NAPI_VERSION) == NULL ||
+      define_string(env, exports, "version", layer_version()) == NULL ||
+      define_string(env, exports, "opensslVersion", OpenSSL_version(OPENSSL_VERSION)) == NULL) {
+    return NULL;
+  }
+  return exports;
+}

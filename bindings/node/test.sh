@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The whole test run of the Node bindings (make test and make test-node run it after
+# `make build`): dependencies (npm ci), lint and types, the addon build and its linkage, the
+# node --test suites (vectors, API, async, OpenSSL, endpoint, Parse drop-in, README code, the
+# tarball installed into an empty project), then the sample backend through the shared
+# conformance suite. Quiet on success (a line per step), the full log of a failing step.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$here"
+logs=$(mktemp -d "${TMPDIR:-/tmp}/layer-identity-node-test.XXXXXX")
+trap 'rm -rf "$logs"' EXIT
+started=$SECONDS
+
+step() { # step NAME COMMAND...: run quietly; on failure print its log and stop
+  local name=$1 log=$logs/$1.log t0=$SECONDS
+  shift
+  if "$@" >"$log" 2>&1; then
+    printf 'node: %-12s ok (%ds)\n' "$name" $((SECONDS - t0))
+  else
+    echo "node: $name FAILED; its output:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+}
+
+need() { command -v "$1" >/dev/null || { echo "node: $1 is required ($2)" >&2; exit 1; }; }
+need node "Node.js 18 or later"
+need npm "npm, with Node.js"
+need gcc "to build the addon"
+need readelf "binutils, for the linkage tests"
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' ||
+  { echo "node: Node.js 18 or later is required, this is $(node --version)" >&2; exit 1; }
+[ -f /usr/include/node/node_api.h ] || [ -n "${NODE_INCLUDE_DIR:-}" ] ||
+  [ -f "$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node/node_api.h" ] ||
+  { echo "node: node_api.h not found: install Node's headers or set NODE_INCLUDE_DIR" >&2; exit 1; }
+
+if [ ! -f "$root/target/release/liblayer_identity.a" ]; then
+  step library make -C "$root" --no-print-directory build
+fi
+step npm-ci npm ci --no-audit --no-fund --loglevel=error
+rm -rf build prebuilds ./*.tgz
+step build scripts/build-addon.sh
+step lint scripts/lint.sh
+tail -1 "$logs/lint.log" | sed 's/^lint: /node:   /'
+
+run_tests() {
+  node --test --test-concurrency=2 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$logs/tap" test/*.test.js
+}
+step node-test run_tests
+pass=$(grep -E '^# pass ' "$logs/tap" | awk '{print $3}')
+fail=$(grep -E '^# fail ' "$logs/tap" | awk '{print $3}')
+# The figures the tests report (vector mappings, RSS, the event loop, the driver, the tarball).
+grep -E '^\s*# (errors\.json:|RSS|create|verifier|sign errors|200 signAsync|40 sync|demo:|reject:|installed|addon:)' "$logs/tap" |
+  sed -E 's/^\s*# /node:   /' || true
+echo "node-test: ${pass:-0} passed, ${fail:-0} failed"
+
+step conformance /usr/bin/python3 "$root/tests/endpoint/conformance.py" --backend node --startup-timeout 300
+tail -1 "$logs/conformance.log" | sed 's/^/node:   /'
+echo "node: all tests passed in $((SECONDS - started)) s"

@@ -1,0 +1,3 @@
+"""The package version: the version of the native library the wheel carries."""
+
+__version__ = "0.1.0"

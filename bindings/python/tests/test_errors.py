@@ -1,0 +1,232 @@
+"""Statuses and identifiers against the header, the exception table, argument errors."""
+
+from __future__ import annotations
+
+import pickle
+import re
+
+import pytest
+
+import layer_identity
+from layer_identity import Eit, LayerIdentityError, Signer, Status, Verifier
+from layer_identity._errors import ERROR_CLASSES, eit_name, status_name
+
+from .conftest import HEADER, KEY_ID, PROVIDER_ID
+
+
+def header_enum(name: str) -> dict[str, int]:
+    """The members of `typedef enum { ... } name;` in include/layer_identity.h."""
+    text = HEADER.read_text("utf-8")
+    match = re.search(r"typedef enum \{([^}]*)\}\s*" + name + ";", text)
+    assert match, f"no enum {name} in the header"
+    body = re.sub(r"/\*.*?\*/", "", match.group(1), flags=re.DOTALL)
+    members = dict(re.findall(r"(\w+)\s*=\s*(\d+)", body))
+    assert members, f"no members parsed from {name}"
+    return {member: int(value) for member, value in members.items()}
+
+
+def test_status_enum_is_the_headers() -> None:
+    header = header_enum("LayerStatus")
+    ours = {("LAYER_" if s is Status.OK else "LAYER_ERR_") + s.name: s.value for s in Status}
+    assert ours == header
+
+
+def test_eit_enum_is_the_headers() -> None:
+    assert {"LAYER_EIT_" + e.name: e.value for e in Eit} == header_enum("LayerEit")
+
+
+def test_flags_and_abi_version_are_the_headers() -> None:
+    from layer_identity import _library
+
+    defines = dict(re.findall(r"^#define (LAYER_\w+) (\d+)$", HEADER.read_text("utf-8"), re.M))
+    assert {name: int(value) for name, value in defines.items()} == {
+        "LAYER_FLAG_TYP_JWT": _library.FLAG_TYP_JWT,
+        "LAYER_FLAG_ALLOW_1024_BIT_KEY": _library.FLAG_ALLOW_1024_BIT_KEY,
+        "LAYER_ABI_VERSION": _library.ABI_VERSION,
+        "LAYER_DEFAULT_TTL_SECONDS": _library.DEFAULT_TTL_SECONDS,
+        "LAYER_DEFAULT_LEEWAY_SECONDS": _library.DEFAULT_LEEWAY_SECONDS,
+    }
+    assert _library.lib.layer_abi_version() >= _library.ABI_VERSION
+
+
+def test_every_error_status_has_its_exception_class() -> None:
+    errors = {status for status in Status if status is not Status.OK}
+    assert set(ERROR_CLASSES) == errors
+    assert len(set(ERROR_CLASSES.values())) == len(errors), "one class per status"
+    for status, cls in ERROR_CLASSES.items():
+        assert issubclass(cls, LayerIdentityError)
+        assert getattr(layer_identity, cls.__name__) is cls, "exported"
+        assert status_name(status) == f"LAYER_ERR_{status.name}"
+
+
+def test_verification_statuses_share_a_base() -> None:
+    rejected = {
+        s for s, cls in ERROR_CLASSES.items() if issubclass(cls, layer_identity.TokenRejectedError)
+    }
+    assert rejected == {
+        Status.MALFORMED_TOKEN,
+        Status.BAD_SIGNATURE,
+        Status.EXPIRED,
+        Status.NOT_YET_VALID,
+        Status.CLAIM_MISMATCH,
+    }
+
+
+def test_eit_names_are_the_librarys() -> None:
+    assert eit_name(Eit.NONE) is None
+    for eit in Eit:
+        if eit is not Eit.NONE:
+            assert eit_name(eit) == "eit_" + eit.name.lower()
+    assert eit_name(999) is None
+    assert status_name(999) == "LAYER_STATUS_UNKNOWN"
+
+
+def test_error_fields_and_pickling(signer: Signer, verifier: Verifier) -> None:
+    token = signer.sign("alice", "nonce-1", issued_at=1_700_000_000)
+    with pytest.raises(layer_identity.ExpiredError) as raised:
+        verifier.verify(token)
+    error = raised.value
+    assert error.status is Status.EXPIRED
+    assert error.status_name == "LAYER_ERR_EXPIRED"
+    assert error.eit_code == "eit_expired"
+    assert str(error) == error.message
+    assert error.message.startswith("eit_expired: ")
+    assert "eit_expired" in repr(error)
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert (copy.message, copy.status, copy.status_name, copy.eit_code) == (
+        error.message,
+        error.status,
+        error.status_name,
+        error.eit_code,
+    )
+
+
+def test_non_token_failure_has_no_eit_code(private_pem: bytes) -> None:
+    with pytest.raises(layer_identity.InvalidArgumentError) as raised:
+        Signer(private_pem, "YOUR_PROVIDER_ID", KEY_ID)
+    assert raised.value.eit_code is None
+    assert "provider id" in raised.value.message.lower()
+
+
+# Every argument of the wrong type is a TypeError naming it, raised before the C call.
+GOOD_KEY = object()  # replaced by the real key in the test
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda key: Signer(42, PROVIDER_ID, KEY_ID), "private_key"),  # type: ignore[arg-type]
+        (lambda key: Signer(None, PROVIDER_ID, KEY_ID), "private_key"),  # type: ignore[arg-type]
+        (lambda key: Signer(key, None, KEY_ID), "provider_id"),  # type: ignore[arg-type]
+        (lambda key: Signer(key, PROVIDER_ID, b"k"), "key_id"),  # type: ignore[arg-type]
+        (lambda key: Signer(key, PROVIDER_ID, KEY_ID, passphrase=1), "passphrase"),  # type: ignore[arg-type]
+        (lambda key: Signer(key, PROVIDER_ID, KEY_ID, token_type=None), "token_type"),  # type: ignore[arg-type]
+        (lambda key: Signer(key, PROVIDER_ID, KEY_ID, allow_1024_bit_key=1), "allow_1024_bit_key"),  # type: ignore[arg-type]
+        (lambda key: Signer.from_file(3.5, PROVIDER_ID, KEY_ID), "path"),  # type: ignore[arg-type]
+        (lambda key: Verifier(["k"], PROVIDER_ID, KEY_ID), "public_key"),  # type: ignore[arg-type]
+        (lambda key: Verifier(key, PROVIDER_ID, None), "key_id"),  # type: ignore[arg-type]
+        (lambda key: layer_identity.sign_token(key, PROVIDER_ID, KEY_ID, 7, "n"), "user_id"),  # type: ignore[arg-type]
+        (lambda key: layer_identity.generate_key_pair("2048"), "bits"),  # type: ignore[arg-type]
+        (lambda key: layer_identity.generate_key_pair(True), "bits"),
+        (lambda key: layer_identity.inspect_token(b"a.b.c"), "token"),  # type: ignore[arg-type]
+    ],
+)
+def test_wrong_argument_types(call: object, name: str, private_pem: bytes) -> None:
+    with pytest.raises(TypeError, match=name):
+        call(private_pem)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"user_id": None}, "user_id"),
+        ({"user_id": 42}, "user_id"),
+        ({"nonce": b"n"}, "nonce"),
+        ({"issued_at": 1.5}, "issued_at"),
+        ({"issued_at": True}, "issued_at"),
+        ({"issued_at": "1700000000"}, "issued_at"),
+        ({"ttl": 1.0}, "ttl"),
+        ({"ttl": False}, "ttl"),
+        ({"first_name": 1}, "first_name"),
+        ({"last_name": ["x"]}, "last_name"),
+        ({"display_name": b"x"}, "display_name"),
+        ({"avatar_url": {}}, "avatar_url"),
+        ({"metadata": "plan=pro"}, "metadata"),
+        ({"metadata": {"plan": 1}}, "metadata\\['plan'\\]"),
+        ({"metadata": {1: "x"}}, "metadata names"),
+        ({"metadata": [("a", "b", "c")]}, "metadata entries"),
+    ],
+)
+def test_sign_argument_types(options: dict[str, object], name: str, signer: Signer) -> None:
+    arguments = {"user_id": "alice", "nonce": "n", **options}
+    with pytest.raises(TypeError, match=name):
+        signer.sign(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"token": None}, "token"),
+        ({"nonce": 5}, "nonce"),
+        ({"now": 1.5}, "now"),
+        ({"leeway": "60"}, "leeway"),
+    ],
+)
+def test_verify_argument_types(options: dict[str, object], name: str, verifier: Verifier) -> None:
+    arguments = {"token": "a.b.c", **options}
+    with pytest.raises(TypeError, match=name):
+        verifier.verify(**arguments)  # type: ignore[arg-type]
+
+
+def test_nul_is_refused_naming_the_argument(signer: Signer, private_pem: bytes) -> None:
+    with pytest.raises(ValueError, match="user_id contains U\\+0000"):
+        signer.sign("ali\0ce", "n")
+    with pytest.raises(ValueError, match="metadata\\['plan'\\]"):
+        signer.sign("alice", "n", metadata={"plan": "p\0"})
+    with pytest.raises(ValueError, match="private_key contains"):
+        Signer(private_pem + b"\0", PROVIDER_ID, KEY_ID)
+
+
+def test_invalid_utf8_reaches_the_library_as_such(signer: Signer) -> None:
+    # A str holding lone surrogates has no UTF-8 form; the library says so.
+    for text in ("caf\udce9", "\ud800"):
+        with pytest.raises(layer_identity.InvalidUtf8Error) as raised:
+            signer.sign(text, "n")
+        assert "utf" in raised.value.message.lower()
+        assert raised.value.status_name == "LAYER_ERR_INVALID_UTF8"
+
+
+def test_token_type_and_ranges(private_pem: bytes, signer: Signer) -> None:
+    with pytest.raises(ValueError, match="token_type"):
+        Signer(private_pem, PROVIDER_ID, KEY_ID, token_type="jwt")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="token_type"):
+        Signer.from_env(token_type="JWS")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="bits"):
+        layer_identity.generate_key_pair(-1)
+    with pytest.raises(ValueError, match="ttl"):
+        signer.sign("a", "n", ttl=2**32)
+    with pytest.raises(ValueError, match="issued_at"):
+        signer.sign("a", "n", issued_at=2**63)
+
+
+def test_no_message_contains_the_key_or_the_passphrase() -> None:
+    from .conftest import key_file
+
+    encrypted = key_file("keys/rsa2048.pkcs8.encrypted.pem")
+    secret = "Tr0ub4dor&3-not-the-passphrase"
+    with pytest.raises(layer_identity.WrongPassphraseError) as raised:
+        Signer(encrypted, PROVIDER_ID, KEY_ID, passphrase=secret)
+    body = b"".join(encrypted.splitlines()[1:-1]).decode()
+    texts = [raised.value.message, repr(raised.value)]
+    truncated = key_file("keys/rsa2048.pkcs8.pem")[:400]
+    with pytest.raises(layer_identity.InvalidKeyError) as bad:
+        Signer(truncated, PROVIDER_ID, KEY_ID)
+    texts += [bad.value.message, repr(bad.value)]
+    plain = b"".join(truncated.splitlines()[1:]).decode()
+    for text in texts:
+        assert secret not in text
+        for start in range(0, len(body) - 16, 8):
+            assert body[start : start + 16] not in text
+        for start in range(0, len(plain) - 16, 8):
+            assert plain[start : start + 16] not in text
