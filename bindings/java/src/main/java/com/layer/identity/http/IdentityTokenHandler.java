@@ -67,6 +67,13 @@ public final class IdentityTokenHandler implements HttpHandler {
       LOG.log(Level.DEBUG, "identity-token endpoint: connection failed", e);
     } catch (RuntimeException e) {
       LOG.log(Level.ERROR, "identity-token endpoint: unexpected failure", e);
+      if (exchange.getResponseCode() == -1) { // nothing sent yet: the client still gets JSON
+        try {
+          serverError(exchange);
+        } catch (IOException | RuntimeException ignored) {
+          // the connection is gone; the log has the cause
+        }
+      }
     } finally {
       exchange.close();
     }
