@@ -16,6 +16,7 @@ import java.util.Optional;
  */
 public final class VerifyOptions {
   private static final VerifyOptions DEFAULTS = new Builder().build();
+  /** {@code LAYER_DEFAULT_LEEWAY_SECONDS} of the header (a test compares them). */
   private static final long DEFAULT_LEEWAY_SECONDS = 60;
 
   private final String nonce;

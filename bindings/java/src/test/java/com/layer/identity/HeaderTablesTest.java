@@ -78,6 +78,22 @@ class HeaderTablesTest {
     assertEquals(Native.GLUE_VERSION, Native.glueVersion());
   }
 
+  /** The defaults the binding states (VerifyOptions' leeway, SignRequest's TTL) are the header's. */
+  @Test
+  void defaultsAreTheHeaders() throws IOException {
+    String header = header();
+    assertEquals(
+        define(header, "LAYER_DEFAULT_LEEWAY_SECONDS"),
+        VerifyOptions.defaults().leeway().getSeconds());
+    try (LayerSigner signer = HandlesTest.signer();
+        LayerVerifier verifier = HandlesTest.verifier()) {
+      LayerClaims claims = verifier.verify(signer.sign("alice", "nonce"));
+      assertEquals(
+          define(header, "LAYER_DEFAULT_TTL_SECONDS"),
+          claims.expiresAtEpochSecond() - claims.issuedAtEpochSecond());
+    }
+  }
+
   @Test
   void versionIsTheCrates() throws IOException {
     String cargo = Files.readString(Vectors.root().resolve("Cargo.toml"), StandardCharsets.UTF_8);
