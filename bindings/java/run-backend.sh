@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Starts the Java sample backend (com.layer.identity.sample.SampleBackend) in the foreground,
+# as scripts/run-backend java does: builds the jar first when it is missing or older than its
+# sources (Maven, quietly, output to stderr), then execs the JVM with the environment passed
+# through (LAYER_*, PORT, HOST), so that SIGTERM reaches it and its exit status counts.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+jar=$here/target/layer-identity-0.1.0.jar
+
+stale=1
+if [ -f "$jar" ]; then
+  newer=$(find "$here/src/main" "$here/pom.xml" "$here/build-native.sh" "$root/include" \
+    "$root/target/release/liblayer_identity.a" -newer "$jar" -print -quit 2>/dev/null || true)
+  [ -z "$newer" ] && stale=0
+fi
+if [ "$stale" = 1 ]; then
+  echo "run-backend.sh: building $jar" >&2
+  (cd "$here" && mvn -B -q package -DskipTests) >&2
+fi
+exec java -XX:+UseSerialGC -cp "$jar" com.layer.identity.sample.SampleBackend
