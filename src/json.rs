@@ -8,7 +8,7 @@
 //! every call, and allocation would be most of its cost outside RSA.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -93,9 +93,10 @@ pub fn raw_member(bytes: &[u8], name: &str) -> Option<String> {
     members.get(name).map(|raw| raw.get().to_owned())
 }
 
-/// The name that occurs twice among `names`, if any. Large objects are sorted, so the check
-/// stays O(n log n): it runs before the signature, and a hostile header may have thousands of
-/// members. Small ones (every real token) are compared pairwise, without allocating.
+/// The name that occurs twice among `names`, if any. The check runs before the signature, so
+/// a hostile header with a thousand members must stay cheap: large objects go through a hash
+/// set, O(n), whose per-process random keys leave an attacker no colliding names to choose.
+/// Small ones (every real token) are compared pairwise, without allocating.
 fn find_duplicate<'n, 'a: 'n>(
     names: impl ExactSizeIterator<Item = &'n Cow<'a, str>> + Clone,
 ) -> Option<&'n str> {
@@ -109,12 +110,10 @@ fn find_duplicate<'n, 'a: 'n>(
         }
         return None;
     }
-    let mut sorted: Vec<&str> = names.map(|name| name.as_ref()).collect();
-    sorted.sort_unstable();
-    sorted
-        .windows(2)
-        .find(|pair| pair[0] == pair[1])
-        .map(|pair| pair[0])
+    let mut seen = HashSet::with_capacity(names.len());
+    names
+        .map(|name| name.as_ref())
+        .find(|name| !seen.insert(*name))
 }
 
 struct ObjectVisitor;
