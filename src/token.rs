@@ -101,7 +101,7 @@ impl Attributes {
         }
         if self.metadata.contains_key(&name) {
             return Err(Error::invalid_argument(format!(
-                "duplicate metadata name {}: each name may be given once",
+                "duplicate metadata name {} (given twice; each name may appear once)",
                 crate::error::quote(&name)
             )));
         }
