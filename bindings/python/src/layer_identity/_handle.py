@@ -13,10 +13,13 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 from ._errors import ClosedError
 
-__all__ = ["Handle"]
+__all__ = ["Handle", "NativeObject"]
+
+_T = TypeVar("_T", bound="NativeObject")
 
 
 class Handle:
@@ -62,3 +65,41 @@ class Handle:
             while self._calls:
                 self._idle.wait()
             self._finalizer()  # runs `free` at most once, however often it is called
+
+
+class NativeObject:
+    """What the public classes that own a ``Handle`` (``Signer``, ``Verifier``) share: closing,
+    the context manager, and being one object however often it is copied (they are immutable)
+    and never pickled (they hold a native key)."""
+
+    __slots__ = ("__weakref__", "_handle")
+
+    _handle: Handle
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` has been called."""
+        return self._handle.closed
+
+    def close(self) -> None:
+        """Frees the native object (a signer's key is zeroized). Idempotent and thread-safe:
+        waits for calls in flight on other threads to finish first."""
+        self._handle.close()
+
+    def __enter__(self: _T) -> _T:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __copy__(self: _T) -> _T:
+        return self
+
+    def __deepcopy__(self: _T, memo: object) -> _T:
+        return self
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(f"a {type(self).__name__} holds a native key and cannot be pickled")
+
+    def __repr__(self) -> str:
+        return f"<layer_identity.{type(self).__name__}{' (closed)' if self.closed else ''}>"

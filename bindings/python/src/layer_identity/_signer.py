@@ -5,12 +5,12 @@ from __future__ import annotations
 import ctypes
 import os
 from ctypes import byref, c_char_p, c_void_p
-from typing import Literal, NoReturn
+from typing import Literal
 
 from . import _args
 from ._args import Duration, KeyText, Metadata, Time
 from ._errors import raise_error, take_string
-from ._handle import Handle
+from ._handle import Handle, NativeObject
 from ._library import FLAG_ALLOW_1024_BIT_KEY, FLAG_TYP_JWT, lib
 
 __all__ = ["Signer", "clear_key_cache", "sign_token"]
@@ -27,7 +27,7 @@ def _flags(token_type: object, allow_1024_bit_key: object) -> int:
     return flags
 
 
-class Signer:
+class Signer(NativeObject):
     """Signs Layer identity tokens with one private key.
 
     Create one at start-up and share it: it is immutable and thread-safe, and the key is
@@ -52,7 +52,7 @@ class Signer:
         TypeError: an argument has the wrong type.
     """
 
-    __slots__ = ("__weakref__", "_handle")
+    __slots__ = ()
 
     def __init__(
         self,
@@ -213,35 +213,6 @@ class Signer:
         if status:
             raise_error(status, error)
         return take_string(pem.value)
-
-    @property
-    def closed(self) -> bool:
-        """Whether ``close()`` has been called."""
-        return self._handle.closed
-
-    def close(self) -> None:
-        """Frees the native signer (its key zeroized). Idempotent and thread-safe: waits for
-        signing calls in flight on other threads to finish first."""
-        self._handle.close()
-
-    def __enter__(self) -> Signer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    # Immutable: a copy is the same signer. Never pickled: it holds a private key.
-    def __copy__(self) -> Signer:
-        return self
-
-    def __deepcopy__(self, memo: object) -> Signer:
-        return self
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError("a Signer holds a native private key and cannot be pickled")
-
-    def __repr__(self) -> str:
-        return f"<layer_identity.Signer{' (closed)' if self.closed else ''}>"
 
 
 def _new_handle(signer: c_void_p) -> Handle:

@@ -9,12 +9,11 @@ import types
 from collections.abc import Mapping
 from ctypes import byref, c_char, c_int, c_size_t, c_void_p
 from dataclasses import dataclass, field
-from typing import NoReturn
 
 from . import _args
 from ._args import Duration, KeyText, Time
 from ._errors import raise_error
-from ._handle import Handle
+from ._handle import Handle, NativeObject
 from ._library import DEFAULT_LEEWAY_SECONDS, FLAG_ALLOW_1024_BIT_KEY, lib
 
 __all__ = ["Claims", "Verifier"]
@@ -110,7 +109,7 @@ def _claims(claims: int) -> Claims:
     return result
 
 
-class Verifier:
+class Verifier(NativeObject):
     """Verifies identity tokens as Layer's identity token validation tool does (RFC 8725):
     the header exactly as Layer's signers write it, RS256 with the configured key checked
     before any claim is read, ``kid`` and ``iss`` equal to the configured IDs, integer
@@ -128,7 +127,7 @@ class Verifier:
         allow_1024_bit_key: admit a legacy 1024-bit key.
     """
 
-    __slots__ = ("__weakref__", "_handle")
+    __slots__ = ()
 
     def __init__(
         self,
@@ -215,30 +214,3 @@ class Verifier:
             return _claims(claims_pointer)
         finally:
             lib.layer_claims_free(claims_pointer)
-
-    @property
-    def closed(self) -> bool:
-        """Whether ``close()`` has been called."""
-        return self._handle.closed
-
-    def close(self) -> None:
-        """Frees the native verifier. Idempotent and thread-safe."""
-        self._handle.close()
-
-    def __enter__(self) -> Verifier:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __copy__(self) -> Verifier:
-        return self
-
-    def __deepcopy__(self, memo: object) -> Verifier:
-        return self
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError("a Verifier holds a native key and cannot be pickled")
-
-    def __repr__(self) -> str:
-        return f"<layer_identity.Verifier{' (closed)' if self.closed else ''}>"
