@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Go wrapper's rates beside golang-jwt/v5 (crypto/rsa), the C ABI (benches/c/abi_bench.c)
-# and `openssl speed rsa2048`, measured in the same run, alternating round by round on the
-# same core (the machine may be shared: absolute rates drift, ratios much less). Reports the
-# median of the per-round ratios.
+# and `openssl speed -elapsed rsa2048` (wall-clock rates, like the rest), measured in the same
+# run, alternating round by round on the same core (the machine may be shared: absolute rates
+# drift, ratios much less). Reports the median of the per-round ratios.
 #
 #   bindings/go/bench/compare.sh [--rounds N] [--seconds S]     (after `make build`)
 set -euo pipefail
@@ -45,7 +45,7 @@ pick() { awk -v n="$1" '$1 == n { print $2 }'; }
 echo "openssl: $(openssl version)   go: $("$go_dir/dev.sh" go version | cut -d' ' -f3)   cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)   rounds: $rounds x ${seconds}s"
 declare -a r_openssl r_c r_jwt_openssl r_vs_jwt r_threads r_verify_c r_verify_jwt r_oneshot
 for round in $(seq "$rounds"); do
-  read -r ossl_sign ossl_verify < <("${one_core[@]}" openssl speed -seconds "$seconds" rsa2048 2>/dev/null |
+  read -r ossl_sign ossl_verify < <("${one_core[@]}" openssl speed -elapsed -seconds "$seconds" rsa2048 2>/dev/null |
     awk '/^rsa 2048 bits/ { print $(NF-1), $NF }')
   c_sign=$(c_rate "${one_core[@]}" "$build/abi_bench" sign "$seconds" "$key")
   c_verify=$(c_rate "${one_core[@]}" "$build/abi_bench" verify "$seconds" "$key")

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmarks the Node bindings beside `openssl speed rsa2048`, the C ABI (abi_bench),
+// Benchmarks the Node bindings beside `openssl speed -elapsed rsa2048`, the C ABI (abi_bench),
 // jsonwebtoken (with a KeyObject, and with the PEM text) and jose, all making the same token,
 // measured in the same run, round after round, each in its own process pinned to the cores it
 // is measured on (taskset). Reports the median of the per-round ratios.
@@ -56,9 +56,9 @@ console.log(`node ${process.version}, ${run(['openssl', 'version']).trim()}, ${c
 const ratios = {};
 const add = (name, value) => { (ratios[name] ||= []).push(value); };
 for (let round = 1; round <= rounds; round++) {
-  const [osslSign, osslVerify] = run(oneCore, 'openssl', 'speed', '-seconds', String(seconds), 'rsa2048')
+  const [osslSign, osslVerify] = run(oneCore, 'openssl', 'speed', '-elapsed', '-seconds', String(seconds), 'rsa2048')
     .split('\n').find((l) => l.startsWith('rsa 2048 bits')).trim().split(/\s+/).slice(-2).map(Number);
-  const osslMulti = Number(run(twoCores, 'openssl', 'speed', '-multi', '2', '-seconds', String(seconds), 'rsa2048')
+  const osslMulti = Number(run(twoCores, 'openssl', 'speed', '-elapsed', '-multi', '2', '-seconds', String(seconds), 'rsa2048')
     .split('\n').find((l) => l.startsWith('rsa 2048 bits')).trim().split(/\s+/).slice(-2)[0]);
   const abiSign = rate(run([...oneCore, abiBench], 'sign', String(seconds), key));
   const abiVerify = rate(run([...oneCore, abiBench], 'verify', String(seconds), key));
