@@ -644,29 +644,35 @@ fail:
 /* ---------------------------------------------------------------------------------------- */
 /* Argument parsing shared by the sync and async forms                                       */
 
-#define GET_ARGS(n)                                                            \
-  size_t argc = (n);                                                           \
-  napi_value argv[(n) > 0 ? (n) : 1];                                          \
-  NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));                  \
-  if (argc < (n)) {                                                            \
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");       \
-    return NULL;                                                               \
-  }
-
-/* sign(handle, userId, nonce, issuedAt, ttl, firstName, lastName, displayName, avatarUrl,
- *      metadataNames, metadataValues) */
-static bool parse_sign(napi_env env, napi_callback_info info, Job *job, napi_value *external) {
-  size_t argc = 11;
-  napi_value argv[11];
-  static const char *const attrs[] = {"firstName", "lastName", "displayName", "avatarUrl"};
+/* Reads the n arguments the JS layer passes; false (an exception pending) otherwise. */
+static bool args_get(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  size_t argc = n;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
     throw_napi_failure(env);
     return false;
   }
-  if (argc < 11) {
+  if (argc < n) {
     napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
     return false;
   }
+  return true;
+}
+
+/* For the exported functions: declares argv and returns NULL when arguments are missing. */
+#define GET_ARGS(n)   \
+  napi_value argv[n]; \
+  if (!args_get(env, info, (n), argv)) return NULL
+
+/* Reads a call's arguments into a Job. *external is the handle's JS object, which an async
+ * job keeps alive until it completes; it stays NULL for a job that uses no handle. */
+typedef bool (*JobParser)(napi_env env, napi_callback_info info, Job *job, napi_value *external);
+
+/* sign(handle, userId, nonce, issuedAt, ttl, firstName, lastName, displayName, avatarUrl,
+ *      metadataNames, metadataValues) */
+static bool parse_sign(napi_env env, napi_callback_info info, Job *job, napi_value *external) {
+  napi_value argv[11];
+  static const char *const attrs[] = {"firstName", "lastName", "displayName", "avatarUrl"};
+  if (!args_get(env, info, 11, argv)) return false;
   *external = argv[0];
   if ((job->handle = handle_get(env, argv[0], KIND_SIGNER)) == NULL) return false;
   if (!job_str(env, job, argv[1], "userId", STR_REQUIRED)) return false;
@@ -680,18 +686,12 @@ static bool parse_sign(napi_env env, napi_callback_info info, Job *job, napi_val
 }
 
 /* signToken(privateKey, providerId, keyId, userId, nonce, issuedAt, ttl) */
-static bool parse_sign_token(napi_env env, napi_callback_info info, Job *job) {
-  size_t argc = 7;
+static bool parse_sign_token(napi_env env, napi_callback_info info, Job *job,
+                             napi_value *external) {
   napi_value argv[7];
   static const char *const names[] = {"privateKey", "providerId", "keyId", "userId", "nonce"};
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
-    throw_napi_failure(env);
-    return false;
-  }
-  if (argc < 7) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
-    return false;
-  }
+  (void)external;
+  if (!args_get(env, info, 7, argv)) return false;
   for (int i = 0; i < 5; i++) {
     if (!job_str(env, job, argv[i], names[i], i == 0 ? STR_BYTES | STR_SECRET : STR_REQUIRED))
       return false;
@@ -701,16 +701,8 @@ static bool parse_sign_token(napi_env env, napi_callback_info info, Job *job) {
 
 /* verify(handle, token, nonce | null, now, leeway) */
 static bool parse_verify(napi_env env, napi_callback_info info, Job *job, napi_value *external) {
-  size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
-    throw_napi_failure(env);
-    return false;
-  }
-  if (argc < 5) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
-    return false;
-  }
+  if (!args_get(env, info, 5, argv)) return false;
   *external = argv[0];
   if ((job->handle = handle_get(env, argv[0], KIND_VERIFIER)) == NULL) return false;
   return job_str(env, job, argv[1], "token", STR_REQUIRED) &&
@@ -718,121 +710,76 @@ static bool parse_verify(napi_env env, napi_callback_info info, Job *job, napi_v
          i64_get(env, argv[3], "now", &job->time) && u32_get(env, argv[4], "leeway", &job->u32);
 }
 
-static bool parse_generate(napi_env env, napi_callback_info info, Job *job) {
-  size_t argc = 1;
+/* generateKeyPair(bits) */
+static bool parse_generate(napi_env env, napi_callback_info info, Job *job,
+                           napi_value *external) {
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
-    throw_napi_failure(env);
-    return false;
+  (void)external;
+  return args_get(env, info, 1, argv) && u32_get(env, argv[0], "bits", &job->u32);
+}
+
+/* The sync form of an operation: the job runs on the calling thread. */
+static napi_value run_sync(napi_env env, napi_callback_info info, Op op, JobParser parse) {
+  Job job;
+  napi_value external = NULL;
+  job_init(&job, op);
+  if (!parse(env, info, &job, &external)) {
+    job_release_inputs(&job);
+    return NULL;
   }
-  if (argc < 1) {
-    napi_throw_type_error(env, "ERR_MISSING_ARGS", "missing arguments");
-    return false;
+  return job_sync(env, &job);
+}
+
+/* The async form: the job runs on libuv's thread pool, and a promise is returned. */
+static napi_value run_async(napi_env env, napi_callback_info info, Op op, JobParser parse) {
+  napi_value external = NULL;
+  Job *job = malloc(sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
+    return NULL;
   }
-  return u32_get(env, argv[0], "bits", &job->u32);
+  job_init(job, op);
+  if (!parse(env, info, job, &external)) {
+    job_release_inputs(job);
+    free(job);
+    return NULL;
+  }
+  return job_queue(env, job, external);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Exported functions                                                                        */
 
 static napi_value Sign(napi_env env, napi_callback_info info) {
-  Job job;
-  napi_value external;
-  job_init(&job, OP_SIGN);
-  if (!parse_sign(env, info, &job, &external)) {
-    job_release_inputs(&job);
-    return NULL;
-  }
-  return job_sync(env, &job);
+  return run_sync(env, info, OP_SIGN, parse_sign);
 }
 
 static napi_value SignAsync(napi_env env, napi_callback_info info) {
-  napi_value external = NULL;
-  Job *job = malloc(sizeof *job);
-  if (job == NULL) {
-    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
-    return NULL;
-  }
-  job_init(job, OP_SIGN);
-  if (!parse_sign(env, info, job, &external)) {
-    job_release_inputs(job);
-    free(job);
-    return NULL;
-  }
-  return job_queue(env, job, external);
+  return run_async(env, info, OP_SIGN, parse_sign);
 }
 
 static napi_value SignToken(napi_env env, napi_callback_info info) {
-  Job job;
-  job_init(&job, OP_SIGN_TOKEN);
-  if (!parse_sign_token(env, info, &job)) {
-    job_release_inputs(&job);
-    return NULL;
-  }
-  return job_sync(env, &job);
+  return run_sync(env, info, OP_SIGN_TOKEN, parse_sign_token);
 }
 
 static napi_value SignTokenAsync(napi_env env, napi_callback_info info) {
-  Job *job = malloc(sizeof *job);
-  if (job == NULL) {
-    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
-    return NULL;
-  }
-  job_init(job, OP_SIGN_TOKEN);
-  if (!parse_sign_token(env, info, job)) {
-    job_release_inputs(job);
-    free(job);
-    return NULL;
-  }
-  return job_queue(env, job, NULL);
+  return run_async(env, info, OP_SIGN_TOKEN, parse_sign_token);
 }
 
 static napi_value Verify(napi_env env, napi_callback_info info) {
-  Job job;
-  napi_value external;
-  job_init(&job, OP_VERIFY);
-  if (!parse_verify(env, info, &job, &external)) {
-    job_release_inputs(&job);
-    return NULL;
-  }
-  return job_sync(env, &job);
+  return run_sync(env, info, OP_VERIFY, parse_verify);
 }
 
 static napi_value VerifyAsync(napi_env env, napi_callback_info info) {
-  napi_value external = NULL;
-  Job *job = malloc(sizeof *job);
-  if (job == NULL) {
-    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
-    return NULL;
-  }
-  job_init(job, OP_VERIFY);
-  if (!parse_verify(env, info, job, &external)) {
-    job_release_inputs(job);
-    free(job);
-    return NULL;
-  }
-  return job_queue(env, job, external);
+  return run_async(env, info, OP_VERIFY, parse_verify);
 }
 
 static napi_value GenerateKeyPair(napi_env env, napi_callback_info info) {
-  Job job;
-  job_init(&job, OP_GENERATE);
-  if (!parse_generate(env, info, &job)) return NULL;
-  return job_sync(env, &job);
+  return run_sync(env, info, OP_GENERATE, parse_generate);
 }
 
 static napi_value GenerateKeyPairAsync(napi_env env, napi_callback_info info) {
-  Job *job = malloc(sizeof *job);
-  if (job == NULL) {
-    napi_throw_error(env, "ERR_LAYER_IDENTITY_NO_MEMORY", "out of memory");
-    return NULL;
-  }
-  job_init(job, OP_GENERATE);
-  if (!parse_generate(env, info, job)) {
-    free(job);
-    return NULL;
-  }
-  return job_queue(env, job, NULL);
+  return run_async(env, info, OP_GENERATE, parse_generate);
 }
 
 /* signerNew(privateKey, passphrase | null, providerId, keyId, flags) */
