@@ -5,9 +5,10 @@
 #     a token whose header and claims are exactly right for the user and nonce given, and
 #     verified claims equal to the token's own; the tokens made with the committed test key
 #     are verified once more with the openssl CLI;
+#   - with an encrypted key and LAYER_PRIVATE_KEY_PASSPHRASE, right and wrong (each example
+#     configures itself with layer_signer_from_env);
 #   - with bad configuration and with inputs the library rejects (exit 2 and 1, a message);
-#   - for C, which configures itself with layer_signer_from_env and reads the verified claims
-#     typed: the typed claims it prints, an encrypted key with LAYER_PRIVATE_KEY_PASSPHRASE;
+#   - for C, which reads the verified claims typed: the typed claims it prints;
 #   - under valgrind (memory errors and definite leaks fatal), on success and failure paths;
 # and runs the Rust quickstart (`cargo run --release --example quickstart`).
 # Exits non-zero on the first failure.
@@ -134,18 +135,17 @@ for lang in c cpp objc; do
       "$keys/rsa2048.public.pem"
     check_typed_claims "$lang LAYER_PRIVATE_KEY ($form)" "$user"
   done
-  if [ "$lang" = c ]; then
-    # layer_signer_from_env also takes an encrypted key and its passphrase.
-    started=$(date +%s)
-    expect 0 "c encrypted key" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.encrypted.pem" \
-      LAYER_PRIVATE_KEY_PASSPHRASE='correct horse battery staple' "$program" "$user"
-    check_minted "c encrypted key" "$user_json" "$default_nonce" "$started" "$keys/rsa2048.public.pem"
-    check_typed_claims "c encrypted key" "$user"
-    expect 2 "c wrong passphrase" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.encrypted.pem" \
-      LAYER_PRIVATE_KEY_PASSPHRASE=wrong "$program"
-    grep -q "LAYER_ERR_WRONG_PASSPHRASE: .*LAYER_PRIVATE_KEY_PASSPHRASE" "$out/stderr" ||
-      fail "c wrong passphrase: the message does not name LAYER_PRIVATE_KEY_PASSPHRASE"
-  fi
+  # layer_signer_from_env also takes an encrypted key and its passphrase.
+  started=$(date +%s)
+  expect 0 "$lang encrypted key" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.encrypted.pem" \
+    LAYER_PRIVATE_KEY_PASSPHRASE='correct horse battery staple' "$program" "$user"
+  check_minted "$lang encrypted key" "$user_json" "$default_nonce" "$started" "$keys/rsa2048.public.pem"
+  check_typed_claims "$lang encrypted key" "$user"
+  expect 2 "$lang wrong passphrase" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.encrypted.pem" \
+    LAYER_PRIVATE_KEY_PASSPHRASE=not-the-passphrase-8f3a "$program"
+  grep -q "LAYER_ERR_WRONG_PASSPHRASE: .*LAYER_PRIVATE_KEY_PASSPHRASE" "$out/stderr" ||
+    fail "$lang wrong passphrase: the message does not name LAYER_PRIVATE_KEY_PASSPHRASE"
+  ! grep -q "8f3a" "$out/stdout" "$out/stderr" || fail "$lang wrong passphrase: the output quotes the passphrase"
 
   # Configuration errors: exit 2 and say what to set.
   expect 2 "$lang incomplete configuration" env LAYER_PROVIDER_ID="$provider" "$program"
@@ -155,18 +155,16 @@ for lang in c cpp objc; do
   expect 2 "$lang unreadable key file" configured LAYER_PRIVATE_KEY_PATH="$out/missing.pem" "$program"
   expect 2 "$lang too many arguments" "$program" a b c
 
-  # The library's rejections: the status name and the library's message; exit 1, but 2 for C,
-  # where layer_signer_from_env reads the configuration and a value it rejects is a
-  # configuration error, named by its variable.
-  startup=1
-  [ "$lang" != c ] || startup=2
-  expect "$startup" "$lang swapped IDs" env LAYER_PROVIDER_ID="$key_id" LAYER_KEY_ID="$key_id" \
+  # The library's rejections: the status name and the library's message. At start-up,
+  # layer_signer_from_env reads the configuration and a value it rejects is a configuration
+  # error (exit 2), named by its variable; a rejected request exits 1.
+  expect 2 "$lang swapped IDs" env LAYER_PROVIDER_ID="$key_id" LAYER_KEY_ID="$key_id" \
     LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.pem" "$program"
   grep -q "LAYER_ERR_INVALID_ARGUMENT: .*provider ID \"$key_id\" is a key ID" "$out/stderr" ||
     fail "$lang swapped IDs: the message does not explain the rejection"
-  [ "$lang" != c ] || grep -q "LAYER_PROVIDER_ID" "$out/stderr" ||
-    fail "c swapped IDs: the message does not name LAYER_PROVIDER_ID"
-  expect "$startup" "$lang weak key" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa1024.pkcs8.pem" "$program"
+  grep -q "LAYER_PROVIDER_ID" "$out/stderr" ||
+    fail "$lang swapped IDs: the message does not name LAYER_PROVIDER_ID"
+  expect 2 "$lang weak key" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa1024.pkcs8.pem" "$program"
   grep -q "LAYER_ERR_WEAK_KEY: .*the RSA key has 1024 bits" "$out/stderr" || fail "$lang weak key: wrong message"
   expect 1 "$lang empty nonce" configured LAYER_PRIVATE_KEY_PATH="$keys/rsa2048.pkcs8.pem" \
     "$program" "$user" ""
@@ -186,12 +184,12 @@ for lang in c cpp objc; do
     "$keys/rsa2048.public.pem"
   check_typed_claims "$lang configured under valgrind" "$user"
   summary+=" | $(valgrind_summary)"
-  expect "$startup" "$lang weak key under valgrind" \
+  expect 2 "$lang weak key under valgrind" \
     configured LAYER_PRIVATE_KEY_PATH="$keys/rsa1024.pkcs8.pem" "${vg[@]}" "$program"
   summary+=" | $(valgrind_summary)"
   extra=
-  [ "$lang" != c ] || extra=", typed claims, encrypted key, wrong passphrase"
-  echo "examples/$lang: ok (demo, key path, key PEM x2, 4 configuration errors, 3 library errors$extra)"
+  [ "$lang" != c ] || extra=", typed claims"
+  echo "examples/$lang: ok (demo, key path, key PEM x2, encrypted key, 5 configuration errors, 3 library errors$extra)"
   echo "  valgrind (demo | configured | weak key): $summary"
 done
 

@@ -8,19 +8,21 @@
 // and library strings live in std::unique_ptr with deleters that call the library's free
 // functions, and every failed call throws layer::Error, which carries the LayerStatus.
 //
-// Configuration (environment): LAYER_PROVIDER_ID, LAYER_KEY_ID, and LAYER_PRIVATE_KEY (the PEM
-// itself) or LAYER_PRIVATE_KEY_PATH. With none of them set, it generates a key pair and uses
-// demo IDs, and says so.
+// Configuration (environment), read by layer_signer_from_env: LAYER_PROVIDER_ID, LAYER_KEY_ID,
+// and LAYER_PRIVATE_KEY (the PEM itself) or LAYER_PRIVATE_KEY_PATH, with
+// LAYER_PRIVATE_KEY_PASSPHRASE for an encrypted key and LAYER_TOKEN_TYPE (JWS or JWT). With
+// none of the first four set, it generates a key pair and uses demo IDs, and says so.
+//
+// Exit status: 0 on success, 2 for a configuration error (the message names the variable to
+// fix) or bad usage, 1 when the request fails.
 //
 // Usage: backend [user_id [nonce]]
 // Build: c++ -std=c++17 backend.cpp $(pkg-config --cflags --libs layer_identity)
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -101,6 +103,14 @@ class Signer {
     handle_.reset(raw);
   }
 
+  // The signer DESIGN's LAYER_* environment variables describe; each error names its variable.
+  static Signer from_env(std::uint32_t flags = 0) {
+    LayerSigner *raw = nullptr;
+    char *error = nullptr;
+    detail::check(layer_signer_from_env(flags, &raw, &error), &error);
+    return Signer(raw);
+  }
+
   // issued_at 0: now; ttl_seconds 0: 600.
   std::string sign(const std::string &user_id, const std::string &nonce,
                    std::int64_t issued_at = 0, std::uint32_t ttl_seconds = 0) const {
@@ -119,6 +129,8 @@ class Signer {
   }
 
  private:
+  explicit Signer(LayerSigner *raw) { handle_.reset(raw); }
+
   struct Deleter {
     void operator()(LayerSigner *signer) const noexcept { layer_signer_free(signer); }
   };
@@ -164,45 +176,35 @@ namespace {
 const char kDemoProviderId[] = "layer:///providers/7d1c2f4e-56b1-11e5-a0e4-5a0b0c0d0e0f";
 const char kDemoKeyId[] = "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f";
 
-struct ConfigError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-struct Config {
-  std::string provider_id;
-  std::string key_id;
-  std::string private_key_pem;
-};
-
 std::optional<std::string> env(const char *name) {
   const char *value = std::getenv(name);
   if (value == nullptr || *value == '\0') return std::nullopt;
   return std::string(value);
 }
 
-std::string read_file(const std::string &path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw ConfigError("cannot read LAYER_PRIVATE_KEY_PATH " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
+// The signer for the life of the process, and the IDs it signs with.
+struct Startup {
+  layer::Signer signer;
+  std::string provider_id;
+  std::string key_id;
+};
+
+// With none of the key and ID variables set: a first run, with a demo key pair.
+bool demo_mode() {
+  return !env("LAYER_PROVIDER_ID") && !env("LAYER_KEY_ID") && !env("LAYER_PRIVATE_KEY") &&
+         !env("LAYER_PRIVATE_KEY_PATH");
 }
 
-Config load_config() {
-  auto provider_id = env("LAYER_PROVIDER_ID"), key_id = env("LAYER_KEY_ID");
-  auto key_text = env("LAYER_PRIVATE_KEY"), key_path = env("LAYER_PRIVATE_KEY_PATH");
-  if (!provider_id && !key_id && !key_text && !key_path) {
+Startup start_up(bool demo) {
+  if (demo) {
+    layer::Signer signer(layer::generate_key_pair().private_pem, kDemoProviderId, kDemoKeyId);
     std::cerr << "note: LAYER_PROVIDER_ID, LAYER_KEY_ID and LAYER_PRIVATE_KEY[_PATH] are not set:"
                  " using a freshly generated demo key pair and demo IDs\n";
-    return Config{kDemoProviderId, kDemoKeyId, layer::generate_key_pair().private_pem};
+    return Startup{std::move(signer), kDemoProviderId, kDemoKeyId};
   }
-  if (!provider_id || !key_id || (!key_text && !key_path))
-    throw ConfigError(
-        "set LAYER_PROVIDER_ID, LAYER_KEY_ID and one of LAYER_PRIVATE_KEY or "
-        "LAYER_PRIVATE_KEY_PATH (or none of them for a demo)");
-  if (key_text && key_path)
-    throw ConfigError("set LAYER_PRIVATE_KEY or LAYER_PRIVATE_KEY_PATH, not both");
-  return Config{*provider_id, *key_id, key_text ? *key_text : read_file(*key_path)};
+  layer::Signer signer = layer::Signer::from_env();
+  // from_env has checked that both IDs are set and well-formed.
+  return Startup{std::move(signer), *env("LAYER_PROVIDER_ID"), *env("LAYER_KEY_ID")};
 }
 
 // One request: mint the token for this user and nonce, and check it as Layer will.
@@ -223,19 +225,24 @@ int main(int argc, char **argv) {
   }
   const std::string user_id = argc > 1 ? argv[1] : "alice@example.com";
   const std::string nonce = argc > 2 ? argv[2] : "nonce-from-the-layer-client-sdk";
+  std::cout << "layer-identity " << layer_version() << "\n";
   try {
-    const Config config = load_config();
-    std::cout << "layer-identity " << layer_version() << "\n";
-
-    // Start-up: one signer for the life of the process, shared by every request.
-    const layer::Signer signer(config.private_key_pem, config.provider_id, config.key_id);
-    const layer::Verifier verifier(signer.public_key_pem(), config.provider_id, config.key_id);
-
-    handle_request(signer, verifier, user_id, nonce);
+    // Start-up: one signer for the life of the process, shared by every request. A value the
+    // library rejects there is a configuration error, named by its variable.
+    const bool demo = demo_mode();
+    std::optional<Startup> startup;
+    try {
+      startup.emplace(start_up(demo));
+    } catch (const layer::Error &e) {
+      if (demo) throw;
+      std::cerr << "configuration: " << e.what() << "\n";
+      return 2;
+    }
+    // The verifier only demonstrates the check Layer makes, with the same IDs and public key.
+    const layer::Verifier verifier(startup->signer.public_key_pem(), startup->provider_id,
+                                   startup->key_id);
+    handle_request(startup->signer, verifier, user_id, nonce);
     return 0;
-  } catch (const ConfigError &e) {
-    std::cerr << "configuration: " << e.what() << "\n";
-    return 2;
   } catch (const layer::Error &e) {
     std::cerr << "layer-identity: " << e.what() << " (status " << static_cast<int>(e.status())
               << ")\n";

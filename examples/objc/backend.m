@@ -10,9 +10,13 @@
  * carries the LayerStatus). With Foundation you would derive from NSObject and wrap the C
  * strings in NSString; the calls into the library stay the same.
  *
- * Configuration (environment): LAYER_PROVIDER_ID, LAYER_KEY_ID, and LAYER_PRIVATE_KEY (the PEM
- * itself) or LAYER_PRIVATE_KEY_PATH. With none of them set, it generates a key pair and uses
- * demo IDs, and says so.
+ * Configuration (environment), read by layer_signer_from_env: LAYER_PROVIDER_ID, LAYER_KEY_ID,
+ * and LAYER_PRIVATE_KEY (the PEM itself) or LAYER_PRIVATE_KEY_PATH, with
+ * LAYER_PRIVATE_KEY_PASSPHRASE for an encrypted key and LAYER_TOKEN_TYPE (JWS or JWT). With
+ * none of the first four set, it generates a key pair and uses demo IDs, and says so.
+ *
+ * Exit status: 0 on success, 2 for a configuration error (the message names the variable to
+ * fix) or bad usage, 1 when the request fails.
  *
  * Usage: backend [user_id [nonce]]
  * Build: gcc -x objective-c backend.m $(pkg-config --cflags --libs layer_identity) -lobjc
@@ -20,7 +24,6 @@
 #include <objc/runtime.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "layer_identity.h"
 
@@ -109,6 +112,8 @@ static BOOL LISucceeded(LayerStatus status, char **message, LIError **outError) 
                  providerID:(const char *)providerID
                       keyID:(const char *)keyID
                       error:(LIError **)error;
+/* The signer DESIGN's LAYER_* environment variables describe; the error names the variable. */
+- (id)initFromEnvironment:(LIError **)error;
 /* The token, to free with layer_string_free; NULL on failure. issued_at now, ttl 600 s. */
 - (char *)tokenForUser:(const char *)userID nonce:(const char *)nonce error:(LIError **)error;
 /* The SPKI public key PEM, to free with layer_string_free; NULL on failure. */
@@ -124,6 +129,15 @@ static BOOL LISucceeded(LayerStatus status, char **message, LIError **outError) 
   if ((self = [super init]) == nil) return nil;
   if (!LISucceeded(layer_signer_new(pem, NULL, providerID, keyID, 0, &handle, &message), &message,
                    error)) {
+    [self dispose];
+    return nil;
+  }
+  return self;
+}
+- (id)initFromEnvironment:(LIError **)error {
+  char *message = NULL;
+  if ((self = [super init]) == nil) return nil;
+  if (!LISucceeded(layer_signer_from_env(0, &handle, &message), &message, error)) {
     [self dispose];
     return nil;
   }
@@ -195,24 +209,6 @@ static const char *env(const char *name) {
   return value != NULL && value[0] != '\0' ? value : NULL;
 }
 
-static char *read_file(const char *path) {
-  FILE *file = fopen(path, "rb");
-  char *text = NULL;
-  long size;
-  if (file == NULL) return NULL;
-  if (fseek(file, 0, SEEK_END) == 0 && (size = ftell(file)) >= 0 && fseek(file, 0, SEEK_SET) == 0 &&
-      (text = malloc((size_t)size + 1)) != NULL) {
-    if (fread(text, 1, (size_t)size, file) == (size_t)size) {
-      text[size] = '\0';
-    } else {
-      free(text);
-      text = NULL;
-    }
-  }
-  fclose(file);
-  return text;
-}
-
 static int report(const char *what, LIError *error) {
   fprintf(stderr, "%s failed: %s: %s\n", what, layer_status_name([error status]), [error message]);
   [error dispose];
@@ -238,8 +234,7 @@ int main(int argc, char **argv) {
   const char *userID = argc > 1 ? argv[1] : "alice@example.com";
   const char *nonce = argc > 2 ? argv[2] : "nonce-from-the-layer-client-sdk";
   const char *providerID = env("LAYER_PROVIDER_ID"), *keyID = env("LAYER_KEY_ID");
-  const char *keyText = env("LAYER_PRIVATE_KEY"), *keyPath = env("LAYER_PRIVATE_KEY_PATH");
-  char *fileText = NULL, *generated = NULL, *publicPEM = NULL;
+  char *generated = NULL, *publicPEM = NULL;
   LISigner *signer = nil;
   LIVerifier *verifier = nil;
   LIError *error = nil;
@@ -249,39 +244,34 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s [user_id [nonce]]\n", argv[0]);
     return 2;
   }
-  if (!providerID && !keyID && !keyText && !keyPath) {
+  printf("layer-identity %s\n", layer_version());
+
+  /* Start-up: one signer for the life of the process, shared by every request. */
+  if (!providerID && !keyID && !env("LAYER_PRIVATE_KEY") && !env("LAYER_PRIVATE_KEY_PATH")) {
     char *message = NULL;
     if (!LISucceeded(layer_generate_key_pair(0, &generated, &publicPEM, &message), &message,
                      &error))
       return report("key generation", error);
     layer_string_free(publicPEM); /* the signer derives it again below */
     publicPEM = NULL;
-    keyText = generated;
     providerID = DEMO_PROVIDER_ID;
     keyID = DEMO_KEY_ID;
+    signer = [[LISigner alloc] initWithPrivateKeyPEM:generated
+                                          providerID:providerID
+                                               keyID:keyID
+                                               error:&error];
+    layer_string_free(generated); /* zeroized; the signer keeps its own copy */
+    if (signer == nil) return report("creating the signer", error);
     fprintf(stderr, "note: LAYER_PROVIDER_ID, LAYER_KEY_ID and LAYER_PRIVATE_KEY[_PATH] are not "
                     "set: using a freshly generated demo key pair and demo IDs\n");
-  } else if (!providerID || !keyID || (!keyText && !keyPath) || (keyText && keyPath)) {
-    fprintf(stderr, "configuration: set LAYER_PROVIDER_ID, LAYER_KEY_ID and exactly one of "
-                    "LAYER_PRIVATE_KEY or LAYER_PRIVATE_KEY_PATH (or none of them for a demo)\n");
+  } else if ((signer = [[LISigner alloc] initFromEnvironment:&error]) == nil) {
+    /* A value the library rejects here is a configuration error, named by its variable. */
+    report("configuration: layer_signer_from_env", error);
     return 2;
-  } else if (keyPath) {
-    if ((fileText = read_file(keyPath)) == NULL) {
-      fprintf(stderr, "configuration: cannot read LAYER_PRIVATE_KEY_PATH %s\n", keyPath);
-      return 2;
-    }
-    keyText = fileText;
   }
-  printf("layer-identity %s\n", layer_version());
 
-  /* Start-up: one signer for the life of the process, shared by every request. */
-  signer = [[LISigner alloc] initWithPrivateKeyPEM:keyText
-                                        providerID:providerID
-                                             keyID:keyID
-                                             error:&error];
-  if (signer == nil) {
-    report("creating the signer", error);
-  } else if ((publicPEM = [signer publicKeyPEM:&error]) == NULL) {
+  /* The verifier only demonstrates the check Layer makes, with the same IDs and public key. */
+  if ((publicPEM = [signer publicKeyPEM:&error]) == NULL) {
     report("exporting the public key", error);
   } else if ((verifier = [[LIVerifier alloc] initWithPublicKeyPEM:publicPEM
                                                        providerID:providerID
@@ -295,7 +285,5 @@ int main(int argc, char **argv) {
   [verifier dispose];
   [signer dispose];
   layer_string_free(publicPEM);
-  layer_string_free(generated);
-  free(fileText);
   return status;
 }
