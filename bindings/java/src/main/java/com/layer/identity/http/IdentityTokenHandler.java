@@ -36,14 +36,20 @@ import java.util.Objects;
  * Mounted under a context other than {@code /}, the routes are relative to it ({@code
  * createContext("/auth", ...)} serves {@code /auth/identity-token}). The handler is thread-safe
  * and keeps no state of its own; give the server an executor, so that a slow client does not
- * hold up the others. A response to a request whose body was not read (404, 405, 413, 415)
- * says {@code Connection: close}; with {@code -Dsun.net.httpserver.drainAmount=0} (set before
- * the first server is created) the JDK's server then closes the connection at once instead of
- * draining up to 64 KiB that the client may never send.
+ * hold up the others. A response to a request whose body was not used (404, 405, 413, 415)
+ * says {@code Connection: close}. The handler reads and discards such a body first when it is
+ * at most {@link #DISCARD_LIMIT_BYTES} (as Go's net/http does), so that the client reads the
+ * response instead of a connection reset: closing a socket with unread data resets it. With
+ * {@code -Dsun.net.httpserver.drainAmount=0} (set before the first server is created) the JDK's
+ * server then closes a connection with a larger or a declared-but-unsent body at once, instead
+ * of waiting for up to 64 KiB that the client may never send.
  */
 public final class IdentityTokenHandler implements HttpHandler {
   /** The largest body accepted, in bytes. */
   public static final int MAX_BODY_BYTES = 65536;
+
+  /** The most of an unused request body read and discarded before an error response. */
+  public static final int DISCARD_LIMIT_BYTES = 256 * 1024;
 
   private static final System.Logger LOG = System.getLogger("com.layer.identity.http");
 
@@ -236,21 +242,55 @@ public final class IdentityTokenHandler implements HttpHandler {
     return json;
   }
 
-  /** The body, or null when it is larger than {@link #MAX_BODY_BYTES} (413). */
+  /**
+   * The body, or null when it is larger than {@link #MAX_BODY_BYTES} (413; the stream is left
+   * open for {@link #discardUnusedBody}).
+   */
   private static byte[] readBody(HttpExchange exchange) throws IOException {
+    if (declaredLength(exchange) > MAX_BODY_BYTES) {
+      return null;
+    }
+    InputStream in = exchange.getRequestBody();
+    byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+    if (body.length > MAX_BODY_BYTES) {
+      return null;
+    }
+    in.close();
+    return body;
+  }
+
+  /** The request's Content-Length, or -1 when it has none (a chunked or empty body). */
+  private static long declaredLength(HttpExchange exchange) {
     String declared = exchange.getRequestHeaders().getFirst("Content-Length");
     if (declared != null) {
       try {
-        if (Long.parseLong(declared.trim()) > MAX_BODY_BYTES) {
-          return null;
-        }
+        return Long.parseLong(declared.trim());
       } catch (NumberFormatException e) {
         // the server has already refused a malformed Content-Length
       }
     }
-    try (InputStream in = exchange.getRequestBody()) {
-      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-      return body.length > MAX_BODY_BYTES ? null : body;
+    return -1;
+  }
+
+  /**
+   * Reads and discards what the client sends of a body the handler does not use, up to {@link
+   * #DISCARD_LIMIT_BYTES}: a body the client has finished sending lets the connection close
+   * cleanly. A body declared larger is not waited for (the client may never send it).
+   */
+  private static void discardUnusedBody(HttpExchange exchange) {
+    if (declaredLength(exchange) > DISCARD_LIMIT_BYTES) {
+      return;
+    }
+    byte[] buffer = new byte[8192];
+    try {
+      InputStream in = exchange.getRequestBody();
+      long discarded = 0;
+      int n;
+      while (discarded <= DISCARD_LIMIT_BYTES && (n = in.read(buffer)) > 0) {
+        discarded += n;
+      }
+    } catch (IOException e) {
+      // the client is gone or the stream was already read to its end: nothing to protect
     }
   }
 
@@ -274,7 +314,8 @@ public final class IdentityTokenHandler implements HttpHandler {
     headers.set("Content-Type", "application/json; charset=utf-8");
     headers.set("Cache-Control", "no-store");
     if (unread) {
-      headers.set("Connection", "close"); // the body was not read: do not reuse the connection
+      discardUnusedBody(exchange);
+      headers.set("Connection", "close"); // the body was not used: do not reuse the connection
     }
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     if (exchange.getRequestMethod().equals("HEAD")) {
