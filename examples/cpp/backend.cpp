@@ -103,7 +103,8 @@ class Signer {
     handle_.reset(raw);
   }
 
-  // The signer DESIGN's LAYER_* environment variables describe; each error names its variable.
+  // The signer the LAYER_* environment variables describe (the README's "Configuration from
+  // the environment"); each error names the variable to fix.
   static Signer from_env(std::uint32_t flags = 0) {
     LayerSigner *raw = nullptr;
     char *error = nullptr;

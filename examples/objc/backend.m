@@ -112,7 +112,8 @@ static BOOL LISucceeded(LayerStatus status, char **message, LIError **outError) 
                  providerID:(const char *)providerID
                       keyID:(const char *)keyID
                       error:(LIError **)error;
-/* The signer DESIGN's LAYER_* environment variables describe; the error names the variable. */
+/* The signer the LAYER_* environment variables describe (the README's "Configuration from the
+ * environment"); the error names the variable to fix. */
 - (id)initFromEnvironment:(LIError **)error;
 /* The token, to free with layer_string_free; NULL on failure. issued_at now, ttl 600 s. */
 - (char *)tokenForUser:(const char *)userID nonce:(const char *)nonce error:(LIError **)error;

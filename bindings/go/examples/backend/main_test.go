@@ -16,7 +16,7 @@ import (
 	"github.com/layerhq/layer-identity/bindings/go/layeridentity"
 )
 
-// The sample backend, started the way DESIGN says: scripts/run-backend go (which builds it).
+// The sample backend, started the way the README says: scripts/run-backend go (which builds it).
 
 const (
 	providerID = "layer:///providers/5d3c4e1a-7b2f-4c8d-9e6a-0f1b2c3d4e5f"

@@ -191,7 +191,7 @@ class Utf8BoundaryTest {
     return e;
   }
 
-  /** JSON string escaping as DESIGN specifies it (serde_json's), written out independently. */
+  /** JSON string escaping as the library writes it (serde_json's), written out independently. */
   static String escape(String s) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < s.length(); i++) {
