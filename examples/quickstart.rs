@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Attributes::default()
     };
     let nonce = "nonce-the-client-sdk-got-from-layer";
-    let token = signer.sign("ada@example.com", nonce, 0, 0, &attributes)?;
+    let token = signer.sign("ada@example.com", nonce, None, None, &attributes)?;
     println!("2. minted an identity token for ada@example.com:\n{token}");
 
     let (header, claims) = decode(&token)?.into_text()?;
@@ -44,14 +44,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         KEY_ID,
         Flags::default(),
     )?;
-    let verified = verifier.verify(&token, Some(nonce), 0, 0)?;
+    let verified = verifier.verify(&token, Some(nonce), None, 0)?;
     println!(
         "3. verdict: VALID (the Layer validation rules all pass) for {}, expires at {} (Unix s), nonce {:?}",
         verified.claims.prn, verified.claims.exp, verified.claims.nce
     );
 
     let rejection = verifier
-        .verify(&token, Some("some-other-nonce"), 0, 0)
+        .verify(&token, Some("some-other-nonce"), None, 0)
         .unwrap_err();
     println!("4. the same token for another nonce is rejected: {rejection}");
     Ok(())

@@ -82,12 +82,9 @@ fn layer_id(var: &str, what: &str, validate: fn(&str) -> Result<()>) -> Result<S
 pub fn token_type() -> Result<Flags> {
     match text(TOKEN_TYPE_VAR)? {
         None => Ok(Flags::default()),
-        Some(value) if value.eq_ignore_ascii_case("JWS") => Ok(Flags::default()),
-        Some(value) if value.eq_ignore_ascii_case("JWT") => Ok(Flags::TYP_JWT),
-        Some(value) => Err(Error::invalid_argument(format!(
-            "{TOKEN_TYPE_VAR} is {}; expected JWS (the default) or JWT",
-            crate::error::quote(&value)
-        ))),
+        Some(value) => {
+            Flags::from_token_type(&value).map_err(|error| error.context(TOKEN_TYPE_VAR))
+        }
     }
 }
 

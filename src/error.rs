@@ -187,11 +187,6 @@ impl Error {
         self.kind
     }
 
-    /// The `LayerStatus` name this error is reported with, e.g. `"LAYER_ERR_EXPIRED"`.
-    pub fn status_name(&self) -> &'static str {
-        crate::status::LayerStatus::from(self.kind).name()
-    }
-
     pub fn eit(&self) -> Option<Eit> {
         self.eit
     }

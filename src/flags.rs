@@ -25,6 +25,27 @@ impl Flags {
         Ok(Flags(bits))
     }
 
+    /// The flags a token type name selects: `JWS` (the default) or `JWT`, in any letter case,
+    /// as `LAYER_TOKEN_TYPE` and every wrapper's token-type option take it.
+    pub fn from_token_type(name: &str) -> Result<Flags> {
+        if name.eq_ignore_ascii_case("JWS") {
+            Ok(Flags::default())
+        } else if name.eq_ignore_ascii_case("JWT") {
+            Ok(Flags::TYP_JWT)
+        } else {
+            // Shown only when it is short and plain: the value may be a secret put in the
+            // wrong place.
+            let shown = if name.len() <= 8 && name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                format!("{name:?}")
+            } else {
+                format!("{} characters long", name.chars().count())
+            };
+            Err(Error::invalid_argument(format!(
+                "token type is {shown}; expected JWS (the default) or JWT"
+            )))
+        }
+    }
+
     pub const fn bits(self) -> u32 {
         self.0
     }
@@ -39,5 +60,27 @@ impl std::ops::BitOr for Flags {
 
     fn bitor(self, other: Flags) -> Flags {
         Flags(self.0 | other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_type_names_are_case_insensitive_and_nothing_else_is_accepted() {
+        for (name, flags) in [("JWS", 0), ("jws", 0), ("Jwt", 1), ("JWT", 1)] {
+            assert_eq!(
+                Flags::from_token_type(name).unwrap().bits(),
+                flags,
+                "{name}"
+            );
+        }
+        for name in ["", "JOSE", "JWS ", "jwt\0"] {
+            assert!(Flags::from_token_type(name).is_err(), "{name:?}");
+        }
+        let secret = "correct horse battery staple";
+        let message = Flags::from_token_type(secret).unwrap_err().to_string();
+        assert!(!message.contains("horse"), "{message}");
     }
 }

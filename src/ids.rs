@@ -54,28 +54,43 @@ fn validate_layer_id(id: &str, kind: IdKind) -> Result<()> {
             "{label} is empty; expected {form} from the Layer dashboard"
         )));
     }
+    refuse_nul(id, label)?;
+    let shown = shown(id);
     if id.trim() != id {
         return Err(Error::invalid_argument(format!(
-            "{label} {} has leading or trailing whitespace; IDs are used exactly as given",
-            quote(id)
+            "{label} {shown} has leading or trailing whitespace; IDs are used exactly as given"
         )));
     }
     let other = kind.other();
     if id.starts_with(other.prefix()) {
         return Err(Error::invalid_argument(format!(
-            "{label} {} is a {}, not a {label}; expected {form}",
-            quote(id),
+            "{label} {shown} is a {}, not a {label}; expected {form}",
             other.label()
         )));
     }
     let uuid = id.strip_prefix(kind.prefix()).unwrap_or(id);
     if let Some(problem) = uuid_problem(uuid) {
         return Err(Error::invalid_argument(format!(
-            "{label} {} is not a Layer {label}: {problem}; expected {form}",
-            quote(id)
+            "{label} {shown} is not a Layer {label}: {problem}; expected {form}"
         )));
     }
     Ok(())
+}
+
+/// How a message shows an ID it refuses: quoted when it could be one (only the characters of
+/// `layer:///providers/<uuid>` and `layer:///keys/<uuid>`, and no longer than those), otherwise
+/// by its length alone. A passphrase or a key pasted where an ID belongs is never repeated.
+fn shown(id: &str) -> String {
+    const LONGEST: usize = PROVIDER_PREFIX.len() + 36;
+    let id_like = id.len() <= LONGEST
+        && id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || "layer:/providerskey-".contains(c));
+    if id_like {
+        quote(id)
+    } else {
+        format!("({} characters, not repeated here)", id.chars().count())
+    }
 }
 
 /// `8-4-4-4-12` hexadecimal digits, either case.
@@ -143,12 +158,25 @@ pub fn same_id_in_other_form(a: &str, b: &str) -> bool {
     a != b && uuid_problem(&bare(a)).is_none() && bare(a) == bare(b)
 }
 
-/// User IDs and nonces are opaque to the library but must not be empty.
+/// User IDs and nonces are opaque to the library but must not be empty (nor, see
+/// [`refuse_nul`], hold U+0000).
 pub fn validate_non_empty(value: &str, label: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::invalid_argument(format!("{label} is empty")));
     }
     Ok(())
+}
+
+/// Every text a token carries: U+0000 is valid JSON (`\u0000`) but what C, and many databases
+/// and logs, read as the end of the string, so a token holding it means different things to
+/// different readers. `label` names the argument.
+pub fn refuse_nul(value: &str, label: &str) -> Result<()> {
+    match value.bytes().position(|b| b == 0) {
+        None => Ok(()),
+        Some(offset) => Err(Error::invalid_argument(format!(
+            "{label} contains U+0000 (at byte {offset}), which no Layer token may carry"
+        ))),
+    }
 }
 
 #[cfg(test)]

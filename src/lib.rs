@@ -11,22 +11,29 @@
 //! let provider_id = "layer:///providers/7d1c2f4e-56b1-11e5-a0e4-5a0b0c0d0e0f";
 //! let key_id = "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f";
 //! let signer = Signer::new(&pem, None, provider_id, key_id, Flags::default())?;
-//! let token = signer.sign("user-42", "nonce-from-the-sdk", 0, 0, &Attributes::default())?;
+//! let token = signer.sign("user-42", "nonce-from-the-sdk", None, None, &Attributes::default())?;
 //!
 //! let verifier = Verifier::new(&pem, provider_id, key_id, Flags::default())?;
-//! let verified = verifier.verify(&token, Some("nonce-from-the-sdk"), 0, 0)?;
+//! let verified = verifier.verify(&token, Some("nonce-from-the-sdk"), None, 0)?;
 //! assert_eq!(verified.claims.prn, "user-42");
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! The crate is also a C library: `include/layer_identity.h` declares its C ABI, which the Go,
-//! Ruby, Java and Node packages bind. Only the `ffi` module knows about that.
+//! Ruby, Java, Node and Python packages bind. Only the `ffi` module knows about that. The
+//! [`endpoint`] module is the identity-token endpoint's HTTP contract without I/O, which every
+//! language's server adapter (and `layer-identity serve`) drives.
+
+#![deny(unsafe_code)]
 
 mod base64url;
+pub mod endpoint;
 pub mod env;
 mod error;
-#[doc(hidden)] // the C ABI; public so that the tests can drive it from Rust
+// The C ABI, the one place with raw pointers; public so that the tests can drive it from Rust.
+#[doc(hidden)]
+#[allow(unsafe_code)]
 pub mod ffi;
 mod flags;
 mod ids;

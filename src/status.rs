@@ -9,7 +9,7 @@
 
 use std::ffi::{c_int, CStr};
 
-use crate::error::{Eit, ErrorKind};
+use crate::error::{Eit, Error, ErrorKind};
 
 /// Status of every fallible call. Values are stable and never renumbered; new ones are only
 /// ever appended.
@@ -23,8 +23,9 @@ pub enum LayerStatus {
     /// A string argument was not valid UTF-8.
     LAYER_ERR_INVALID_UTF8 = 2,
     /// An argument was well-formed text but not acceptable (an ID, an empty user ID or nonce,
-    /// a time in milliseconds, attributes or metadata, unknown flags, key size to generate, a
-    /// missing or malformed LAYER_* environment variable).
+    /// U+0000 in a text, a negative time or one in milliseconds, attributes or metadata,
+    /// unknown flags, key size to generate, a missing or malformed LAYER_* environment
+    /// variable, a call out of step).
     LAYER_ERR_INVALID_ARGUMENT = 3,
     /// The key could not be read, is not RSA, or is the wrong kind (public for a signer).
     LAYER_ERR_INVALID_KEY = 4,
@@ -97,6 +98,13 @@ impl LayerStatus {
             LayerStatus::LAYER_ERR_CRYPTO => c"LAYER_ERR_CRYPTO",
             LayerStatus::LAYER_ERR_INTERNAL => c"LAYER_ERR_INTERNAL",
         }
+    }
+}
+
+impl Error {
+    /// The `LayerStatus` name this error is reported with, e.g. `"LAYER_ERR_EXPIRED"`.
+    pub fn status_name(&self) -> &'static str {
+        LayerStatus::from(self.kind()).name()
     }
 }
 

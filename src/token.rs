@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::base64url;
 use crate::error::{Error, ErrorKind, Result};
 use crate::flags::Flags;
-use crate::ids::{validate_key_id, validate_non_empty, validate_provider_id};
+use crate::ids::{refuse_nul, validate_key_id, validate_non_empty, validate_provider_id};
 use crate::json;
 use crate::key_cache;
 use crate::keys::{check_key_size, load_private_key};
@@ -94,11 +94,13 @@ impl Attributes {
         Ok(attributes)
     }
 
-    /// Adds one metadata entry; names are non-empty and unique.
+    /// Adds one metadata entry; names are non-empty and unique, and neither holds U+0000.
     pub fn add_metadata(&mut self, name: String, value: String) -> Result<()> {
         if name.is_empty() {
             return Err(Error::invalid_argument("a metadata name is empty"));
         }
+        refuse_nul(&name, "metadata name")?;
+        refuse_nul(&value, "metadata value")?;
         if self.metadata.contains_key(&name) {
             return Err(Error::invalid_argument(format!(
                 "duplicate metadata name {} (given twice; each name may appear once)",
@@ -109,7 +111,9 @@ impl Attributes {
         Ok(())
     }
 
-    /// The attributes as (name, value) pairs in token order, skipping absent ones.
+    /// The attributes as (name, value) pairs in token order, skipping absent ones. An empty
+    /// attribute is absent too: every language then writes the same token for `""` (Go's zero
+    /// value, a database's empty column) as for none.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         ATTRIBUTE_NAMES
             .into_iter()
@@ -120,6 +124,13 @@ impl Attributes {
                 &self.avatar_url,
             ])
             .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+            .filter(|(_, value)| !value.is_empty())
+    }
+
+    /// Refuses U+0000 in any attribute (metadata is checked as it is added).
+    fn check_text(&self) -> Result<()> {
+        self.iter()
+            .try_for_each(|(name, value)| refuse_nul(value, name))
     }
 
     /// The field for attribute `name`, if it is one.
@@ -196,23 +207,28 @@ impl Signer {
         })
     }
 
-    /// Mints a token for `user_id` answering `nonce`. `issued_at <= 0` means now; a value that
-    /// looks like milliseconds is rejected. `ttl_seconds == 0` means 600.
+    /// Mints a token for `user_id` answering `nonce`. `issued_at`: Unix seconds, `None` for
+    /// now (a time that is not positive, or looks like milliseconds, is refused). `ttl_seconds`:
+    /// `None` for 600; `Some(0)` is refused (the token would be expired at once).
     pub fn sign(
         &self,
         user_id: &str,
         nonce: &str,
-        issued_at: i64,
-        ttl_seconds: u32,
+        issued_at: Option<i64>,
+        ttl_seconds: Option<u32>,
         attributes: &Attributes,
     ) -> Result<String> {
         validate_non_empty(user_id, "user ID")?;
         validate_non_empty(nonce, "nonce")?;
         let issued_at = seconds_or_now(issued_at, "issued_at")?;
-        let ttl = if ttl_seconds == 0 {
-            DEFAULT_TTL_SECONDS
-        } else {
-            ttl_seconds
+        let ttl = match ttl_seconds {
+            None => DEFAULT_TTL_SECONDS,
+            Some(0) => {
+                return Err(Error::invalid_argument(
+                    "ttl_seconds is 0, so the token would expire as it is issued; give no TTL for 600 s",
+                ))
+            }
+            Some(ttl) => ttl,
         };
         let expires_at = issued_at + i64::from(ttl);
 
@@ -221,6 +237,9 @@ impl Signer {
         let raw_claims_len =
             self.claims_prefix.len() + user_id.len() + nonce.len() + attributes.raw_len();
         self.check_token_len(raw_claims_len)?;
+        refuse_nul(user_id, "user_id")?;
+        refuse_nul(nonce, "nonce")?;
+        attributes.check_text()?;
 
         let mut claims = Vec::with_capacity(raw_claims_len + 96);
         claims.extend_from_slice(&self.claims_prefix);
@@ -301,16 +320,17 @@ pub(crate) fn header_json(key_id: &str, flags: Flags) -> Vec<u8> {
     header
 }
 
-/// Mints one token with an unencrypted private key and the default options. Decoded keys are
-/// cached (see [`clear_key_cache`]), so repeated calls with the same key cost one signature.
+/// Mints one token with an unencrypted private key and the default options (see
+/// [`Signer::sign`] for the times). Decoded keys are cached (see [`clear_key_cache`]), so
+/// repeated calls with the same key cost one signature.
 pub fn sign_token(
     private_key: &[u8],
     provider_id: &str,
     key_id: &str,
     user_id: &str,
     nonce: &str,
-    issued_at: i64,
-    ttl_seconds: u32,
+    issued_at: Option<i64>,
+    ttl_seconds: Option<u32>,
 ) -> Result<String> {
     validate_provider_id(provider_id)?;
     validate_key_id(key_id)?;

@@ -7,7 +7,7 @@ use crate::base64url;
 use crate::error::{quote, Eit, Error, Result};
 use crate::flags::Flags;
 use crate::ids::{
-    same_id_in_other_form, validate_key_id, validate_non_empty, validate_provider_id,
+    refuse_nul, same_id_in_other_form, validate_key_id, validate_non_empty, validate_provider_id,
 };
 use crate::json::{self, member, Members, Scalar};
 use crate::keys::{check_key_size, load_public_key};
@@ -238,20 +238,20 @@ impl Verifier {
         })
     }
 
-    /// Verifies `token` at time `now` (`<= 0`: the system clock) allowing `leeway_seconds` of
-    /// clock skew. With `expected_nonce`, the token must answer exactly that nonce.
+    /// Verifies `token` at time `now` (`None`: the system clock) allowing `leeway_seconds` of
+    /// clock skew. With `expected_nonce`, the token must answer exactly that nonce; `None` skips
+    /// that check, and an empty nonce is refused, so that a missing value cannot skip it.
     pub fn verify(
         &self,
         token: &str,
         expected_nonce: Option<&str>,
-        now: i64,
+        now: Option<i64>,
         leeway_seconds: u32,
     ) -> Result<VerifiedToken> {
         if let Some(nonce) = expected_nonce {
-            validate_non_empty(
-                nonce,
-                "expected nonce (to skip the nonce check, give none: NULL in C)",
-            )?;
+            validate_non_empty(nonce, "expected_nonce")
+                .and_then(|()| refuse_nul(nonce, "expected_nonce"))
+                .map_err(|error| error.advise("to skip the nonce check, give no expected nonce"))?;
         }
         let now = seconds_or_now(now, "now")?;
         let leeway = i64::from(leeway_seconds);

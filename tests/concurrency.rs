@@ -31,10 +31,10 @@ fn eight_threads_share_one_signer_and_one_verifier() {
                         let user = format!("user-{thread}");
                         let nonce = format!("nonce-{thread}-{i}");
                         let token = signer
-                            .sign(&user, &nonce, ISSUED_AT, 0, &Attributes::default())
+                            .sign(&user, &nonce, Some(ISSUED_AT), None, &Attributes::default())
                             .unwrap();
                         let verified = verifier
-                            .verify(&token, Some(&nonce), ISSUED_AT + 1, 0)
+                            .verify(&token, Some(&nonce), Some(ISSUED_AT + 1), 0)
                             .unwrap();
                         assert_eq!(
                             (verified.claims.prn.as_str(), verified.claims.nce.as_str()),

@@ -37,14 +37,17 @@ fn minted_tokens_verify_with_openssl_and_pyjwt() {
         let nonce = format!("nonce-{i}-\u{1}\u{1f}");
         let iat = 1_700_000_000 + i as i64;
         tokens.push(
-            jws.sign(user, &nonce, iat, 0, &Attributes::default())
+            jws.sign(user, &nonce, Some(iat), None, &Attributes::default())
                 .unwrap(),
         );
         expected.push((
             "JWS",
             json!({"iss": PROVIDER_ID, "prn": user, "iat": iat, "exp": iat + 600, "nce": nonce}),
         ));
-        tokens.push(jwt.sign(user, &nonce, iat, 3600, &attributes).unwrap());
+        tokens.push(
+            jwt.sign(user, &nonce, Some(iat), Some(3600), &attributes)
+                .unwrap(),
+        );
         expected.push((
             "JWT",
             json!({"iss": PROVIDER_ID, "prn": user, "iat": iat, "exp": iat + 3600, "nce": nonce,
@@ -52,7 +55,9 @@ fn minted_tokens_verify_with_openssl_and_pyjwt() {
                    "display_name": "ゾーイ 🦊", "avatar_url": "https://example.com/a/b.png?x=1&y=2",
                    "metadata": {"a/b": "", "tier": "gold", "Émoji 🦊": "\u{1}\"x\""}}),
         ));
-        tokens.push(sign_token(&private, PROVIDER_ID, KEY_ID, user, &nonce, iat, 0).unwrap());
+        tokens.push(
+            sign_token(&private, PROVIDER_ID, KEY_ID, user, &nonce, Some(iat), None).unwrap(),
+        );
         expected.push((
             "JWS",
             json!({"iss": PROVIDER_ID, "prn": user, "iat": iat, "exp": iat + 600, "nce": nonce}),
@@ -79,8 +84,8 @@ fn a_token_signed_with_another_key_fails_the_independent_checks_too() {
         KEY_ID,
         "user",
         "nonce",
-        1_700_000_000,
-        0,
+        Some(1_700_000_000),
+        None,
     )
     .unwrap();
     // The checker itself must be able to say no, or its yes means nothing.

@@ -45,7 +45,7 @@ fn verifier() -> Verifier {
 
 /// The rejection of `token` at `NOW` (no leeway), which must carry `eit`.
 fn rejection(token: &str, eit: Eit) -> String {
-    let error = verifier().verify(token, None, NOW, 0).unwrap_err();
+    let error = verifier().verify(token, None, Some(NOW), 0).unwrap_err();
     assert_eq!(error.eit(), Some(eit), "{error}");
     error.message().to_owned()
 }
@@ -120,7 +120,7 @@ fn null_attributes_and_metadata_are_read_and_negative_zero_is_an_integer() {
         HEADER,
         &claims_with(r#","last_name":null,"first_name":"Zoë","metadata":{"b":"2","a":"1"}"#),
     );
-    let verified = verifier().verify(&token, Some("n"), NOW, 0).unwrap();
+    let verified = verifier().verify(&token, Some("n"), Some(NOW), 0).unwrap();
     assert_eq!(verified.claims.attributes.last_name, None);
     assert_eq!(
         verified.claims.attributes.first_name.as_deref(),
@@ -137,7 +137,7 @@ fn null_attributes_and_metadata_are_read_and_negative_zero_is_an_integer() {
 
     let claims = claims_with(r#","metadata":null"#).replace("1700000000", "-0");
     let verified = verifier()
-        .verify(&signed(HEADER, &claims), None, NOW, 0)
+        .verify(&signed(HEADER, &claims), None, Some(NOW), 0)
         .unwrap();
     assert_eq!(verified.claims.iat, 0);
     assert!(verified.claims.attributes.metadata.is_empty());
@@ -264,7 +264,7 @@ fn huge_inputs_are_refused_before_any_work() {
     .unwrap();
     let user = "\u{1}".repeat(64 << 20);
     let error = signer
-        .sign(&user, "n", 0, 0, &Default::default())
+        .sign(&user, "n", None, None, &Default::default())
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidArgument);
     assert_contains(error.message(), &["more than the 16384"]);

@@ -208,12 +208,11 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     for (name, value) in &args.metadata {
         attributes.add_metadata(name.clone(), value.clone())?;
     }
-    // 0 asks the library for "now", which is what an absent --issued-at means.
     let token = signer.sign(
         &args.user_id,
         &args.nonce,
-        args.issued_at.unwrap_or(0),
-        args.ttl,
+        args.issued_at,
+        Some(args.ttl),
         &attributes,
     )?;
     output::print(&format!("{token}\n"))

@@ -108,12 +108,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             _ => failure,
         })?;
 
-    match verifier.verify(
-        &token,
-        args.nonce.as_deref(),
-        args.now.unwrap_or(0),
-        args.leeway,
-    ) {
+    match verifier.verify(&token, args.nonce.as_deref(), args.now, args.leeway) {
         Ok(verified) => report_valid(&verified, args),
         Err(error) if error.eit() == Some(Eit::WrongJwsPartCount) => {
             let failure = report_rejected(&error, args.json);
