@@ -6,6 +6,8 @@ Against a running server (the endpoint mounted with the demo authenticator):
     tests/endpoint/conformance.py --url http://127.0.0.1:PORT \\
         --public-key public.pem --provider-id layer:///providers/<uuid> --key-id layer:///keys/<uuid>
 
+(--authenticator KIND for an endpoint mounted with another kind of authenticate function.)
+
 End to end (key pair, start-up, every case, concurrency, start-up refusals, SIGTERM):
 
     tests/endpoint/conformance.py --backend go|ruby|java|node|python
@@ -13,7 +15,8 @@ End to end (key pair, start-up, every case, concurrency, start-up refusals, SIGT
 The contract, the format of cases.json and what is checked are in tests/endpoint/README.md.
 Python standard library plus Debian's python3-jwt and python3-cryptography.
 
-As a module: load_cases(), request_parts(case) -> (method, path, headers, body bytes),
+As a module: load_cases(authenticator=KIND), authenticator_kinds() -> {kind: description},
+request_parts(case) -> (method, path, headers, body bytes),
 send(host, port, method, path, headers, body) -> Response, and
 check_response(case, response, TokenChecker(...)) -> list of problems.
 """
@@ -61,10 +64,21 @@ ATTRIBUTES = ("first_name", "last_name", "display_name", "avatar_url")
 # ---------------------------------------------------------------------------------------------
 # Cases and requests
 
-def load_cases(path=CASES_PATH, authenticator=None):
-    """The cases of cases.json, optionally only those for one authenticator ("demo", "reject")."""
+def load_document(path=CASES_PATH):
+    """cases.json as a whole: its cases, the authenticator kinds ({kind: description}), limits."""
     with open(path, encoding="utf-8") as stored:
-        cases = json.load(stored)["cases"]
+        return json.load(stored)
+
+
+def authenticator_kinds(path=CASES_PATH):
+    """{kind: description} of the authenticate functions the cases are written for."""
+    return load_document(path)["authenticators"]
+
+
+def load_cases(path=CASES_PATH, authenticator=None):
+    """The cases of cases.json, optionally only those for one authenticator kind ("demo",
+    "reject", "none", ...: see authenticator_kinds())."""
+    cases = load_document(path)["cases"]
     if authenticator is not None:
         cases = [case for case in cases if case.get("authenticator", "demo") == authenticator]
     return cases
@@ -112,15 +126,22 @@ def has_header(headers, name):
 
 
 class Response:
-    def __init__(self, method, status, headers, body, after_head=b""):
+    def __init__(self, method, status, headers, body, after_head=b"", version=11):
         self.method = method
         self.status = status
         self.headers = headers  # [(name, value)] as received
         self.body = body
         self.after_head = after_head  # bytes that followed a HEAD response's headers
+        self.version = version  # 10 for HTTP/1.0, 11 for HTTP/1.1
 
     def values(self, name):
         return [value for key, value in self.headers if key.lower() == name.lower()]
+
+    def closes_connection(self):
+        """Whether the response says the server closes the connection after it: Connection:
+        close, or an HTTP/1.0 response without Connection: keep-alive."""
+        tokens = {token.strip().lower() for value in self.values("Connection") for token in value.split(",")}
+        return "close" in tokens or (self.version == 10 and "keep-alive" not in tokens)
 
     def describe(self, limit=300):
         interesting = [f"{key}: {value}" for key, value in self.headers
@@ -133,15 +154,16 @@ class Response:
 
 
 def send(host, port, method, path, headers, body, timeout=REQUEST_TIMEOUT):
-    """Sends one request exactly as given, on a new connection. Adds Host (unless given) and
-    Connection: close (unless given), nothing else. Returns a Response; raises OSError or
-    http.client.HTTPException when no response arrives."""
+    """Sends one request exactly as given (header values as UTF-8), on a new connection. Adds
+    Host (unless given; for an absolute-form target, its authority) and Connection: close (unless
+    given), nothing else. Returns a Response; raises OSError or http.client.HTTPException when
+    no response arrives."""
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.putrequest(method, path, skip_host=has_header(headers, "Host"),
                               skip_accept_encoding=True)
         for name, value in headers:
-            connection.putheader(name, value)
+            connection.putheader(name, value.encode("utf-8"))
         if not has_header(headers, "Connection"):
             connection.putheader("Connection", "close")
         sock = None
@@ -157,7 +179,8 @@ def send(host, port, method, path, headers, body, timeout=REQUEST_TIMEOUT):
         if method == "HEAD":
             after_head = _bytes_after_head(response, sock)
         data = response.read()
-        return Response(method, response.status, response.getheaders(), data, after_head)
+        return Response(method, response.status, response.getheaders(), data, after_head,
+                        response.version)
     finally:
         connection.close()
 
@@ -334,10 +357,24 @@ def media_type(value):
     return kind.strip().lower(), params
 
 
+def is_json_object(data):
+    try:
+        return isinstance(json.loads(data.decode("utf-8")), dict)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+
+
 def check_response(case, response, checker, secrets=frozenset()):
     """Problems with `response` to `case` (an empty list when it conforms)."""
     expected = case["expected"]
     problems = []
+    if expected.get("server_may_refuse") and response.status == 400 and not is_json_object(response.body):
+        # The HTTP server refused the request's framing before the endpoint saw it, as RFC 9112
+        # section 6.3 has it do: 400, then close the connection.
+        if not response.closes_connection():
+            problems.append("the HTTP server's own 400 (the body is not a JSON object) does not close "
+                            "the connection (RFC 9112 section 6.3: respond 400, then close)")
+        return problems
     if response.status != expected["status"]:
         return [f"status {response.status}, expected {expected['status']}"
                 + (f" {expected['error_code']}" if expected.get("error_code") else "")]
@@ -351,6 +388,10 @@ def check_response(case, response, checker, secrets=frozenset()):
         wanted = {m.strip() for m in expected["allow"].split(",")}
         if len(allow) != 1 or {m.strip() for m in allow[0].split(",")} != wanted:
             problems.append(f"Allow {allow or 'missing'}, expected {expected['allow']!r}")
+
+    if expected.get("error_code") == "invalid_request" and not response.closes_connection():
+        problems.append("400 without Connection: close to an invalid Content-Length (the request's "
+                        "framing is unknown, so the connection cannot be reused)")
 
     if response.method == "HEAD":
         if response.body or response.after_head:
@@ -415,8 +456,12 @@ def expectation(case):
         words.append(f"Allow: {expected['allow']}")
     if expected.get("token"):
         words.append("token " + _short(compact_json(expected["token"]), 200))
-    if expected.get("message_contains"):
+    if expected.get("message"):
+        words.append(f"message {expected['message']!r}")
+    elif expected.get("message_contains"):
         words.append(f"message containing {expected['message_contains']!r}")
+    if expected.get("server_may_refuse"):
+        words.append("or the HTTP server's own 400")
     return ", ".join(words)
 
 
@@ -554,7 +599,7 @@ def partial_request(host, port, case, sent):
     head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n" + "".join(
         f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
     sock = socket.create_connection((host, port), timeout=REQUEST_TIMEOUT)
-    sock.sendall(head.encode("latin-1") + body[:sent])
+    sock.sendall(head.encode("utf-8") + body[:sent])
     return sock, body[sent:]
 
 
@@ -564,7 +609,8 @@ def finish_partial_request(sock, rest, case, checker):
     response = http.client.HTTPResponse(sock, method=case["request"]["method"])
     response.begin()
     data = response.read()
-    answer = Response(case["request"]["method"], response.status, response.getheaders(), data)
+    answer = Response(case["request"]["method"], response.status, response.getheaders(), data,
+                      version=response.version)
     return [f"{problem} (got {answer.describe()})" for problem in check_response(case, answer, checker)]
 
 
@@ -954,9 +1000,12 @@ def main(argv):
     parser.add_argument("--key-id", help="(--url) the server's LAYER_KEY_ID")
     parser.add_argument("--token-type", choices=("JWS", "JWT"), default="JWS",
                         help="(--url) the typ the server signs with (default JWS)")
-    parser.add_argument("--authenticator", choices=("demo", "reject"), default="demo",
-                        help="(--url) the server's authenticate function: the demo one (default), or "
-                             "one that always fails (runs the 'reject' cases)")
+    kinds = authenticator_kinds()
+    parser.add_argument("--authenticator", choices=sorted(kinds), default="demo",
+                        metavar="KIND",
+                        help="(--url) the kind of authenticate function the server is mounted with, "
+                             "which selects the cases to run: " + ", ".join(kinds)
+                             + " (default demo; --list describes them)")
     parser.add_argument("--startup-timeout", type=float, default=120.0,
                         help="(--backend) seconds to wait for start-up, which may build first "
                              "(default 120)")
@@ -967,11 +1016,19 @@ def main(argv):
                         help="print every passing case and the backend's output")
     args = parser.parse_args(argv)
     if args.list:
-        for case in load_cases():
-            print(f"{case['name']:48} {case.get('authenticator', 'demo'):6} {expectation(case)[:60]}")
+        cases = load_cases()
+        for case in cases:
+            print(f"{case['name']:48} {case.get('authenticator', 'demo'):13} {expectation(case)[:70]}")
+        print("\nauthenticator kinds (--authenticator KIND runs that kind's cases):")
+        for kind, description in kinds.items():
+            count = sum(1 for case in cases if case.get("authenticator", "demo") == kind)
+            print(f"  {kind:13} {count:3} cases  {description}")
         return 0
     if args.url:
         return run_url(args)
+    if args.authenticator != "demo":
+        raise SystemExit("conformance: the sample backends use the demo authenticator; "
+                         "--authenticator is for --url")
     return run_backend(args)
 
 
