@@ -6,14 +6,19 @@ Against a running server (the endpoint mounted with the demo authenticator):
     tests/endpoint/conformance.py --url http://127.0.0.1:PORT \\
         --public-key public.pem --provider-id layer:///providers/<uuid> --key-id layer:///keys/<uuid>
 
-End to end (key pair, start-up, every case, concurrency, start-up refusals, SIGTERM):
+(--authenticator KIND for an endpoint mounted with another kind of authenticate function,
+--pipelining and --chunked for the optional connection checks.)
+
+End to end (key pair, start-up, every case, concurrency, connections, start-up refusals,
+SIGTERM):
 
     tests/endpoint/conformance.py --backend go|ruby|java|node|python
 
 The contract, the format of cases.json and what is checked are in tests/endpoint/README.md.
 Python standard library plus Debian's python3-jwt and python3-cryptography.
 
-As a module: load_cases(), request_parts(case) -> (method, path, headers, body bytes),
+As a module: load_cases(authenticator=KIND), authenticator_kinds() -> {kind: description},
+request_parts(case) -> (method, path, headers, body bytes),
 send(host, port, method, path, headers, body) -> Response, and
 check_response(case, response, TokenChecker(...)) -> list of problems.
 """
@@ -51,7 +56,9 @@ MAX_ECHO_CHARS = 64
 SECRET_WINDOW = 16
 REQUEST_TIMEOUT = 10.0
 HEAD_BODY_WAIT = 1.0
+CLOSE_SECONDS = 5.0
 SHUTDOWN_SECONDS = 5.0
+MAX_BODY_BYTES = 65536
 CONFIG_VARIABLES = ("LAYER_PROVIDER_ID", "LAYER_KEY_ID", "LAYER_PRIVATE_KEY",
                     "LAYER_PRIVATE_KEY_PATH", "LAYER_PRIVATE_KEY_PASSPHRASE", "LAYER_TOKEN_TYPE",
                     "PORT", "HOST")
@@ -61,10 +68,21 @@ ATTRIBUTES = ("first_name", "last_name", "display_name", "avatar_url")
 # ---------------------------------------------------------------------------------------------
 # Cases and requests
 
-def load_cases(path=CASES_PATH, authenticator=None):
-    """The cases of cases.json, optionally only those for one authenticator ("demo", "reject")."""
+def load_document(path=CASES_PATH):
+    """cases.json as a whole: its cases, the authenticator kinds ({kind: description}), limits."""
     with open(path, encoding="utf-8") as stored:
-        cases = json.load(stored)["cases"]
+        return json.load(stored)
+
+
+def authenticator_kinds(path=CASES_PATH):
+    """{kind: description} of the authenticate functions the cases are written for."""
+    return load_document(path)["authenticators"]
+
+
+def load_cases(path=CASES_PATH, authenticator=None):
+    """The cases of cases.json, optionally only those for one authenticator kind ("demo",
+    "reject", "none", ...: see authenticator_kinds())."""
+    cases = load_document(path)["cases"]
     if authenticator is not None:
         cases = [case for case in cases if case.get("authenticator", "demo") == authenticator]
     return cases
@@ -112,15 +130,22 @@ def has_header(headers, name):
 
 
 class Response:
-    def __init__(self, method, status, headers, body, after_head=b""):
+    def __init__(self, method, status, headers, body, after_head=b"", version=11):
         self.method = method
         self.status = status
         self.headers = headers  # [(name, value)] as received
         self.body = body
         self.after_head = after_head  # bytes that followed a HEAD response's headers
+        self.version = version  # 10 for HTTP/1.0, 11 for HTTP/1.1
 
     def values(self, name):
         return [value for key, value in self.headers if key.lower() == name.lower()]
+
+    def closes_connection(self):
+        """Whether the response says the server closes the connection after it: Connection:
+        close, or an HTTP/1.0 response without Connection: keep-alive."""
+        tokens = {token.strip().lower() for value in self.values("Connection") for token in value.split(",")}
+        return "close" in tokens or (self.version == 10 and "keep-alive" not in tokens)
 
     def describe(self, limit=300):
         interesting = [f"{key}: {value}" for key, value in self.headers
@@ -133,15 +158,16 @@ class Response:
 
 
 def send(host, port, method, path, headers, body, timeout=REQUEST_TIMEOUT):
-    """Sends one request exactly as given, on a new connection. Adds Host (unless given) and
-    Connection: close (unless given), nothing else. Returns a Response; raises OSError or
-    http.client.HTTPException when no response arrives."""
+    """Sends one request exactly as given (header values as UTF-8), on a new connection. Adds
+    Host (unless given; for an absolute-form target, its authority) and Connection: close (unless
+    given), nothing else. Returns a Response; raises OSError or http.client.HTTPException when
+    no response arrives."""
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.putrequest(method, path, skip_host=has_header(headers, "Host"),
                               skip_accept_encoding=True)
         for name, value in headers:
-            connection.putheader(name, value)
+            connection.putheader(name, value.encode("utf-8"))
         if not has_header(headers, "Connection"):
             connection.putheader("Connection", "close")
         sock = None
@@ -157,7 +183,8 @@ def send(host, port, method, path, headers, body, timeout=REQUEST_TIMEOUT):
         if method == "HEAD":
             after_head = _bytes_after_head(response, sock)
         data = response.read()
-        return Response(method, response.status, response.getheaders(), data, after_head)
+        return Response(method, response.status, response.getheaders(), data, after_head,
+                        response.version)
     finally:
         connection.close()
 
@@ -334,10 +361,24 @@ def media_type(value):
     return kind.strip().lower(), params
 
 
+def is_json_object(data):
+    try:
+        return isinstance(json.loads(data.decode("utf-8")), dict)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+
+
 def check_response(case, response, checker, secrets=frozenset()):
     """Problems with `response` to `case` (an empty list when it conforms)."""
     expected = case["expected"]
     problems = []
+    if expected.get("server_may_refuse") and response.status == 400 and not is_json_object(response.body):
+        # The HTTP server refused the request's framing before the endpoint saw it, as RFC 9112
+        # section 6.3 has it do: 400, then close the connection.
+        if not response.closes_connection():
+            problems.append("the HTTP server's own 400 (the body is not a JSON object) does not close "
+                            "the connection (RFC 9112 section 6.3: respond 400, then close)")
+        return problems
     if response.status != expected["status"]:
         return [f"status {response.status}, expected {expected['status']}"
                 + (f" {expected['error_code']}" if expected.get("error_code") else "")]
@@ -351,6 +392,10 @@ def check_response(case, response, checker, secrets=frozenset()):
         wanted = {m.strip() for m in expected["allow"].split(",")}
         if len(allow) != 1 or {m.strip() for m in allow[0].split(",")} != wanted:
             problems.append(f"Allow {allow or 'missing'}, expected {expected['allow']!r}")
+
+    if expected.get("error_code") == "invalid_request" and not response.closes_connection():
+        problems.append("400 without Connection: close to an invalid Content-Length (the request's "
+                        "framing is unknown, so the connection cannot be reused)")
 
     if response.method == "HEAD":
         if response.body or response.after_head:
@@ -415,8 +460,12 @@ def expectation(case):
         words.append(f"Allow: {expected['allow']}")
     if expected.get("token"):
         words.append("token " + _short(compact_json(expected["token"]), 200))
-    if expected.get("message_contains"):
+    if expected.get("message"):
+        words.append(f"message {expected['message']!r}")
+    elif expected.get("message_contains"):
         words.append(f"message containing {expected['message_contains']!r}")
+    if expected.get("server_may_refuse"):
+        words.append("or the HTTP server's own 400")
     return ", ".join(words)
 
 
@@ -554,7 +603,7 @@ def partial_request(host, port, case, sent):
     head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n" + "".join(
         f"{name}: {value}\r\n" for name, value in headers) + "\r\n"
     sock = socket.create_connection((host, port), timeout=REQUEST_TIMEOUT)
-    sock.sendall(head.encode("latin-1") + body[:sent])
+    sock.sendall(head.encode("utf-8") + body[:sent])
     return sock, body[sent:]
 
 
@@ -564,7 +613,8 @@ def finish_partial_request(sock, rest, case, checker):
     response = http.client.HTTPResponse(sock, method=case["request"]["method"])
     response.begin()
     data = response.read()
-    answer = Response(case["request"]["method"], response.status, response.getheaders(), data)
+    answer = Response(case["request"]["method"], response.status, response.getheaders(), data,
+                      version=response.version)
     return [f"{problem} (got {answer.describe()})" for problem in check_response(case, answer, checker)]
 
 
@@ -600,6 +650,233 @@ def concurrency_checks(report, host, port, checker):
     report.check("concurrency_20_parallel_tokens", check_parallel_tokens, host, port, checker)
     report.check("concurrency_20_parallel_mixed", check_parallel_mixed, host, port, checker)
     report.check("concurrency_stalled_client", check_stalled_client, host, port, checker)
+
+
+# ---------------------------------------------------------------------------------------------
+# Connection checks (against any server): requests that share a connection, bodies left
+# unread, chunked bodies
+
+class RawConnection:
+    """One client connection: requests written as raw bytes, responses read one at a time from
+    one buffer (so that pipelined responses are not lost between two readers)."""
+
+    def __init__(self, host, port, timeout=REQUEST_TIMEOUT):
+        self.host, self.port = host, port
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.reader = self.sock.makefile("rb")
+
+    def head(self, method, target, headers=()):
+        """A request head: the request line, Host, `headers` (values as UTF-8), the empty line."""
+        return (f"{method} {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                + "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n").encode("utf-8")
+
+    def write(self, data):
+        """Sends `data`; a server that answers and closes before reading it all may make this
+        fail, which is not an error here: its response is read all the same."""
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def read_response(self, method):
+        """The next response on the connection, read by its own framing (Content-Length,
+        chunked, or up to the close). Raises ConnectionError when the server closes first."""
+        while True:
+            line = self.reader.readline(65537)
+            if not line:
+                raise ConnectionError("the server closed the connection without answering")
+            match = re.fullmatch(rb"HTTP/1\.([01]) (\d{3})(?: [^\r\n]*)?\r?\n", line)
+            if not match:
+                raise ValueError(f"not an HTTP/1.x status line: {_short(line)}")
+            version, status = 10 + int(match.group(1)), int(match.group(2))
+            headers = []
+            while True:
+                field = self.reader.readline(65537)
+                if field in (b"\r\n", b"\n", b""):
+                    break
+                name, _, value = field.decode("latin-1").partition(":")
+                headers.append((name.strip(), value.strip()))
+            if not 100 <= status < 200:
+                break
+        response = Response(method, status, headers, b"", version=version)
+        if method == "HEAD" or status in (204, 304):
+            return response
+        if any("chunked" in value.lower() for value in response.values("Transfer-Encoding")):
+            response.body = self._read_chunked()
+        elif response.values("Content-Length"):
+            length = int(response.values("Content-Length")[0])
+            response.body = self.reader.read(length)
+            if len(response.body) != length:
+                raise ConnectionError(f"the server closed the connection {len(response.body)} bytes "
+                                      f"into a body of {length}")
+        else:
+            response.body = self.reader.read()
+        return response
+
+    def _read_chunked(self):
+        body = b""
+        while True:
+            size = int(self.reader.readline(1024).split(b";")[0].strip() or b"x", 16)
+            if size == 0:
+                while self.reader.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass
+                return body
+            body += self.reader.read(size)
+            self.reader.readline(1024)
+
+    def wait_closed(self, seconds):
+        """None when the server closes the connection within `seconds` (sending nothing more);
+        otherwise what it did instead."""
+        self.sock.settimeout(seconds)
+        try:
+            data = self.reader.read1(65536)
+        except TimeoutError:
+            return f"the connection is still open {seconds:.0f} s after the response"
+        except ConnectionResetError:
+            return None
+        if data:
+            return f"the server sent more after the response: {_short(data)}"
+        return None
+
+    def close(self):
+        self.reader.close()
+        self.sock.close()
+
+
+def _expected_error(status, code, name, method="GET", path="/", headers=(), body=None):
+    """A case-like dict for check_response."""
+    return {"name": name, "request": {"method": method, "path": path, "headers": [list(h) for h in headers],
+                                      "body": body},
+            "expected": {"status": status, "error_code": code, "allow": None, "token": None}}
+
+
+def _read_pipelined(connection, requests, checker):
+    """Reads one response per (method, case) of `requests`, in order; problems."""
+    problems = []
+    for index, (method, case) in enumerate(requests, 1):
+        what = f"response {index} of {len(requests)} ({method} {case['request']['path']})"
+        try:
+            response = connection.read_response(method)
+        except (OSError, ValueError) as failure:
+            return problems + [f"{what}: none ({type(failure).__name__}: {failure}); requests "
+                               "written at once on one connection are each answered, in order "
+                               "(RFC 9112 section 9.3.2)"]
+        problems += [f"{what}: {p} (got {response.describe()})" for p in check_response(case, response, checker)]
+        if index < len(requests) and response.closes_connection():
+            return problems + [f"{what} closes the connection (Connection: close), so the requests "
+                               "behind it go unanswered: a request without a body leaves nothing "
+                               "to skip, so keep the connection"]
+    return problems
+
+
+def check_pipelined_healthz(host, port, checker):
+    """Two GET /healthz written at once on one connection: two 200 answers, in order."""
+    connection = RawConnection(host, port)
+    try:
+        connection.write(connection.head("GET", "/healthz") * 2)
+        return _read_pipelined(connection, [("GET", HEALTH_CASE)] * 2, checker)
+    finally:
+        connection.close()
+
+
+def check_404_keeps_connection(host, port, checker):
+    """GET of an unknown path, then GET /healthz, written at once on one connection: the 404
+    had no body to skip, so it keeps the connection and the health check is answered too."""
+    connection = RawConnection(host, port)
+    not_found = _expected_error(404, "not_found", "not found", path="/no-such-path")
+    try:
+        connection.write(connection.head("GET", "/no-such-path") + connection.head("GET", "/healthz"))
+        return _read_pipelined(connection, [("GET", not_found), ("GET", HEALTH_CASE)], checker)
+    finally:
+        connection.close()
+
+
+def check_unread_body_closes(host, port, checker, case):
+    """A request with a body that the endpoint answers without reading it (the client asks
+    for nothing about the connection): the answer says Connection: close, the server then
+    closes the connection, and the unread body is never taken for another request."""
+    method, path, headers, body = request_parts(case)
+    connection = RawConnection(host, port)
+    try:
+        connection.write(connection.head(method, path, headers) + body)
+        try:
+            response = connection.read_response(method)
+        except (OSError, ValueError) as failure:
+            return [f"no response: {type(failure).__name__}: {failure}"]
+        problems = [f"{p} (got {response.describe()})" for p in check_response(case, response, checker)]
+        if not response.closes_connection():
+            problems.append(f"{response.status} to a request whose body was not read, without "
+                            "Connection: close (the body's bytes would be read as the next request)")
+        closed = connection.wait_closed(CLOSE_SECONDS)
+        if closed:
+            problems.append(closed)
+        return problems
+    finally:
+        connection.close()
+
+
+def unread_body_cases():
+    valid = {"nonce": "unread-" + uuid.uuid4().hex[:8], "user_id": "unread@example.com"}
+    return [
+        ("connection_unread_body_404_closes",
+         _expected_error(404, "not_found", "POST to an unknown path", "POST", "/no-such-path",
+                         [("Content-Type", "application/json")], {"json": valid})),
+        ("connection_unread_body_415_closes",
+         _expected_error(415, "unsupported_media_type", "POST text/plain", "POST", "/identity-token",
+                         [("Content-Type", "text/plain")], {"json": valid})),
+    ]
+
+
+def chunked(body, size):
+    """`body` in the chunked transfer coding, in chunks of `size` bytes."""
+    pieces = [body[at:at + size] for at in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def check_chunked(host, port, checker, case, chunk_size):
+    """`case`'s request with its body sent chunked (Transfer-Encoding: chunked, no
+    Content-Length) in chunks of `chunk_size` bytes."""
+    method, path, headers, body = request_parts(case)
+    headers = [(name, value) for name, value in headers if name.lower() != "content-length"]
+    headers += [("Transfer-Encoding", "chunked"), ("Connection", "close")]
+    connection = RawConnection(host, port)
+    try:
+        connection.write(connection.head(method, path, headers) + chunked(body, chunk_size))
+        try:
+            response = connection.read_response(method)
+        except (OSError, ValueError) as failure:
+            return [f"no response to a chunked request: {type(failure).__name__}: {failure}"]
+        return [f"{p} (got {response.describe()})" for p in check_response(case, response, checker)]
+    finally:
+        connection.close()
+
+
+def chunked_cases():
+    """(name, case, chunk size): a valid body; exactly 65536 decoded bytes in 1000-byte chunks
+    (more than 65536 bytes on the wire); 65537 decoded bytes."""
+    run = uuid.uuid4().hex[:8]
+    valid = token_case("chunked", f"chunked-{run}", "chunked@example.com")
+    prefix = '{"nonce":"chunked-%s","user_id":"chunked@example.com","padding":"' % run
+    fill = MAX_BODY_BYTES - len(prefix) - 2
+    limit = token_case("chunked 65536", f"chunked-{run}", "chunked@example.com")
+    limit["request"]["body"] = {"text": prefix + "a" * fill + '"}'}
+    over = _expected_error(413, "body_too_large", "chunked 65537", "POST", "/identity-token",
+                           [("Content-Type", "application/json")], {"text": prefix + "a" * (fill + 1) + '"}'})
+    return [("chunked_valid_body", valid, 16), ("chunked_65536_decoded_bytes", limit, 1000),
+            ("chunked_65537_decoded_bytes", over, 1000)]
+
+
+def connection_checks(report, host, port, checker, pipelining, chunked_bodies):
+    """The checks about connections rather than single responses: pipelining (when
+    `pipelining`), unread bodies, chunked bodies (when `chunked_bodies`)."""
+    if pipelining:
+        report.check("connection_pipelined_healthz", check_pipelined_healthz, host, port, checker)
+        report.check("connection_404_keeps_connection", check_404_keeps_connection, host, port, checker)
+    for name, case in unread_body_cases():
+        report.check(name, check_unread_body_closes, host, port, checker, case)
+    if chunked_bodies:
+        for name, case, size in chunked_cases():
+            report.check(name, check_chunked, host, port, checker, case, size)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -885,6 +1162,8 @@ def run_backend(args):
                 return report.finish()
             if not args.case:
                 concurrency_checks(report, host, port, checker)
+                # A sample backend keeps connections alive: pipelining is always checked.
+                connection_checks(report, host, port, checker, True, args.chunked)
                 report.check("backend_sigterm", check_sigterm, backend, host, port, checker)
         finally:
             backend.kill()
@@ -937,6 +1216,7 @@ def run_url(args):
     run_cases(report, host, port, select_cases(args, args.authenticator), checker)
     if not args.case and args.authenticator == "demo":
         concurrency_checks(report, host, port, checker)
+        connection_checks(report, host, port, checker, args.pipelining, args.chunked)
     return report.finish()
 
 
@@ -954,9 +1234,19 @@ def main(argv):
     parser.add_argument("--key-id", help="(--url) the server's LAYER_KEY_ID")
     parser.add_argument("--token-type", choices=("JWS", "JWT"), default="JWS",
                         help="(--url) the typ the server signs with (default JWS)")
-    parser.add_argument("--authenticator", choices=("demo", "reject"), default="demo",
-                        help="(--url) the server's authenticate function: the demo one (default), or "
-                             "one that always fails (runs the 'reject' cases)")
+    kinds = authenticator_kinds()
+    parser.add_argument("--authenticator", choices=sorted(kinds), default="demo",
+                        metavar="KIND",
+                        help="(--url) the kind of authenticate function the server is mounted with, "
+                             "which selects the cases to run: " + ", ".join(kinds)
+                             + " (default demo; --list describes them)")
+    parser.add_argument("--pipelining", action="store_true",
+                        help="(--url, demo) also check pipelined requests on one connection (always "
+                             "on with --backend; a correct server that closes every connection after "
+                             "one response fails them)")
+    parser.add_argument("--chunked", action="store_true",
+                        help="(demo) also send chunked request bodies (off by default: not every "
+                             "stock server decodes them)")
     parser.add_argument("--startup-timeout", type=float, default=120.0,
                         help="(--backend) seconds to wait for start-up, which may build first "
                              "(default 120)")
@@ -967,11 +1257,19 @@ def main(argv):
                         help="print every passing case and the backend's output")
     args = parser.parse_args(argv)
     if args.list:
-        for case in load_cases():
-            print(f"{case['name']:48} {case.get('authenticator', 'demo'):6} {expectation(case)[:60]}")
+        cases = load_cases()
+        for case in cases:
+            print(f"{case['name']:48} {case.get('authenticator', 'demo'):13} {expectation(case)[:70]}")
+        print("\nauthenticator kinds (--authenticator KIND runs that kind's cases):")
+        for kind, description in kinds.items():
+            count = sum(1 for case in cases if case.get("authenticator", "demo") == kind)
+            print(f"  {kind:13} {count:3} cases  {description}")
         return 0
     if args.url:
         return run_url(args)
+    if args.authenticator != "demo":
+        raise SystemExit("conformance: the sample backends use the demo authenticator; "
+                         "--authenticator is for --url")
     return run_backend(args)
 
 

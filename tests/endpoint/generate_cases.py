@@ -32,16 +32,41 @@ OK_TOKEN = {"prn": USER, "nce": NONCE}
 JSON = [["Content-Type", "application/json"]]
 FORM = [["Content-Type", "application/x-www-form-urlencoded"]]
 VALID = {"nonce": NONCE, "user_id": USER}
+# VALID as exact bytes, for the cases whose own Content-Length depends on the body's length.
+VALID_TEXT = '{"nonce":"%s","user_id":"%s"}' % (NONCE, USER)
+
+# The authenticate functions a case can ask for: run each case against the endpoint mounted
+# with its kind. Written into cases.json, so that every reader has the same list.
+AUTHENTICATORS = {
+    "demo": "The demo authenticator: the body's user_id under the field rules (400 missing_field / "
+            "invalid_field when it fails them).",
+    "demo_wrapped": "The application's own authenticate, which calls the demo authenticator and "
+                    "returns its result (its refusal propagates as the language propagates "
+                    "failures): the same answers as demo.",
+    "reject": "Always refuses, by any means that the contract answers with 401 (returns nothing, "
+              "or fails).",
+    "none": "Returns nothing: nil / None / null or undefined / an empty Optional; Go: \"\" with a "
+            "nil error.",
+    "empty": "Returns the empty string \"\".",
+    "throws": "Fails: raises / throws / returns an error (Go: a non-nil error) whose message is "
+              "\"no session cookie\".",
+    "integer": "Returns the integer 42 (Ruby, Python and Node only: Go and Java cannot express it).",
+    "not_a_user_id": "Returns a value that is neither a user ID, nothing, nor an integer, chosen by "
+                     "the body's user_id: \"boolean\" -> true, \"float\" -> 42.5, \"list\" -> "
+                     "[\"alice\"] (Ruby, Python and Node only: Go and Java cannot express it).",
+}
 
 CASES = []
 
 
 def add(name, description, method, path, headers, body, status, *, error_code=None,
         allow=None, token=None, json_body=None, message=None, message_contains=None,
-        authenticator="demo"):
+        server_may_refuse=False, authenticator="demo"):
     """Appends one case; `body` is a body object of the format (or None: no body at all)."""
     if any(case["name"] == name for case in CASES):
         raise SystemExit(f"duplicate case name {name}")
+    if authenticator not in AUTHENTICATORS:
+        raise SystemExit(f"case {name}: unknown authenticator {authenticator}")
     expected = {"status": status, "error_code": error_code, "allow": allow, "token": token}
     if json_body is not None:
         expected["json"] = json_body
@@ -49,6 +74,8 @@ def add(name, description, method, path, headers, body, status, *, error_code=No
         expected["message"] = message
     if message_contains is not None:
         expected["message_contains"] = message_contains
+    if server_may_refuse:
+        expected["server_may_refuse"] = True
     CASES.append({
         "name": name,
         "description": description,
@@ -82,9 +109,11 @@ def error(name, description, body, code, field=None, *, headers=JSON, method="PO
         message_contains=message_contains if message_contains is not None else field, **extra)
 
 
-def token(name, description, body, claims=None, *, headers=JSON, path="/identity-token"):
+def token(name, description, body, claims=None, *, headers=JSON, path="/identity-token",
+          authenticator="demo"):
     """A POST case that must succeed with a token carrying `claims` (and no other attribute)."""
-    add(name, description, "POST", path, headers, body, 200, token=claims or dict(OK_TOKEN))
+    add(name, description, "POST", path, headers, body, 200, token=claims or dict(OK_TOKEN),
+        authenticator=authenticator)
 
 
 def with_fields(**fields):
@@ -143,6 +172,26 @@ def routing():
         "POST", "/Identity-Token", JSON, as_json(VALID), 404, error_code="not_found")
     add("not_found_head", "HEAD on an unknown path: 404 and (HEAD) no body.",
         "HEAD", "/nope", [], None, 404, error_code="not_found")
+    add("not_found_double_slash",
+        "//identity-token is an origin-form target with the path //identity-token (never an "
+        "authority followed by an empty path): 404.",
+        "POST", "//identity-token", JSON, as_json(VALID), 404, error_code="not_found")
+
+    token("absolute_form_identity_token",
+          "A target in absolute form (RFC 9112 section 3.2.2, what a client sends to a proxy) is "
+          "routed by its path: POST http://127.0.0.1:8080/identity-token is /identity-token, whatever "
+          "the authority.",
+          as_json(VALID), path="http://127.0.0.1:8080/identity-token")
+    token("absolute_form_query_string",
+          "In absolute form too, the path ends at the first '?': http://127.0.0.1/identity-token?a=b "
+          "is /identity-token.",
+          as_json(VALID), path="http://127.0.0.1/identity-token?source=app")
+    add("absolute_form_healthz", "GET http://localhost/healthz is GET /healthz.",
+        "GET", "http://localhost/healthz", [], None, 200, json_body={"status": "ok"})
+    add("absolute_form_unknown_path",
+        "An absolute-form target whose path is unknown is 404 (the whole target is not a path "
+        "either: neither is known).",
+        "POST", "http://127.0.0.1/token", JSON, as_json(VALID), 404, error_code="not_found")
 
     token("query_string_ignored", "POST /identity-token?source=app is /identity-token.",
           as_json(VALID), path="/identity-token?source=app")
@@ -177,6 +226,17 @@ def content_types():
     ]:
         error(name, description, as_json(VALID), "unsupported_media_type",
               headers=[["Content-Type", value]], status=415)
+    for name, value, description in [
+        ("ct_json_parameter_without_value", "application/json; charset",
+         "A parameter is name=value: charset without a value is 415, not a default charset."),
+        ("ct_json_other_parameter_without_value", "application/json; version",
+         "Every parameter is name=value, not only charset: a parameter without a value is 415."),
+    ]:
+        error(name, description, as_json(VALID), "unsupported_media_type",
+              headers=[["Content-Type", value]], status=415)
+    token("ct_json_empty_parameter",
+          "An empty parameter (nothing after the ';') is allowed: application/json; is application/json.",
+          as_json(VALID), headers=[["Content-Type", "application/json;"]])
     error("ct_missing", "No Content-Type header at all is 415, even with a valid JSON body.",
           as_json(VALID), "unsupported_media_type", headers=[], status=415)
     error("ct_form_with_json_body",
@@ -209,6 +269,44 @@ def sizes():
           "and waits, so a server that reads the body first never answers.",
           text("{}"), "body_too_large",
           headers=JSON + [["Content-Length", "1000000"]], status=413)
+    for declared in [MAX_BODY_BYTES + 1, 4 * MAX_BODY_BYTES]:
+        error(f"size_declared_{declared}_no_body",
+              f"Content-Length: {declared} with no body sent: 413 at once, from the header alone (a "
+              "server that reads or drains the body before answering waits for bytes that never come).",
+              None, "body_too_large", headers=JSON + [["Content-Length", str(declared)]], status=413)
+
+
+def content_lengths():
+    length = len(VALID_TEXT.encode("utf-8"))
+    arabic_indic = "".join(chr(0x0660 + int(digit)) for digit in str(length))
+    refused = "A Content-Length that is not 1*DIGIT makes the request's framing unknown: 400 " \
+              "invalid_request with Connection: close (or the HTTP server's own 400, RFC 9112 section 6.3). "
+    for name, value, body, description in [
+        ("content_length_plus_sign", f"+{length}", VALID_TEXT,
+         f"'+{length}' has a sign (parsers such as Java's Long.parseLong read it as {length}, and "
+         "the valid body would then be answered with a token)."),
+        ("content_length_superscript_digit", "\u00b2", "{}",
+         "'\u00b2' (SUPERSCRIPT TWO, sent as UTF-8) is a digit to Python's str.isdigit, but not an ASCII digit."),
+        ("content_length_arabic_indic_digits", arabic_indic, VALID_TEXT,
+         f"'{arabic_indic}' (ARABIC-INDIC DIGITs, sent as UTF-8) is {length} to Python's int and "
+         "Java's Long.parseLong, but not ASCII digits."),
+        ("content_length_list", f"{length},{length}", VALID_TEXT,
+         "A list of equal values (which RFC 9110 section 8.6 lets a recipient collapse) is refused: "
+         "one length, digits only."),
+        ("content_length_empty", "", VALID_TEXT,
+         "An empty Content-Length is not 0 and not absent."),
+    ]:
+        error(name, refused + description, text(body), "invalid_request",
+              headers=JSON + [["Content-Length", value]], server_may_refuse=True)
+    error("content_length_checked_after_content_type",
+          "The Content-Length is checked with the size, after the content type: text/plain with "
+          f"Content-Length: +{length} is 415 (or the HTTP server's own 400).",
+          text(VALID_TEXT), "unsupported_media_type",
+          headers=[["Content-Type", "text/plain"], ["Content-Length", f"+{length}"]], status=415,
+          server_may_refuse=True)
+    token("content_length_leading_zeros",
+          f"1*DIGIT allows leading zeros: Content-Length: 00{length} is {length}.",
+          text(VALID_TEXT), headers=JSON + [["Content-Length", f"00{length}"]])
 
 
 def parsing():
@@ -422,10 +520,86 @@ def rejecting_authenticator():
         error_code="missing_field", message_contains="nonce", authenticator="reject")
 
 
+def other_authenticators():
+    """What authenticate returns decides the answer, once the fields have passed."""
+    unauthenticated = {"error_code": "unauthenticated", "message": "authentication required"}
+    for kind, what in [("none", "returns nothing"), ("empty", "returns the empty string"),
+                       ("throws", "fails")]:
+        add(f"{kind}_valid_request",
+            f"authenticate {what}: 401 unauthenticated with exactly the fixed message"
+            + (" (never the failure's own words)" if kind == "throws" else "")
+            + (" (the empty string is not a user ID; never passed on to the signer, which would "
+               "refuse it as the client's fault: 400)" if kind == "empty" else "") + ".",
+            "POST", "/identity-token", JSON, as_json(VALID), 401, authenticator=kind,
+            **unauthenticated)
+        add(f"{kind}_without_user_id",
+            f"authenticate {what}: 401, also without user_id (only the demo authenticator requires it).",
+            "POST", "/identity-token", FORM, form(("nonce", NONCE)), 401, authenticator=kind,
+            **unauthenticated)
+        add(f"{kind}_invalid_nonce",
+            f"authenticate {what}, but the fields are checked first: an empty nonce is 400 invalid_field.",
+            "POST", "/identity-token", JSON, as_json(with_fields(nonce="")), 400, authenticator=kind,
+            error_code="invalid_field", message_contains="nonce")
+    add("none_user_id_not_a_string",
+        "Only the demo authenticator reads user_id: for another authenticate a user_id that is a "
+        "number is an ignored field (here authenticate returns nothing: 401, not 400).",
+        "POST", "/identity-token", JSON, as_json(with_fields(user_id=12345)), 401,
+        authenticator="none", **unauthenticated)
+
+    integer = {"prn": "42", "nce": NONCE}
+    token("integer_valid_request",
+          "authenticate returns the integer 42: the token's prn is its decimal text \"42\", not the "
+          "body's user_id.", as_json(VALID), integer, authenticator="integer")
+    token("integer_without_user_id", "authenticate returns 42: no user_id needed in the body.",
+          form(("nonce", NONCE)), integer, headers=FORM, authenticator="integer")
+    add("integer_invalid_nonce",
+        "authenticate returns 42, but the fields are checked first: a nonce that is a number is "
+        "400 invalid_field.",
+        "POST", "/identity-token", JSON, as_json(with_fields(nonce=42)), 400, authenticator="integer",
+        error_code="invalid_field", message_contains="nonce")
+
+    server_error = {"error_code": "server_error", "message": "could not create the identity token"}
+    for choice, value in [("boolean", "true (not an integer, even where the language's booleans are "
+                                      "integers, as in Python)"),
+                          ("float", "42.5"), ("list", "[\"alice\"]")]:
+        add(f"not_a_user_id_{choice}",
+            f"authenticate returns {value}: neither a user ID, nothing, nor an integer, which is the "
+            "application's bug: 500 server_error with exactly the fixed message (never a text made "
+            "from the value).",
+            "POST", "/identity-token", JSON, as_json(with_fields(user_id=choice)), 500,
+            authenticator="not_a_user_id", **server_error)
+    add("not_a_user_id_invalid_nonce",
+        "authenticate would return a boolean, but the fields are checked first: a missing nonce is "
+        "400 missing_field.",
+        "POST", "/identity-token", JSON, as_json({"user_id": "boolean"}), 400,
+        authenticator="not_a_user_id", error_code="missing_field", message_contains="nonce")
+
+    wrapped = "The application's authenticate calls the demo authenticator: "
+    token("demo_wrapped_valid_request", wrapped + "a token for the body's user_id.", as_json(VALID),
+          authenticator="demo_wrapped")
+    for name, body, code, description in [
+        ("user_id_missing", with_fields(user_id=...), "missing_field",
+         "user_id absent is the demo's 400 missing_field, not 401"),
+        ("user_id_null", with_fields(user_id=None), "invalid_field", "user_id null is 400 invalid_field"),
+        ("user_id_number", with_fields(user_id=12345), "invalid_field",
+         "user_id as a number is 400 invalid_field, not 401 and not converted"),
+        ("user_id_empty", with_fields(user_id=""), "invalid_field",
+         "user_id empty is 400 invalid_field, not 401"),
+        ("user_id_2049_bytes", with_fields(user_id="u" * (MAX_FIELD_BYTES + 1)), "invalid_field",
+         "user_id of 2049 bytes is 400 invalid_field"),
+    ]:
+        error(f"demo_wrapped_{name}", wrapped + description + ", as with the demo authenticator mounted "
+              "directly.", as_json(body), code, "user_id", authenticator="demo_wrapped")
+    error("demo_wrapped_form_missing_user_id",
+          wrapped + "a form body without user_id is 400 missing_field, as with demo.",
+          form(("nonce", NONCE)), "missing_field", "user_id", headers=FORM,
+          authenticator="demo_wrapped")
+
+
 def build():
     del CASES[:]
-    for group in [routing, content_types, sizes, parsing, forms, successes, field_rules, order,
-                  rejecting_authenticator]:
+    for group in [routing, content_types, sizes, content_lengths, parsing, forms, successes,
+                  field_rules, order, rejecting_authenticator, other_authenticators]:
         group()
     document = {
         "description": "Shared HTTP cases of the layer-identity identity-token endpoint; the format "
@@ -434,6 +608,7 @@ def build():
         "max_body_bytes": MAX_BODY_BYTES,
         "max_field_bytes": MAX_FIELD_BYTES,
         "token_lifetime_seconds": 600,
+        "authenticators": AUTHENTICATORS,
         "cases": CASES,
     }
     return json.dumps(document, indent=1, ensure_ascii=True) + "\n"
