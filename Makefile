@@ -1,6 +1,8 @@
 # One entry point for building, testing and installing layer-identity.
 #   make demo      mint and verify a token with a freshly generated key
 #   make test      every test of every language (installs missing Debian packages first)
+#   make check     the edit-test loop: lint and unit tests of every language, no package
+#                  installs, no servers (run make test before you push)
 #   make test-go   (test-ruby, test-java, test-node, test-python) one language's wrapper
 #   make install   library, header and pkg-config file under PREFIX
 #   make bench     benchmarks beside `openssl speed rsa2048`, measured in the same run
@@ -13,9 +15,9 @@ export CARGO_TERM_COLOR ?= never
 # (package install and sample backend included), on top of the release build.
 LANGUAGES := go ruby java node python
 
-.PHONY: all build demo test deps lint header-check test-rust test-vectors test-c \
-        test-examples test-install test-bindings install bench \
-        $(addprefix test-,$(LANGUAGES))
+.PHONY: all build demo test check deps lint header-check test-tables test-rust check-rust \
+        test-vectors test-c test-examples test-install test-bindings install bench \
+        $(addprefix test-,$(LANGUAGES)) $(addprefix check-,$(LANGUAGES))
 
 all: build
 
@@ -28,9 +30,17 @@ build:
 demo:
 	$(CARGO) run --release --quiet --example quickstart
 
-test: deps lint header-check test-vectors test-rust test-c test-examples test-install \
-      test-bindings
+test: deps lint header-check test-tables test-vectors test-rust test-c test-examples \
+      test-install test-bindings
 	@echo "make test: all tests passed"
+
+check: lint header-check test-tables check-rust $(addprefix check-,$(LANGUAGES))
+	@echo "make check: lint and unit tests passed (make test runs everything)"
+
+# Each wrapper's check.sh: its linters and unit tests, without installing packages or starting
+# servers.
+$(addprefix check-,$(LANGUAGES)): check-%: build
+	bindings/$*/check.sh
 
 test-bindings: $(addprefix test-,$(LANGUAGES))
 
@@ -68,6 +78,14 @@ test-vectors:
 
 test-rust:
 	$(CARGO) test --release
+
+# The core's unit tests, the shared vectors and the endpoint contract: seconds, not minutes.
+check-rust:
+	$(CARGO) test --release --lib --test vectors --test endpoint_cases --test messages
+
+# Every wrapper maps exactly the statuses and eit identifiers of the header.
+test-tables:
+	/usr/bin/python3 scripts/check-tables.py
 
 test-c: build
 	tests/c/run.sh
