@@ -1,151 +1,21 @@
 //! No error message ever quotes key text. Many malformed keys — one-line PEM, spaces for line
 //! breaks, truncated, doubled, wrong or mismatched labels, base64 garbage, random bytes, and
-//! property-generated damage — go through every C function that takes a key and through the
-//! CLI (a key file, `LAYER_PRIVATE_KEY`, `LAYER_PRIVATE_KEY_PATH`), and no message may contain
-//! any 16-byte piece of the input. Flattened PEMs, the common paste accident, are accepted.
+//! property-generated damage — go through every C function that takes a key (and, in
+//! cli/tests/key_messages.rs, through the CLI), and no message may contain any 16-byte piece of
+//! the input. Flattened PEMs, the common paste accident, are accepted.
 
 mod support;
 
-use std::collections::HashSet;
 use std::ffi::{c_char, CStr, CString};
-use std::process::Command;
 use std::ptr;
 
 use layer_identity::ffi::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use support::{vector_file, TempDir, KEY_ID, PROVIDER_ID};
+use support::malformed_keys::{assert_quotes_nothing, malformed_keys, text};
+use support::{vector_file, KEY_ID, PROVIDER_ID};
 
-const WINDOW: usize = 16;
 const PASSPHRASE: &str = "correct horse battery staple";
-
-/// Fails if `message` shares any `WINDOW`-byte run with `input`.
-fn assert_quotes_nothing(input: &[u8], message: &str, context: &str) {
-    let pieces: HashSet<&[u8]> = input.windows(WINDOW).collect();
-    if let Some(piece) = message
-        .as_bytes()
-        .windows(WINDOW)
-        .find(|w| pieces.contains(w))
-    {
-        panic!(
-            "{context}: the message repeats key text {:?}:\n{message}",
-            String::from_utf8_lossy(piece)
-        );
-    }
-}
-
-fn text(name: &str) -> String {
-    String::from_utf8(vector_file(&format!("keys/{name}"))).unwrap()
-}
-
-/// Every malformed (or merely mangled) key the deterministic part of the test feeds in.
-fn malformed_keys() -> Vec<(String, Vec<u8>)> {
-    let pkcs8 = text("rsa2048.pkcs8.pem");
-    let pkcs1 = text("rsa2048.pkcs1.pem");
-    let encrypted = text("rsa2048.pkcs8.encrypted.pem");
-    let public = text("rsa2048.public.pem");
-    let body: String = pkcs8.lines().filter(|l| !l.starts_with("-----")).collect();
-    let mut keys: Vec<(String, String)> = Vec::new();
-    for (name, pem) in [
-        ("pkcs8", &pkcs8),
-        ("pkcs1", &pkcs1),
-        ("encrypted", &encrypted),
-        ("public", &public),
-    ] {
-        let flat = pem.replace('\n', "");
-        let spaced = pem.trim_end().replace('\n', " ");
-        keys.push((format!("{name} one line"), flat.clone()));
-        keys.push((format!("{name} spaces"), spaced));
-        keys.push((format!("{name} escaped"), pem.replace('\n', "\\n")));
-        for cut in [40, pem.len() / 2, pem.len() - 30] {
-            keys.push((format!("{name} truncated at {cut}"), pem[..cut].to_owned()));
-            keys.push((
-                format!("{name} one line truncated at {cut}"),
-                flat[..cut.min(flat.len())].to_owned(),
-            ));
-        }
-        keys.push((format!("{name} doubled"), format!("{pem}{pem}")));
-        keys.push((
-            format!("{name} doubled on one line"),
-            format!("{flat}{flat}"),
-        ));
-        keys.push((
-            format!("{name} no END line"),
-            pem.lines()
-                .filter(|l| !l.starts_with("-----END"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ));
-    }
-    keys.push((
-        "mismatched labels".into(),
-        pkcs8.replace("-----END PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----"),
-    ));
-    for label in [
-        "OPENSSH PRIVATE KEY",
-        "CERTIFICATE",
-        "EC PRIVATE KEY",
-        "X509 CRL",
-        "ENCRYPTED PRIVATE KEYS",
-        "PRIVATE KEY BLOB DATA",
-        "lower case label",
-        "A VERY LONG LABEL THAT GOES ON AND ON AND ON AND ON AND ON AND ON AND ON AND ON",
-    ] {
-        keys.push((
-            format!("label {label}"),
-            pkcs8.replace("PRIVATE KEY-----", &format!("{label}-----")),
-        ));
-    }
-    keys.push((
-        "garbage inside armor".into(),
-        format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            body.replace(['A', 'Q'], "*")
-        ),
-    ));
-    keys.push((
-        "body with a changed character".into(),
-        pkcs8.replacen("MII", "MI!", 1),
-    ));
-    keys.push(("bare body".into(), body.clone()));
-    keys.push(("base64 DER, one line".into(), text("rsa2048.pkcs8.der.b64")));
-    keys.push((
-        "PKCS#1 body, one line".into(),
-        pkcs1.lines().filter(|l| !l.starts_with("-----")).collect(),
-    ));
-    keys.push((
-        "bare body, one character changed".into(),
-        body.replacen('B', "!", 1),
-    ));
-    keys.push(("bare body, cut".into(), body[..body.len() - 7].to_owned()));
-    keys.push(("text before BEGIN".into(), format!("my key: {pkcs8}")));
-    keys.push((
-        "text after END".into(),
-        format!("{pkcs8}and more text here that is long\n"),
-    ));
-    keys.push((
-        "a header line in PKCS#8".into(),
-        pkcs8.replacen("\n", "\nProc-Type: 4,ENCRYPTED\n", 1),
-    ));
-    keys.push(("header lines flattened".into(), "-----BEGIN RSA PRIVATE KEY-----Proc-Type: 4,ENCRYPTEDDEK-Info: AES-256-CBC,00112233445566778899AABBCCDDEEFF".to_owned() + &body + "-----END RSA PRIVATE KEY-----"));
-    let mut keys: Vec<(String, Vec<u8>)> =
-        keys.into_iter().map(|(n, k)| (n, k.into_bytes())).collect();
-    keys.push(("DER cut short".into(), der_of_body(&body)[..600].to_vec()));
-    keys.push((
-        "random bytes".into(),
-        (0..2000u32)
-            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8 | 1)
-            .collect(),
-    ));
-    keys
-}
-
-fn der_of_body(body: &str) -> Vec<u8> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .unwrap()
-}
 
 /// Every message the C functions that take a key give for `key` (status and message).
 fn c_abi_messages(key: &[u8]) -> Vec<(&'static str, LayerStatus, String)> {
@@ -320,86 +190,4 @@ fn no_message_quotes_a_damaged_key() {
             Ok(())
         })
         .unwrap();
-}
-
-#[test]
-fn no_cli_message_quotes_a_malformed_key() {
-    let dir = TempDir::new("key-messages");
-    let mut checked = 0;
-    for (i, (name, key)) in malformed_keys().into_iter().enumerate() {
-        let path = dir.join(&format!("key-{i}.pem"));
-        std::fs::write(&path, &key).unwrap();
-        let sign = || {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_layer-identity"));
-            command.args(["sign", "--user-id", "alice", "--nonce", "n"]);
-            command
-                .env_remove("LAYER_PRIVATE_KEY")
-                .env_remove("LAYER_PRIVATE_KEY_PATH");
-            command
-                .env("LAYER_PROVIDER_ID", PROVIDER_ID)
-                .env("LAYER_KEY_ID", KEY_ID);
-            command
-        };
-        let mut runs = vec![
-            (
-                "--key FILE",
-                sign().arg("--key").arg(&path).output().unwrap(),
-            ),
-            (
-                "LAYER_PRIVATE_KEY_PATH",
-                sign()
-                    .env("LAYER_PRIVATE_KEY_PATH", &path)
-                    .output()
-                    .unwrap(),
-            ),
-            (
-                "verify --public-key FILE",
-                Command::new(env!("CARGO_BIN_EXE_layer-identity"))
-                    .args([
-                        "verify",
-                        "a.b.c",
-                        "--provider-id",
-                        PROVIDER_ID,
-                        "--key-id",
-                        KEY_ID,
-                        "--public-key",
-                    ])
-                    .arg(&path)
-                    .output()
-                    .unwrap(),
-            ),
-        ];
-        if let Ok(text) = std::str::from_utf8(&key) {
-            if !text.contains('\0') {
-                runs.push((
-                    "LAYER_PRIVATE_KEY",
-                    sign().env("LAYER_PRIVATE_KEY", text).output().unwrap(),
-                ));
-                // The key's text where its path belongs, as a variable and as a flag.
-                runs.push((
-                    "key text in LAYER_PRIVATE_KEY_PATH",
-                    sign().env("LAYER_PRIVATE_KEY_PATH", text).output().unwrap(),
-                ));
-                runs.push((
-                    "key text as --key",
-                    sign().arg("--key").arg(text).output().unwrap(),
-                ));
-            }
-        }
-        for (how, output) in runs {
-            let printed = format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-            if !output.status.success() {
-                assert_quotes_nothing(&key, &printed, &format!("{name}, CLI {how}"));
-                checked += 1;
-            }
-        }
-    }
-    assert!(
-        checked > 100,
-        "only {checked} failing CLI runs were checked"
-    );
 }

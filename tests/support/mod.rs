@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod malformed_keys;
+
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,8 +17,14 @@ use serde_json::Value;
 pub const PROVIDER_ID: &str = "layer:///providers/7d1c2f4e-56b1-11e5-a0e4-5a0b0c0d0e0f";
 pub const KEY_ID: &str = "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f";
 
+/// A path in the repository. The tests of the library and of the CLI (`cli/`, which includes
+/// this module too) both resolve it from the workspace root, where `Cargo.lock` is.
 pub fn repo_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .expect("the workspace root holds Cargo.lock")
+        .join(relative)
 }
 
 /// A file of the shared vectors (`vectors/<relative>`).
@@ -160,4 +168,31 @@ pub fn pyjwt_verify_all(tokens: &[String], public_key_pem: &[u8]) -> Vec<PyJwtDe
             }
         })
         .collect()
+}
+
+/// A variable's value in an environment vector (vectors/env.json): text, a file's contents, or a file's absolute path.
+pub fn env_value(spec: &Value) -> String {
+    match spec {
+        Value::String(text) => text.clone(),
+        Value::Object(object) => {
+            if let Some(file) = object.get("file_contents").and_then(Value::as_str) {
+                String::from_utf8(std::fs::read(repo_path("vectors").join(file)).unwrap()).unwrap()
+            } else {
+                let path = object["path"].as_str().unwrap();
+                repo_path("vectors").join(path).display().to_string()
+            }
+        }
+        other => panic!("unexpected variable value {other}"),
+    }
+}
+
+/// The README's text from `## <title>` to the next `## ` heading.
+pub fn readme_section(title: &str) -> String {
+    let text = std::fs::read_to_string(repo_path("README.md")).unwrap();
+    let start = text
+        .find(&format!("\n## {title}\n"))
+        .unwrap_or_else(|| panic!("no section {title:?}"));
+    let rest = &text[start + 1..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3);
+    rest[..end].to_owned()
 }

@@ -12,6 +12,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use support::{openssl_verifies, repo_path, vector_json, TempDir, KEY_ID, PROVIDER_ID};
 
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 const BIN: &str = env!("CARGO_BIN_EXE_layer-identity");
@@ -418,9 +419,7 @@ fn sign_matches_every_shared_signing_vector() {
             .args(["--key-id", text(&case, "key_id")])
             .args(["--issued-at", &case["issued_at"].to_string()])
             .args(["--key"])
-            .args([Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("vectors")
-                .join(text(&case, "private_key_file"))]);
+            .args([repo_path("vectors").join(text(&case, "private_key_file"))]);
         // TTL 0 means "the default" to the library; the CLI spells the default 600.
         if case["ttl_seconds"] != 0 {
             command = command.args(["--ttl", &case["ttl_seconds"].to_string()]);
@@ -999,7 +998,7 @@ fn verify_json_reports_rejections_field_by_field() {
 /// Every verifier vector through `verify --json`: exit status, eit, status name and the claims.
 #[test]
 fn verify_json_matches_every_shared_verifier_vector() {
-    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    let vectors = repo_path("vectors");
     let mut checked = 0;
     for case in vector_cases("verify.json") {
         let name = &case["name"];
