@@ -41,6 +41,7 @@ mod json;
 mod key_cache;
 mod keygen;
 mod keys;
+pub mod report;
 pub mod rs256;
 mod status;
 mod time;

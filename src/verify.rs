@@ -63,15 +63,15 @@ impl DecodedToken {
 }
 
 /// A token's three base64url parts, split but not decoded.
-struct Parts<'a> {
+pub(crate) struct Parts<'a> {
     header: &'a str,
     claims: &'a str,
     signature: &'a str,
     /// `header "." claims`: what the signature covers.
-    signing_input: &'a str,
+    pub(crate) signing_input: &'a str,
 }
 
-fn split(token: &str) -> Result<Parts<'_>> {
+pub(crate) fn split(token: &str) -> Result<Parts<'_>> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Error::token(
             Eit::MalformedJson,
@@ -111,7 +111,7 @@ pub fn decode(token: &str) -> Result<DecodedToken> {
 }
 
 #[derive(Clone, Copy)]
-enum Part {
+pub(crate) enum Part {
     Header,
     Claims,
     Signature,
@@ -145,7 +145,7 @@ impl Parts<'_> {
         }
     }
 
-    fn decode(&self, part: Part) -> Result<Vec<u8>> {
+    pub(crate) fn decode(&self, part: Part) -> Result<Vec<u8>> {
         let text = self.get(part);
         let name = part.name();
         if text.is_empty() {
@@ -248,12 +248,7 @@ impl Verifier {
         now: Option<i64>,
         leeway_seconds: u32,
     ) -> Result<VerifiedToken> {
-        if let Some(nonce) = expected_nonce {
-            validate_non_empty(nonce, "expected_nonce")
-                .and_then(|()| refuse_nul(nonce, "expected_nonce"))
-                .map_err(|error| error.advise("to skip the nonce check, give no expected nonce"))?;
-        }
-        let now = seconds_or_now(now, "now")?;
+        let now = check_arguments(expected_nonce, now)?;
         let leeway = i64::from(leeway_seconds);
 
         let parts = split(token)?;
@@ -265,71 +260,20 @@ impl Verifier {
         let claims_bytes = parts.decode(Part::Claims)?;
         let signature = parts.decode(Part::Signature)?;
         if let Some(header) = header {
-            let members = json::parse_object(&header).map_err(|reason| {
-                let mut detail = format!("the header is not a JSON object: {reason}");
-                if json::is_duplicate_of(&reason, "typ") {
-                    detail += "; the layer-identity_token gem up to 0.2.0 (ruby-jwt 1.x) wrote \
-                               typ twice like this, and Layer rejects it: upgrade the signer";
-                }
-                Error::token(Eit::MalformedJson, detail)
-            })?;
+            let members = parse_header(&header)?;
             self.check_header(&members)?;
+            self.check_key_id(&members)?;
         }
 
         // Nothing in the claims is looked at before the signature holds.
-        if !self.key.verify(parts.signing_input.as_bytes(), &signature) {
-            return Err(Error::token(
-                Eit::SignatureVerificationFailed,
-                "the RS256 signature does not verify with the configured public key",
-            ));
-        }
+        self.check_signature(&parts, &signature)?;
 
-        let members = json::parse_object(&claims_bytes).map_err(|r| {
-            Error::token(
-                Eit::MalformedJson,
-                format!("the claims are not a JSON object: {r}"),
-            )
-        })?;
+        let members = parse_claims(&claims_bytes)?;
         let claims = read_claims(&members, &claims_bytes)?;
-        if claims.iss != self.provider_id {
-            return Err(Error::token(
-                Eit::ProviderNotFound,
-                format!(
-                    "iss {} is not the configured provider ID {}{}",
-                    quote(&claims.iss),
-                    quote(&self.provider_id),
-                    other_form_note(&claims.iss, &self.provider_id, "provider ID")
-                ),
-            ));
-        }
-        if claims.exp <= now - leeway {
-            return Err(Error::token(
-                Eit::Expired,
-                format!(
-                    "the token expired at {} and it is now {now} (leeway {leeway} s)",
-                    claims.exp
-                ),
-            ));
-        }
-        if claims.iat > now.saturating_add(leeway) {
-            return Err(Error::token(
-                Eit::NotBefore,
-                format!(
-                    "the token is issued at {}, {} s after now ({now}, leeway {leeway} s){}",
-                    claims.iat,
-                    claims.iat.abs_diff(now),
-                    local_time_note(claims.iat - now)
-                ),
-            ));
-        }
-        if let Some(nonce) = expected_nonce {
-            if claims.nce != nonce {
-                return Err(Error::token(
-                    Eit::NonceNotFound,
-                    format!("nce {} is not the expected nonce", quote(&claims.nce)),
-                ));
-            }
-        }
+        self.check_issuer(&claims)?;
+        check_expiry(&claims, now, leeway)?;
+        check_not_before(&claims, now, leeway)?;
+        check_nonce(&claims, expected_nonce)?;
         let claims_json = String::from_utf8(claims_bytes)
             .map_err(|_| Error::token(Eit::MalformedJson, "the claims are not UTF-8"))?;
         Ok(VerifiedToken {
@@ -339,8 +283,8 @@ impl Verifier {
     }
 
     /// Presence of all four members first, then their types, then extra members and values, in
-    /// the order of the README's rule table.
-    fn check_header(&self, header: &Members) -> Result<()> {
+    /// the order of the README's rule table; the key ID is [`Verifier::check_key_id`]'s.
+    pub(crate) fn check_header(&self, header: &Members) -> Result<()> {
         if let Some(name) = HEADER_MEMBERS.iter().find(|n| member(header, n).is_none()) {
             return Err(Error::token(
                 Eit::HeaderParamNotFound,
@@ -391,7 +335,16 @@ impl Verifier {
                 format!("cty is {}; expected \"{CONTENT_TYPE}\"", quote(cty)),
             ));
         }
-        let kid = text("kid");
+        Ok(())
+    }
+
+    /// The header's `kid` is the configured key ID (the header has passed [`check_header`]).
+    ///
+    /// [`check_header`]: Verifier::check_header
+    pub(crate) fn check_key_id(&self, header: &Members) -> Result<()> {
+        let kid = member(header, "kid")
+            .and_then(|value| value.as_str())
+            .expect("check_header passed: kid is a string");
         if kid != self.key_id {
             return Err(Error::token(
                 Eit::KeyNotFound,
@@ -404,6 +357,107 @@ impl Verifier {
             ));
         }
         Ok(())
+    }
+
+    /// The RS256 signature over `header "." claims` holds with the configured key.
+    pub(crate) fn check_signature(&self, parts: &Parts, signature: &[u8]) -> Result<()> {
+        if self.key.verify(parts.signing_input.as_bytes(), signature) {
+            return Ok(());
+        }
+        Err(Error::token(
+            Eit::SignatureVerificationFailed,
+            "the RS256 signature does not verify with the configured public key",
+        ))
+    }
+
+    /// `iss` is the configured provider ID.
+    pub(crate) fn check_issuer(&self, claims: &Claims) -> Result<()> {
+        if claims.iss == self.provider_id {
+            return Ok(());
+        }
+        Err(Error::token(
+            Eit::ProviderNotFound,
+            format!(
+                "iss {} is not the configured provider ID {}{}",
+                quote(&claims.iss),
+                quote(&self.provider_id),
+                other_form_note(&claims.iss, &self.provider_id, "provider ID")
+            ),
+        ))
+    }
+}
+
+/// The arguments of a verification: an expected nonce, when given, is not empty and holds no
+/// U+0000; `now` (`None`: the system clock) is a valid time. Returns `now` in Unix seconds.
+pub(crate) fn check_arguments(expected_nonce: Option<&str>, now: Option<i64>) -> Result<i64> {
+    if let Some(nonce) = expected_nonce {
+        validate_non_empty(nonce, "expected_nonce")
+            .and_then(|()| refuse_nul(nonce, "expected_nonce"))
+            .map_err(|error| error.advise("to skip the nonce check, give no expected nonce"))?;
+    }
+    seconds_or_now(now, "now")
+}
+
+/// The header as a JSON object without duplicate members.
+pub(crate) fn parse_header(header: &[u8]) -> Result<Members<'_>> {
+    json::parse_object(header).map_err(|reason| {
+        let mut detail = format!("the header is not a JSON object: {reason}");
+        if json::is_duplicate_of(&reason, "typ") {
+            detail += "; the layer-identity_token gem up to 0.2.0 (ruby-jwt 1.x) wrote \
+                       typ twice like this, and Layer rejects it: upgrade the signer";
+        }
+        Error::token(Eit::MalformedJson, detail)
+    })
+}
+
+/// The claims as a JSON object without duplicate members.
+pub(crate) fn parse_claims(claims: &[u8]) -> Result<Members<'_>> {
+    json::parse_object(claims).map_err(|r| {
+        Error::token(
+            Eit::MalformedJson,
+            format!("the claims are not a JSON object: {r}"),
+        )
+    })
+}
+
+/// `exp` is after `now`, give or take the leeway.
+pub(crate) fn check_expiry(claims: &Claims, now: i64, leeway: i64) -> Result<()> {
+    if claims.exp > now - leeway {
+        return Ok(());
+    }
+    Err(Error::token(
+        Eit::Expired,
+        format!(
+            "the token expired at {} and it is now {now} (leeway {leeway} s)",
+            claims.exp
+        ),
+    ))
+}
+
+/// `iat` is not after `now`, give or take the leeway.
+pub(crate) fn check_not_before(claims: &Claims, now: i64, leeway: i64) -> Result<()> {
+    if claims.iat <= now.saturating_add(leeway) {
+        return Ok(());
+    }
+    Err(Error::token(
+        Eit::NotBefore,
+        format!(
+            "the token is issued at {}, {} s after now ({now}, leeway {leeway} s){}",
+            claims.iat,
+            claims.iat.abs_diff(now),
+            local_time_note(claims.iat - now)
+        ),
+    ))
+}
+
+/// `nce` is the expected nonce, when one is expected.
+pub(crate) fn check_nonce(claims: &Claims, expected_nonce: Option<&str>) -> Result<()> {
+    match expected_nonce {
+        Some(nonce) if claims.nce != nonce => Err(Error::token(
+            Eit::NonceNotFound,
+            format!("nce {} is not the expected nonce", quote(&claims.nce)),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -450,7 +504,7 @@ const LOCAL_TIME_EXAMPLES: &str = "as `calendar.timegm(datetime.now().timetuple(
 
 /// The claims, checked in the README's order: presence of the five required claims first,
 /// then every type.
-fn read_claims(members: &Members, claims_bytes: &[u8]) -> Result<Claims> {
+pub(crate) fn read_claims(members: &Members, claims_bytes: &[u8]) -> Result<Claims> {
     const REQUIRED: [&str; 5] = ["iss", "prn", "iat", "exp", "nce"];
     if let Some(name) = REQUIRED.iter().find(|n| member(members, n).is_none()) {
         return Err(Error::token(
