@@ -25,6 +25,8 @@ mod output;
 
 mod inspect;
 mod keygen;
+mod serve;
+mod server;
 mod sign;
 mod verify;
 
@@ -75,6 +77,7 @@ enum Command {
     Sign(sign::Args),
     Verify(verify::Args),
     Inspect(inspect::Args),
+    Serve(serve::Args),
     /// Print the help of the tool, or of one command (`help sign`)
     Help(HelpArgs),
 }
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Help(args) => help(args.command.as_deref()),
     };
     match result {
@@ -114,7 +118,7 @@ fn help(command: Option<&str>) -> Result<(), failure::Failure> {
         None => &mut cli,
         Some(name) => cli.find_subcommand_mut(name).ok_or_else(|| {
             failure::Failure::usage(format!(
-                "there is no command {}; the commands are keygen, sign, verify, inspect and help",
+                "there is no command {}; the commands are keygen, sign, verify, inspect, serve, emulate and help",
                 layer_identity_quote(name)
             ))
         })?,

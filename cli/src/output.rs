@@ -125,6 +125,23 @@ pub fn utc(seconds: i64) -> String {
     )
 }
 
+/// A moment as RFC 3339 in UTC with milliseconds, `2023-11-14T22:13:20.123Z`, for logs.
+pub fn rfc3339_millis(time: std::time::SystemTime) -> String {
+    let since_epoch = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seconds = since_epoch.as_secs() as i64;
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    let second_of_day = seconds.rem_euclid(86_400);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60,
+        since_epoch.subsec_millis()
+    )
+}
+
 /// Days since 1970-01-01 to (year, month, day): Howard Hinnant's `civil_from_days`, exact for
 /// every date, which keeps a date-time dependency out of the tool for one function.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
@@ -199,6 +216,12 @@ mod tests {
         assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(utc(4_102_444_800), "2100-01-01 00:00:00 UTC");
         assert_eq!(utc(-1), "1969-12-31 23:59:59 UTC");
+    }
+
+    #[test]
+    fn log_times() {
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+        assert_eq!(rfc3339_millis(time), "2023-11-14T22:13:20.123Z");
     }
 
     #[test]

@@ -48,7 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 CASES_PATH = os.path.join(HERE, "cases.json")
 RUN_BACKEND = os.path.join(REPO_ROOT, "scripts", "run-backend")
-LANGUAGES = ("go", "ruby", "java", "node", "python")
+LANGUAGES = ("go", "ruby", "java", "node", "python", "serve")
 
 TOKEN_LIFETIME_SECONDS = 600
 IAT_TOLERANCE_SECONDS = 5
