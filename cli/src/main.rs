@@ -23,6 +23,7 @@ mod failure;
 mod input;
 mod output;
 
+mod emulate;
 mod inspect;
 mod keygen;
 mod serve;
@@ -78,6 +79,7 @@ enum Command {
     Verify(verify::Args),
     Inspect(inspect::Args),
     Serve(serve::Args),
+    Emulate(emulate::Args),
     /// Print the help of the tool, or of one command (`help sign`)
     Help(HelpArgs),
 }
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Emulate(args) => emulate::run(args),
         Command::Help(args) => help(args.command.as_deref()),
     };
     match result {
