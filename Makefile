@@ -4,8 +4,12 @@
 #   make check     the edit-test loop: lint and unit tests of every language, no package
 #                  installs, no servers (run make test before you push)
 #   make test-go   (test-ruby, test-java, test-node, test-python) one language's wrapper
+#   make test-serve  the token service end to end and its validation page in a browser
+#   make test-flow   nonce -> backend -> token -> session against the emulated Layer, for every
+#                    sample backend and the token service
 #   make install   library, header and pkg-config file under PREFIX
 #   make bench     benchmarks beside `openssl speed rsa2048`, measured in the same run
+#   make bench-serve  the token service over HTTP keep-alive beside `openssl speed -multi 2`
 
 PREFIX ?= /usr/local
 CARGO ?= cargo
@@ -17,6 +21,7 @@ LANGUAGES := go ruby java node python
 
 .PHONY: all build demo test check deps lint header-check check-lib-deps test-tables test-rust check-rust \
         test-vectors test-c test-examples test-install test-bindings install bench \
+        test-serve check-serve test-flow bench-serve \
         $(addprefix test-,$(LANGUAGES)) $(addprefix check-,$(LANGUAGES))
 
 all: build
@@ -31,10 +36,11 @@ demo:
 	$(CARGO) run --release --quiet --example quickstart
 
 test: deps lint header-check check-lib-deps test-tables test-vectors test-rust test-c test-examples \
-      test-install test-bindings
+      test-install test-bindings test-serve test-flow
 	@echo "make test: all tests passed"
 
-check: lint header-check check-lib-deps test-tables check-rust $(addprefix check-,$(LANGUAGES))
+check: lint header-check check-lib-deps test-tables check-rust check-serve \
+       $(addprefix check-,$(LANGUAGES))
 	@echo "make check: lint and unit tests passed (make test runs everything)"
 
 # Each wrapper's check.sh: its linters and unit tests, without installing packages or starting
@@ -58,6 +64,19 @@ test-node: build
 
 test-python: build
 	bindings/python/test.sh
+
+# The token service (`layer-identity serve`, cli/): the endpoint contract end to end and the
+# validation page in headless Chromium; check-serve: its Rust tests and the page script's syntax.
+test-serve: build
+	cli/test.sh
+
+check-serve: build
+	cli/check.sh
+
+# The whole authentication flow against the emulated Layer (`layer-identity emulate`), for
+# every sample backend and the token service: after the bindings, whose backends it starts.
+test-flow: build
+	tests/flow/run.sh
 
 deps:
 	scripts/install-deps.sh
@@ -105,3 +124,6 @@ install:
 
 bench:
 	scripts/bench.sh
+
+bench-serve:
+	scripts/bench-serve.sh

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs beyond the machine's Rust, gcc and Python: Debian packages
 # for OpenSSL headers, valgrind, Objective-C, pkg-config and the independent checkers (PyJWT,
-# Python cryptography), and those each wrapper lists in bindings/<language>/deps.apt.
+# Python cryptography), those each wrapper lists in bindings/<language>/deps.apt, and the
+# command's (cli/deps.apt: the browser for the validation page's test).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(libssl-dev pkg-config valgrind gobjc g++ openssl python3 python3-jwt python3-cryptography)
 # Each wrapper lists the Debian packages its build and tests need, one per line.
-for list in "$(dirname "$0")"/../bindings/*/deps.apt; do
+for list in "$(dirname "$0")"/../bindings/*/deps.apt "$(dirname "$0")"/../cli/deps.apt; do
   [ -f "$list" ] || continue
   while read -r package _; do
     case $package in "" | "#"*) continue ;; esac
