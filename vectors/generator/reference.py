@@ -1,0 +1,228 @@
+"""Reference rules, used only to self-check the crafted vectors against the written policy:
+the verifier's rules in README order, the attributes_json rules, and the error rules of the
+C calls. None of this comes from layer-identity."""
+
+import json
+import re
+import time
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from .common import ATTRIBUTE_ORDER, CTY, fail, FLAG_BITS, MAX_TOKEN_BYTES, MS_THRESHOLD
+from .jsonfmt import reject_constant, strict_json
+from .b64 import b64u_decode_strict
+from .keys import exponent_ok, tolerant_load_private, tolerant_load_public
+
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def valid_id(value, prefix):
+    if value.startswith(prefix):
+        value = value[len(prefix):]
+    return bool(UUID_RE.fullmatch(value))
+
+
+def metadata_claim_ok(value):
+    """The metadata claim: absent or null, or an object whose values are all strings."""
+    return value is None or (isinstance(value, dict)
+                             and all(isinstance(v, str) for v in value.values()))
+
+
+def reference_verify(token, pub, provider_id, key_id, expected_nonce, now, leeway):
+    """Returns (status, eit, claims_json_or_None), following the rules in README.md order."""
+    mal = "LAYER_ERR_MALFORMED_TOKEN"
+    if len(token.encode("utf-8")) > MAX_TOKEN_BYTES:
+        return mal, "eit_malformed_json", None
+    parts = token.split(".")
+    if len(parts) != 3:
+        return mal, "eit_wrong_jws_part_count", None
+    raw = [b64u_decode_strict(p) for p in parts]
+    if any(r is None for r in raw):
+        return mal, "eit_malformed_base64url", None
+    hdr = strict_json(raw[0])
+    if not isinstance(hdr, dict):
+        return mal, "eit_malformed_json", None
+    # Rule 5 in three passes over the whole header (never member by member): first the
+    # presence of all four members, then their types, then extra members and values.
+    required = ["typ", "alg", "cty", "kid"]
+    if any(k not in hdr for k in required):
+        return mal, "eit_header_param_not_found", None
+    if any(not isinstance(hdr[k], str) for k in required):
+        return mal, "eit_header_param_wrong_type", None
+    if set(hdr) != set(required):
+        return mal, "eit_header_param_wrong_value", None
+    if hdr["alg"] != "RS256" or hdr["typ"] not in ("JWS", "JWT") or hdr["cty"] != CTY:
+        return mal, "eit_header_param_wrong_value", None
+    # Rule 6.
+    if hdr["kid"] != key_id:
+        return "LAYER_ERR_CLAIM_MISMATCH", "eit_key_not_found", None
+    try:
+        pub.verify(raw[2], (parts[0] + "." + parts[1]).encode("ascii"), padding.PKCS1v15(),
+                   hashes.SHA256())
+    except InvalidSignature:
+        return "LAYER_ERR_BAD_SIGNATURE", "eit_signature_verification_failed", None
+    claims = strict_json(raw[1])
+    if not isinstance(claims, dict):
+        return mal, "eit_malformed_json", None
+    if any(k not in claims for k in ["iss", "prn", "iat", "exp", "nce"]):
+        return mal, "eit_claim_not_found", None
+    wrong = (not isinstance(claims["iss"], str)
+             or not isinstance(claims["prn"], str) or claims["prn"] == ""
+             or not isinstance(claims["nce"], str) or claims["nce"] == ""
+             or type(claims["iat"]) is not int or type(claims["exp"]) is not int
+             or any(claims.get(a) is not None and not isinstance(claims[a], str)
+                    for a in ATTRIBUTE_ORDER)
+             or not metadata_claim_ok(claims.get("metadata")))
+    if wrong or claims["iat"] >= claims["exp"]:
+        return mal, "eit_claim_wrong_type", None
+    if claims["iss"] != provider_id:
+        return "LAYER_ERR_CLAIM_MISMATCH", "eit_provider_not_found", None
+    if now <= 0:
+        now = int(time.time())
+    if claims["exp"] <= now - leeway:
+        return "LAYER_ERR_EXPIRED", "eit_expired", None
+    if claims["iat"] > now + leeway:
+        return "LAYER_ERR_NOT_YET_VALID", "eit_not_before", None
+    if expected_nonce is not None and claims["nce"] != expected_nonce:
+        return "LAYER_ERR_CLAIM_MISMATCH", "eit_nonce_not_found", None
+    return "LAYER_OK", None, raw[1].decode("utf-8")
+
+
+class _Members(dict):
+    """A parsed JSON object that remembers which of its member names were duplicated."""
+    dups = ()
+
+
+def _members_hook(pairs):
+    obj_ = _Members(pairs)
+    names = [k for k, _ in pairs]
+    obj_.dups = {k for k in names if names.count(k) > 1}
+    return obj_
+
+
+def attributes_problem(attributes_json):
+    """Our reading of the attributes_json rules: None when valid, else the lowercase fragment
+    the error message is guaranteed to hold: "duplicate" for a duplicated metadata name (the
+    JSON reader reports it, maybe without naming metadata), "metadata" for a metadata fault,
+    "attributes" for everything else (invalid JSON, a duplicated top-level member, a member
+    that is not an attribute, an attribute that is not a string, null included)."""
+    try:
+        parsed = json.loads(attributes_json, object_pairs_hook=_members_hook,
+                            parse_constant=reject_constant)
+    except ValueError:
+        return "attributes"
+    if not isinstance(parsed, dict) or parsed.dups:
+        return "attributes"
+    for k, v in parsed.items():
+        if k == "metadata":
+            if v is None:
+                continue
+            if not isinstance(v, dict):
+                return "metadata"
+            if v.dups:
+                return "duplicate"
+            if any(name == "" or not isinstance(value, str) for name, value in v.items()):
+                return "metadata"
+        elif k not in ATTRIBUTE_ORDER or not isinstance(v, str):
+            return "attributes"
+    return None
+
+
+def canonical_attributes(attributes_json):
+    """(attributes in token order, metadata members sorted by name) of a valid attributes_json.
+    An empty or null metadata object gives no members (no "metadata" claim)."""
+    if attributes_json is None:
+        return [], []
+    if attributes_problem(attributes_json) is not None:
+        fail("invalid attributes_json in a sign case: %r" % attributes_json)
+    parsed = json.loads(attributes_json)
+    attrs = [(k, parsed[k]) for k in ATTRIBUTE_ORDER if k in parsed]
+    metadata = sorted((parsed.get("metadata") or {}).items(), key=lambda kv: kv[0])
+    # Code-point order (Python's str order) is UTF-8 byte order; it is not UTF-16 order.
+    assert metadata == sorted(metadata, key=lambda kv: kv[0].encode("utf-8"))
+    return attrs, metadata
+
+
+def reference_call(call, args, files):
+    """Our reading of the error rules; returns the status the library must give (or LAYER_OK)."""
+    def text(v):
+        if isinstance(v, dict):
+            try:
+                return bytes.fromhex(v["hex"].replace(" ", "")).decode("utf-8")
+            except UnicodeDecodeError:
+                return "\x00INVALID_UTF8"
+        return v
+
+    def key_arg(a, inline, filekey):
+        if filekey in a:
+            return files[a[filekey]].decode("utf-8")
+        return text(a[inline])
+
+    if call == "generate_key_pair":
+        bits = args["bits"] or 2048
+        if bits > 16384:
+            return "LAYER_ERR_INVALID_ARGUMENT"
+        return "LAYER_ERR_WEAK_KEY" if bits < 2048 else "LAYER_OK"
+    if call == "signer_sign":
+        s = args["signer"]
+        if reference_call("signer_new", s, files) != "LAYER_OK":
+            fail("signer_sign case with an invalid signer: %r" % s)
+        vals = [text(args["user_id"]), text(args["nonce"])]
+        attrs = text(args["attributes_json"])
+        if None in vals:
+            return "LAYER_ERR_NULL_ARGUMENT"
+        if "\x00INVALID_UTF8" in vals + [attrs]:
+            return "LAYER_ERR_INVALID_UTF8"
+        if "" in vals or args["issued_at"] >= MS_THRESHOLD:
+            return "LAYER_ERR_INVALID_ARGUMENT"
+        if attrs is not None and attributes_problem(attrs) is not None:
+            return "LAYER_ERR_INVALID_ARGUMENT"
+        return "LAYER_OK"
+    if call == "verifier_new":
+        key = key_arg(args, "key", "key_file")
+        passphrase = None
+    else:
+        key = key_arg(args, "private_key", "private_key_file")
+        passphrase = text(args.get("passphrase"))
+    ids = [text(args["provider_id"]), text(args["key_id"])]
+    others = []
+    if call == "sign_token":
+        others = [text(args["user_id"]), text(args["nonce"])]
+    if None in [key] + ids + others:
+        return "LAYER_ERR_NULL_ARGUMENT"
+    if "\x00INVALID_UTF8" in [key, passphrase] + ids + others:
+        return "LAYER_ERR_INVALID_UTF8"
+    if call == "sign_token":
+        flags = 0
+        if "" in others or args["issued_at"] >= MS_THRESHOLD:
+            return "LAYER_ERR_INVALID_ARGUMENT"
+    elif "flags_value" in args:
+        flags = args["flags_value"]
+    else:
+        flags = sum(FLAG_BITS[f] for f in args["flags"])
+    if flags & ~3:
+        return "LAYER_ERR_INVALID_ARGUMENT"
+    if not valid_id(ids[0], "layer:///providers/") or not valid_id(ids[1], "layer:///keys/"):
+        return "LAYER_ERR_INVALID_ARGUMENT"
+    kb = key.encode("utf-8")
+    try:
+        if call == "verifier_new" and b"PUBLIC KEY" in kb:
+            k = tolerant_load_public(kb)
+        else:
+            if b"ENCRYPTED" in kb:
+                try:
+                    k = tolerant_load_private(kb, passphrase)
+                except (ValueError, TypeError):
+                    return "LAYER_ERR_WRONG_PASSPHRASE"
+            else:
+                k = tolerant_load_private(kb, None)
+    except Exception:  # noqa: BLE001
+        return "LAYER_ERR_INVALID_KEY"
+    if not isinstance(k, (rsa.RSAPrivateKey, rsa.RSAPublicKey)) or not exponent_ok(k):
+        return "LAYER_ERR_INVALID_KEY"
+    if k.key_size < 1024 or (k.key_size < 2048 and not flags & 2):
+        return "LAYER_ERR_WEAK_KEY"
+    return "LAYER_OK"
