@@ -133,13 +133,15 @@ def attributes_problem(attributes_json):
 
 def canonical_attributes(attributes_json):
     """(attributes in token order, metadata members sorted by name) of a valid attributes_json.
-    An empty or null metadata object gives no members (no "metadata" claim)."""
+    An attribute given as the empty string is the same as an absent one: it is not written (in
+    every ABI version). An empty or null metadata object gives no members (no "metadata" claim);
+    an empty metadata value is a value like any other."""
     if attributes_json is None:
         return [], []
     if attributes_problem(attributes_json) is not None:
         fail("invalid attributes_json in a sign case: %r" % attributes_json)
     parsed = json.loads(attributes_json)
-    attrs = [(k, parsed[k]) for k in ATTRIBUTE_ORDER if k in parsed]
+    attrs = [(k, parsed[k]) for k in ATTRIBUTE_ORDER if parsed.get(k, "") != ""]
     metadata = sorted((parsed.get("metadata") or {}).items(), key=lambda kv: kv[0])
     # Code-point order (Python's str order) is UTF-8 byte order; it is not UTF-16 order.
     assert metadata == sorted(metadata, key=lambda kv: kv[0].encode("utf-8"))

@@ -109,6 +109,14 @@ def sign_case_specs():
         attributes_json='{\n  "display_name" : "Jos\\u00e9 \\ud83d\\ude00",\n'
                         '  "avatar_url" : "https:\\/\\/example.com\\/a.png"\n}\n')
     add("attr-empty-object", "keys/rsa2048.pkcs8.pem", attributes_json="{}")
+    # An attribute given as "" is the same as an absent one: not written (every ABI version).
+    # An empty metadata value stays (meta-empty-string-value).
+    add("attr-empty-string-omitted", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"first_name":"","display_name":"Alice"}')
+    add("attr-all-four-empty-strings", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"first_name":"","last_name":"","display_name":"","avatar_url":""}')
+    add("attr-empty-string-beside-metadata-empty-value", "keys/rsa2048.pkcs8.pem",
+        attributes_json='{"last_name":"","metadata":{"nickname":""}}')
     # Metadata: after the attributes, members sorted by name in code-point order (= UTF-8 byte
     # order, which is not UTF-16 order); {} and null mean no metadata claim at all.
 
