@@ -25,7 +25,7 @@ def build_all(check):
     errors_doc = build_errors(files, keys)
     verify_doc = build_verify(files, keys)
     env_doc = build_env(files, keys)
-    counts = cross_check(files, sign_doc, verify_doc, env_doc)
+    counts = cross_check(files, sign_doc, verify_doc, env_doc, errors_doc)
     out = dict(files)
     out["sign.json"] = dump(sign_doc)
     out["errors.json"] = dump(errors_doc)

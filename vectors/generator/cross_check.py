@@ -20,7 +20,7 @@ def openssl(args, **kw):
     return subprocess.run(["openssl"] + args, capture_output=True, **kw)
 
 
-def cross_check(files, sign_doc, verify_doc, env_doc):
+def cross_check(files, sign_doc, verify_doc, env_doc, errors_doc):
     import jwt  # PyJWT (python3-jwt); a second JWS implementation
 
     counts = {"openssl_verify": 0, "openssl_resign": 0, "pyjwt": 0, "openssl_keys": 0}
@@ -108,6 +108,14 @@ def cross_check(files, sign_doc, verify_doc, env_doc):
         for c in verify_doc["cases"]:
             if c["expected_status"] == "LAYER_OK":
                 check_token(c["name"], c["token"], c["key_file"])
+        # The valid token that errors.json's verifier_verify cases spoil one argument around.
+        tokens = {c["args"]["token"] for c in errors_doc["cases"]
+                  if c["call"] == "verifier_verify" and isinstance(c["args"]["token"], str)
+                  and "\x00" not in c["args"]["token"]}
+        if len(tokens) != 1:
+            fail("verifier_verify error cases: expected one base token")
+        check_token("errors.json verifier_verify", tokens.pop(),
+                    "keys/rsa2048.public.pem")
         # The copied RFC 7515 A.2 key verifies the RFC's own token.
         check_token("rfc7515-a2", RFC7515_A2_TOKEN, "keys/rfc7515-a2.public.pem")
         # openssl reads the intended exponent from every exponent key, and finds the private

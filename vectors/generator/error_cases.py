@@ -2,6 +2,7 @@
 fault, checked against the reference error rules."""
 
 from .common import (
+    ATTRIBUTE_ORDER,
     fail,
     GENERATOR,
     IAT,
@@ -9,18 +10,17 @@ from .common import (
     KID,
     MS_THRESHOLD,
     NONCE,
+    NOW,
     OTHER_PROVIDER_UUID,
     PASSPHRASE,
     PID,
     PROVIDER_UUID,
     TTL,
     USER)
-from .reference import attributes_problem, reference_call
+from .jsonfmt import hexarg
+from .jws import expected_claims, expected_header, make_jws
+from .reference import attributes_problem, reference_call, reference_call_n, U32_MAX
 from .sign_cases import sign_case_specs
-
-
-def hexarg(data):
-    return {"hex": " ".join("%02x" % b for b in data)}
 
 
 def build_errors(files, keys):
@@ -326,14 +326,165 @@ def build_errors(files, keys):
     add("generate-key-pair-100000-bits", "generate_key_pair", {"bits": 100000}, ARG, "bits")
     add("generate-key-pair-u32-max-bits", "generate_key_pair", {"bits": 4294967295}, ARG, "bits")
 
+    cases += abi3_error_cases(files, keys)
     check_errors(cases, files, keys)
     return {
-        "description": "Bad input -> expected LayerStatus for the five constructor/signing calls. "
-                       "Each case has exactly one fault; message_contains is a lowercase fragment "
-                       "that the error message must contain (compare case-insensitively).",
+        "description": "Bad input -> expected LayerStatus for the constructor/signing calls, "
+                       "the verifier's arguments and the token type selector. Each case has "
+                       "exactly one fault; message_contains is a lowercase fragment that the "
+                       "error message must contain (compare case-insensitively). A case marked "
+                       "abi 3 is for ABI 3's length-taking entry points (and every wrapper): "
+                       "the NUL-terminated C functions cannot express it.",
         "generator": GENERATOR,
         "cases": cases,
     }
+
+
+def abi3_error_cases(files, keys):
+    """The cases of ABI 3's argument conventions (see reference_call_n), marked "abi": 3. Each
+    names the argument at fault as the C header does. A value that ends in U+0000 after a valid
+    value (an ID, the token) is what a NUL-terminated reading would silently accept."""
+    cases = []
+    okey = "keys/rsa2048.pkcs8.pem"
+    signer = {"private_key_file": okey, "passphrase": None, "provider_id": PID, "key_id": KID,
+              "flags": []}
+    verifier = {"key_file": "keys/rsa2048.public.pem", "provider_id": PID, "key_id": KID,
+                "flags": []}
+    token = make_jws(expected_header(KID, False),
+                     expected_claims(PID, USER, IAT, IAT + TTL, NONCE, []), keys["rsa2048"])
+    ARG, UTF8 = "LAYER_ERR_INVALID_ARGUMENT", "LAYER_ERR_INVALID_UTF8"
+
+    def add(name, call, args, status, fragment):
+        cases.append({"name": name, "call": call, "abi": 3, "args": args,
+                      "expected_status": status, "message_contains": fragment})
+
+    def st(**over):
+        a = {"private_key_file": okey, "provider_id": PID, "key_id": KID, "user_id": USER,
+             "nonce": NONCE, "issued_at": IAT, "ttl_seconds": TTL}
+        a.update(over)
+        return a
+
+    def sn(**over):
+        a = {"private_key_file": okey, "passphrase": None, "provider_id": PID, "key_id": KID,
+             "flags": []}
+        a.update(over)
+        return a
+
+    def ss(**over):
+        a = {"signer": dict(signer), "user_id": USER, "nonce": NONCE, "issued_at": IAT,
+             "ttl_seconds": TTL, "attributes": None, "metadata": None}
+        a.update(over)
+        return a
+
+    def vn(**over):
+        a = dict(verifier)
+        a.update(over)
+        return a
+
+    def vv(**over):
+        a = {"verifier": dict(verifier), "token": token, "expected_nonce": NONCE, "now": NOW,
+             "leeway_seconds": 0}
+        a.update(over)
+        return a
+
+    def tt(name):
+        return {"token_type": name}
+
+    # (case name prefix, call, the text arguments with one value holding U+0000 and one that
+    # is not UTF-8 each, and how to make the call's arguments)
+    pid_bad_utf8 = hexarg(b"layer:///providers/" + PROVIDER_UUID.encode() + b"\xe2\x82")
+    kid_bad_utf8 = hexarg(b"layer:///keys/\xc0\xaf" + KEY_UUID.encode())
+    texts = [
+        ("sign-token", "sign_token", st, [
+            ("provider_id", PID + "\u0000", pid_bad_utf8),
+            ("key_id", "\u0000" + KID, kid_bad_utf8),
+            ("user_id", USER + "\u0000admin", hexarg(b"al\xc3\x28ce")),
+            ("nonce", NONCE + "\u0000", hexarg(b"\xff\xfe" + NONCE.encode())),
+        ]),
+        ("signer-new", "signer_new", sn, [
+            ("provider_id", "layer:///providers/\u0000" + PROVIDER_UUID, pid_bad_utf8),
+            ("key_id", KID + "\u0000", kid_bad_utf8),
+        ]),
+        ("signer-sign", "signer_sign", ss, [
+            ("user_id", "alice\u0000", hexarg(b"\xed\xa0\x80alice")),
+            ("nonce", NONCE[:10] + "\u0000" + NONCE[10:], hexarg(NONCE.encode() + b"\x80")),
+        ]),
+        ("verifier-new", "verifier_new", vn, [
+            ("provider_id", PID + "\u0000", hexarg(b"\x80")),
+            ("key_id", KID + "\u0000" + KID, kid_bad_utf8),
+        ]),
+        ("verifier-verify", "verifier_verify", vv, [
+            ("token", token + "\u0000", hexarg(token.encode() + b"\xff")),
+            ("expected_nonce", NONCE + "\u0000", hexarg(NONCE.encode() + b"\xc3")),
+        ]),
+    ]
+    for prefix, call, make, args in texts:
+        for arg, with_nul, not_utf8 in args:
+            label = arg.replace("_", "-")
+            add("%s-%s-u0000" % (prefix, label), call, make(**{arg: with_nul}), ARG, arg)
+            add("%s-%s-invalid-utf8" % (prefix, label), call, make(**{arg: not_utf8}), UTF8, arg)
+    # signer_sign's attributes (each by its LayerAttribute name) and metadata.
+    attribute_values = {
+        "first_name": ("Alice\u0000", hexarg(b"Al\xc3ice")),
+        "last_name": ("\u0000Liddell", hexarg(b"Liddell\xf0\x9f\x98")),
+        "display_name": ("Alice\u0000L.", hexarg(b"Alice \xc0\xa0L.")),
+        "avatar_url": ("https://cdn.example.com/a.png\u0000.exe",
+                       hexarg(b"https://cdn.example.com/\xfe.png")),
+    }
+    for arg in ATTRIBUTE_ORDER:
+        with_nul, not_utf8 = attribute_values[arg]
+        label = arg.replace("_", "-")
+        add("signer-sign-%s-u0000" % label, "signer_sign", ss(attributes={arg: with_nul}), ARG,
+            arg)
+        add("signer-sign-%s-invalid-utf8" % label, "signer_sign",
+            ss(attributes={arg: not_utf8}), UTF8, arg)
+    add("signer-sign-metadata-name-u0000", "signer_sign",
+        ss(metadata=[["plan", "pro"], ["tier\u0000", "gold"]]), ARG, "metadata_names")
+    add("signer-sign-metadata-name-invalid-utf8", "signer_sign",
+        ss(metadata=[[hexarg(b"pl\xe4n"), "pro"]]), UTF8, "metadata_names")
+    add("signer-sign-metadata-value-u0000", "signer_sign",
+        ss(metadata=[["plan", "pro\u0000"]]), ARG, "metadata_values")
+    add("signer-sign-metadata-value-invalid-utf8", "signer_sign",
+        ss(metadata=[["plan", "pro"], ["tier", hexarg(b"g\xf6ld")]]), UTF8, "metadata_values")
+    # Times: negative, or beyond uint32 where the old functions took a uint32_t.
+    add("sign-token-issued-at-negative", "sign_token", st(issued_at=-1), ARG, "issued_at")
+    add("sign-token-ttl-seconds-negative", "sign_token", st(ttl_seconds=-1), ARG, "ttl_seconds")
+    add("sign-token-ttl-seconds-above-u32-max", "sign_token", st(ttl_seconds=U32_MAX + 1), ARG,
+        "ttl_seconds")
+    add("signer-sign-issued-at-negative", "signer_sign", ss(issued_at=-1), ARG, "issued_at")
+    add("signer-sign-ttl-seconds-negative", "signer_sign", ss(ttl_seconds=-600), ARG,
+        "ttl_seconds")
+    add("signer-sign-ttl-seconds-above-u32-max", "signer_sign", ss(ttl_seconds=U32_MAX + 1), ARG,
+        "ttl_seconds")
+    add("verifier-verify-now-negative", "verifier_verify", vv(now=-1), ARG, "now")
+    add("verifier-verify-leeway-seconds-negative", "verifier_verify", vv(leeway_seconds=-1), ARG,
+        "leeway_seconds")
+    add("verifier-verify-leeway-seconds-above-u32-max", "verifier_verify",
+        vv(leeway_seconds=U32_MAX + 1), ARG, "leeway_seconds")
+    # An empty expected nonce is a mistake, not "any nonce": to skip the check give none.
+    add("verifier-verify-expected-nonce-empty", "verifier_verify", vv(expected_nonce=""), ARG,
+        "expected_nonce")
+    # A passphrase is bytes: bytes that are not UTF-8 are a passphrase like any other (here the
+    # wrong one: WRONG_PASSPHRASE, never INVALID_UTF8).
+    add("signer-new-passphrase-not-utf8-wrong", "signer_new",
+        sn(private_key_file="keys/rsa2048.pkcs8.encrypted.pem", passphrase=hexarg(b"\xff\xfe")),
+        "LAYER_ERR_WRONG_PASSPHRASE", "passphrase")
+    # layer_token_type_flags: "JWS" / "JWT" in any ASCII letter case, nothing else.
+    # "JW\u017f": U+017F LATIN SMALL LETTER LONG S upper-cases to "S" in Unicode, not in ASCII.
+    for label, name in (("jose", "JOSE"), ("empty", ""), ("trailing-space", "JWT "),
+                        ("jwe", "JWE"), ("long-s", "JW\u017f"),
+                        ("fullwidth", "\uff2a\uff37\uff34")):
+        add("token-type-flags-" + label, "token_type_flags", tt(name), ARG, "token_type")
+    add("token-type-flags-u0000", "token_type_flags", tt("JWT\u0000"), ARG, "token_type")
+    add("token-type-flags-invalid-utf8", "token_type_flags", tt(hexarg(b"JW\xd4")), UTF8,
+        "token_type")
+    # Each case has exactly one fault: without it, the call succeeds (the token verifies).
+    for call, base in (("sign_token", st()), ("signer_new", sn()), ("signer_sign", ss()),
+                       ("verifier_new", vn()), ("verifier_verify", vv()),
+                       ("token_type_flags", tt("JWT"))):
+        if reference_call_n(call, base, files) != ("LAYER_OK", None):
+            fail("the faultless %s arguments of the abi 3 cases fail" % call)
+    return cases
 
 
 def check_errors(cases, files, keys):
@@ -346,19 +497,38 @@ def check_errors(cases, files, keys):
         "verifier_new": {"provider_id", "key_id"},
         "generate_key_pair": {"bits"},
     }
+    required_n = dict(required)
+    required_n.update({
+        "signer_sign": {"signer", "user_id", "nonce", "issued_at", "ttl_seconds", "attributes",
+                        "metadata"},
+        "verifier_verify": {"verifier", "token", "expected_nonce", "now", "leeway_seconds"},
+        "token_type_flags": {"token_type"},
+    })
     for c in cases:
         if c["name"] in names:
             fail("duplicate error case name " + c["name"])
         names.add(c["name"])
         a = c["args"]
-        missing = required[c["call"]] - set(a)
+        abi = c.get("abi", 2)
+        if abi not in (2, 3) or ("abi" in c and abi != 3):
+            fail("%s: abi is 3 or absent" % c["name"])
+        missing = (required_n if abi == 3 else required)[c["call"]] - set(a)
         if missing:
             fail("%s: missing args %s" % (c["name"], missing))
+        if c["message_contains"] != c["message_contains"].lower():
+            fail("%s: message_contains must be lowercase" % c["name"])
+        if abi == 3:
+            got, fragment = reference_call_n(c["call"], a, files)
+            if got != c["expected_status"]:
+                fail("%s: reference gives %s, case says %s"
+                     % (c["name"], got, c["expected_status"]))
+            if fragment is not None and fragment != c["message_contains"]:
+                fail("%s: the reference names %r, case says %r"
+                     % (c["name"], fragment, c["message_contains"]))
+            continue
         got = reference_call(c["call"], a, files)
         if got != c["expected_status"]:
             fail("%s: reference gives %s, case says %s" % (c["name"], got, c["expected_status"]))
-        if c["message_contains"] != c["message_contains"].lower():
-            fail("%s: message_contains must be lowercase" % c["name"])
         if (c["call"] == "signer_sign" and c["expected_status"] == "LAYER_ERR_INVALID_ARGUMENT"
                 and isinstance(a["attributes_json"], str)
                 and "" not in (a["user_id"], a["nonce"]) and a["issued_at"] < MS_THRESHOLD):
@@ -368,13 +538,18 @@ def check_errors(cases, files, keys):
                      % (c["name"], reason, c["message_contains"]))
     # Every positive sign case must pass the same reference rules (sanity of the reference).
     for spec in sign_case_specs():
+        abi = spec.get("abi", 2)
         signer = {k: spec[k] for k in ("private_key_file", "passphrase", "provider_id", "key_id",
                                        "flags")}
         call = {"signer": signer, "user_id": spec["user_id"], "nonce": spec["nonce"],
                 "issued_at": spec["issued_at"], "ttl_seconds": spec["ttl_seconds"],
                 "attributes_json": spec["attributes_json"]}
-        if reference_call("signer_sign", call, files) != "LAYER_OK":
+        if reference_call("signer_sign", call, files, abi) != "LAYER_OK":
             fail("sign case %s fails the reference error rules" % spec["name"])
+        if "token_type" in spec and reference_call_n(
+                "token_type_flags", {"token_type": spec["token_type"]}, files) != ("LAYER_OK",
+                                                                                   None):
+            fail("sign case %s: its token type name is refused" % spec["name"])
         if spec["passphrase"] is None and not spec["flags"]:
             one = {k: call[k] for k in ("user_id", "nonce", "issued_at", "ttl_seconds")}
             one.update(private_key_file=spec["private_key_file"], provider_id=spec["provider_id"],

@@ -80,8 +80,31 @@ def strict_json(data):
         return None
 
 
+def hexarg(data):
+    """Raw bytes as a vector writes them: {"hex": "c3 28"} (lowercase pairs, single spaces)."""
+    return {"hex": " ".join("%02x" % b for b in data)}
+
+
+def hex_bytes(value):
+    return bytes.fromhex(value["hex"].replace(" ", ""))
+
+
+_HEX_NUL = re.compile(r'"hex": "([0-9a-f ]* )?00[ "]')
+
+
+def _holds_u0000(value):
+    return "\\u0000" in json.dumps(value, ensure_ascii=True).replace("\\\\", "")
+
+
 def dump(doc):
+    """The file's bytes: indented, pure ASCII JSON. A {"hex"} value never holds a 00 byte, and
+    U+0000 appears only inside cases marked "abi": 3 (ABI 3's length-taking entry points carry
+    it; the NUL-terminated ones cannot)."""
     text = json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
-    if "\\u0000" in text.replace("\\\\", "") or re.search(r'"hex": "([0-9a-f ]* )?00[ "]', text):
-        fail("U+0000 / NUL byte found in a vector (C strings cannot carry it)")
+    if _HEX_NUL.search(text):
+        fail("NUL byte found in a {\"hex\"} vector argument")
+    outside = {k: v for k, v in doc.items() if k != "cases"}
+    if _holds_u0000(outside) or any(_holds_u0000(c) for c in doc["cases"]
+                                    if c.get("abi", 2) < 3):
+        fail("U+0000 found in a vector not marked \"abi\": 3 (C strings cannot carry it)")
     return text.encode("ascii")

@@ -362,8 +362,9 @@ def key_text_form(text):
 
 
 def tolerant_load_private(text, passphrase):
+    """passphrase: None, a str (used as its UTF-8 bytes) or bytes (used as they are)."""
     label, data = key_text_form(text)
-    pw = passphrase.encode() if passphrase is not None else None
+    pw = passphrase.encode() if isinstance(passphrase, str) else passphrase
     if label is None:
         return serialization.load_der_private_key(data, pw)
     if label not in PRIVATE_LABELS:

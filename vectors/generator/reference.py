@@ -1,6 +1,7 @@
 """Reference rules, used only to self-check the crafted vectors against the written policy:
-the verifier's rules in README order, the attributes_json rules, and the error rules of the
-C calls. None of this comes from layer-identity."""
+the verifier's rules in README order, the attributes_json rules, the error rules of the C
+calls, and the conventions of ABI 3's length-taking entry points. None of this comes from
+layer-identity."""
 
 import json
 import re
@@ -11,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from .common import ATTRIBUTE_ORDER, CTY, fail, FLAG_BITS, MAX_TOKEN_BYTES, MS_THRESHOLD
-from .jsonfmt import reject_constant, strict_json
+from .jsonfmt import hex_bytes, reject_constant, strict_json
 from .b64 import b64u_decode_strict
 from .keys import exponent_ok, tolerant_load_private, tolerant_load_public
 
@@ -148,8 +149,18 @@ def canonical_attributes(attributes_json):
     return attrs, metadata
 
 
-def reference_call(call, args, files):
-    """Our reading of the error rules; returns the status the library must give (or LAYER_OK)."""
+def passphrase_bytes(value):
+    """A vector's passphrase as bytes: None (NULL), a string (its UTF-8) or {"hex": ...}."""
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, dict):
+        return hex_bytes(value)
+    return value.encode("utf-8")
+
+
+def reference_call(call, args, files, abi=2):
+    """Our reading of the error rules; returns the status the library must give (or LAYER_OK).
+    abi 3: the passphrase is bytes (never a UTF-8 fault); see reference_call_n for the rest."""
     def text(v):
         if isinstance(v, dict):
             try:
@@ -170,7 +181,7 @@ def reference_call(call, args, files):
         return "LAYER_ERR_WEAK_KEY" if bits < 2048 else "LAYER_OK"
     if call == "signer_sign":
         s = args["signer"]
-        if reference_call("signer_new", s, files) != "LAYER_OK":
+        if reference_call("signer_new", s, files, abi) != "LAYER_OK":
             fail("signer_sign case with an invalid signer: %r" % s)
         vals = [text(args["user_id"]), text(args["nonce"])]
         attrs = text(args["attributes_json"])
@@ -188,7 +199,8 @@ def reference_call(call, args, files):
         passphrase = None
     else:
         key = key_arg(args, "private_key", "private_key_file")
-        passphrase = text(args.get("passphrase"))
+        passphrase = (passphrase_bytes(args.get("passphrase")) if abi >= 3
+                      else text(args.get("passphrase")))
     ids = [text(args["provider_id"]), text(args["key_id"])]
     others = []
     if call == "sign_token":
@@ -228,3 +240,101 @@ def reference_call(call, args, files):
     if k.key_size < 1024 or (k.key_size < 2048 and not flags & 2):
         return "LAYER_ERR_WEAK_KEY"
     return "LAYER_OK"
+
+
+U32_MAX = 2**32 - 1
+# The text arguments of each ABI 3 entry point, in parameter order, as the C header names them.
+# signer_sign's attributes and metadata are added by reference_call_n.
+ABI3_TEXT_ARGS = {
+    "sign_token": ["provider_id", "key_id", "user_id", "nonce"],
+    "signer_new": ["provider_id", "key_id"],
+    "signer_sign": ["user_id", "nonce"],
+    "verifier_new": ["provider_id", "key_id"],
+    "verifier_verify": ["token", "expected_nonce"],
+    "token_type_flags": ["token_type"],
+}
+NULLABLE_TEXT_ARGS = {"expected_nonce"}
+
+
+def token_type_flags(name):
+    """The token type selector: "JWS" or "JWT" in any ASCII letter case (so not "JWſ", whose
+    Unicode upper case is "JWS"), anything else refused. Returns the flag names, or None."""
+    if not name.isascii() or name.upper() not in ("JWS", "JWT"):
+        return None
+    return ["TYP_JWT"] if name.upper() == "JWT" else []
+
+
+def reference_call_n(call, args, files):
+    """Our reading of ABI 3's length-taking entry points (layer_sign_token_n, ..._n,
+    layer_token_type_flags) for an errors.json case marked "abi": 3. Returns (status, fragment):
+    fragment names the argument at fault when the argument conventions decide, else None.
+
+    Conventions, argument by argument: NULL where a value is required -> NULL_ARGUMENT; not
+    UTF-8 -> INVALID_UTF8; U+0000 inside -> INVALID_ARGUMENT; then issued_at < 0, ttl_seconds
+    < 0 or > UINT32_MAX, now < 0, leeway_seconds < 0 or > UINT32_MAX, an empty expected nonce
+    -> INVALID_ARGUMENT, each naming its argument. Past them, the rules of the NUL-terminated
+    calls apply unchanged (reference_call), the passphrase being bytes."""
+    ARG = "LAYER_ERR_INVALID_ARGUMENT"
+
+    class Fault(Exception):
+        pass
+
+    def text(name, value):
+        if value is None:
+            if name in NULLABLE_TEXT_ARGS or name in ATTRIBUTE_ORDER:
+                return None
+            raise Fault("LAYER_ERR_NULL_ARGUMENT", name)
+        if isinstance(value, dict):
+            try:
+                value = hex_bytes(value).decode("utf-8")
+            except UnicodeDecodeError:
+                raise Fault("LAYER_ERR_INVALID_UTF8", name) from None
+        if "\x00" in value:
+            raise Fault(ARG, name)
+        return value
+
+    try:
+        decoded = {name: text(name, args[name]) for name in ABI3_TEXT_ARGS[call]}
+        if call == "signer_sign":
+            attributes = {name: text(name, value)
+                          for name, value in (args["attributes"] or {}).items()}
+            metadata = [(text("metadata_names", name), text("metadata_values", value))
+                        for name, value in args["metadata"] or []]
+    except Fault as fault:
+        return fault.args
+    if call in ("sign_token", "signer_sign"):
+        if args["issued_at"] < 0:
+            return ARG, "issued_at"
+        if not 0 <= args["ttl_seconds"] <= U32_MAX:
+            return ARG, "ttl_seconds"
+    if call == "verifier_verify":
+        if args["now"] < 0:
+            return ARG, "now"
+        if not 0 <= args["leeway_seconds"] <= U32_MAX:
+            return ARG, "leeway_seconds"
+        if decoded["expected_nonce"] == "":
+            return ARG, "expected_nonce"
+    # Past the conventions: the rules of the NUL-terminated calls.
+    if call == "token_type_flags":
+        if token_type_flags(decoded["token_type"]) is None:
+            return ARG, "token_type"
+        return "LAYER_OK", None
+    if call == "verifier_verify":
+        v = args["verifier"]
+        if reference_call("verifier_new", v, files) != "LAYER_OK":
+            fail("verifier_verify case with an invalid verifier: %r" % v)
+        key_text = files[v["key_file"]]
+        pub = (tolerant_load_public(key_text) if b"PUBLIC KEY" in key_text
+               else tolerant_load_private(key_text, None).public_key())
+        status, _, _ = reference_verify(decoded["token"], pub, v["provider_id"], v["key_id"],
+                                        decoded["expected_nonce"], args["now"],
+                                        args["leeway_seconds"])
+        return status, None
+    plain = dict(args)
+    plain.update(decoded)
+    if call == "signer_sign":
+        doc = {k: v for k, v in attributes.items() if v is not None}
+        if metadata:
+            doc["metadata"] = dict(metadata)
+        plain["attributes_json"] = json.dumps(doc) if doc else None
+    return reference_call(call, plain, files, abi=3), None
