@@ -8,6 +8,9 @@ import os
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GENERATOR = "vectors/generate.py (Python cryptography, independent of layer-identity)"
 PASSPHRASE = "correct horse battery staple"
+# The passphrase of keys/rsa2048.pkcs8.encrypted-non-utf8.pem: "café à la crème" in Latin-1,
+# bytes that are not UTF-8 (ABI 3 takes a passphrase as bytes).
+NON_UTF8_PASSPHRASE = "caf\u00e9 \u00e0 la cr\u00e8me".encode("latin-1")
 CTY = "layer-eit;v=1"
 MAX_TOKEN_BYTES = 16384
 MS_THRESHOLD = 100_000_000_000

@@ -10,10 +10,11 @@ import tempfile
 
 from cryptography.hazmat.primitives import serialization
 
-from .common import fail, PASSPHRASE, RFC7515_A2_TOKEN
+from .common import fail, NON_UTF8_PASSPHRASE, PASSPHRASE, RFC7515_A2_TOKEN
 from .b64 import b64u, b64u_decode_strict
 from .keys import key_text_form, public_pem_of
 from .env_cases import env_key_file
+from .reference import passphrase_bytes
 
 
 def openssl(args, **kw):
@@ -59,9 +60,18 @@ def cross_check(files, sign_doc, verify_doc, env_doc, errors_doc):
                 fail("PyJWT payload differs for " + name)
             counts["pyjwt"] += 1
 
+        def passin(passphrase):
+            """openssl's -passin for a passphrase (str or bytes, maybe not UTF-8): from a
+            file, so that the bytes reach openssl as they are."""
+            path = os.path.join(tmp, "passphrase.txt")
+            with open(path, "wb") as f:
+                f.write(passphrase_bytes(passphrase) + b"\n")
+            return ["-passin", "file:" + path]
+
         def check_signed(name, token, key_rel, passphrase):
             """check_token, and openssl re-signs with the key file itself: the signature must
-            be byte-identical."""
+            be byte-identical. passphrase: None, a str, or {"hex": ...} bytes."""
+            passphrase = passphrase_bytes(passphrase)
             check_token(name, token, key_rel, passphrase)
             key_path = os.path.join(tmp, key_rel)
             extra = []
@@ -87,7 +97,7 @@ def cross_check(files, sign_doc, verify_doc, env_doc, errors_doc):
                 with open(key_path, "wb") as f:
                     f.write(key_text_form(files[key_rel])[1])
             if passphrase is not None:
-                extra += ["-passin", "pass:" + passphrase]
+                extra += passin(passphrase)
             r = openssl(["dgst", "-sha256", "-sign", key_path] + extra
                         + [os.path.join(tmp, "input.bin")])
             if r.returncode != 0:
@@ -161,4 +171,14 @@ def cross_check(files, sign_doc, verify_doc, env_doc, errors_doc):
                              "pass:" + PASSPHRASE, "-noout"])
                 if r.returncode != 0:
                     fail("openssl cannot decrypt " + rel)
+        # The key whose passphrase is not UTF-8 opens with those bytes in openssl, and not with
+        # the UTF-8 encoding of the same text.
+        rel = "keys/rsa2048.pkcs8.encrypted-non-utf8.pem"
+        for passphrase, ok in ((NON_UTF8_PASSPHRASE, True),
+                               (NON_UTF8_PASSPHRASE.decode("latin-1"), False)):
+            r = openssl(["pkey", "-in", os.path.join(tmp, rel), "-noout"] + passin(passphrase))
+            if (r.returncode == 0) != ok:
+                fail("openssl %s %s with %r" % ("cannot decrypt" if ok else "decrypts", rel,
+                                                passphrase))
+        counts["openssl_keys"] += 1
     return counts

@@ -9,6 +9,7 @@ from .common import (
     KEY_UUID,
     KID,
     MS_THRESHOLD,
+    NON_UTF8_PASSPHRASE,
     NONCE,
     NOW,
     OTHER_PROVIDER_UUID,
@@ -166,6 +167,9 @@ def build_errors(files, keys):
         "passphrase")
     add("signer-new-encrypted-empty-passphrase", "signer_new",
         sn(private_key_file="keys/rsa3072.pkcs8.encrypted.pem", passphrase=""), PASS, "passphrase")
+    add("signer-new-non-utf8-passphrase-given-as-its-utf8-text", "signer_new",
+        sn(private_key_file="keys/rsa2048.pkcs8.encrypted-non-utf8.pem",
+           passphrase=NON_UTF8_PASSPHRASE.decode("latin-1")), PASS, "passphrase")
     add("signer-new-encrypted-4096-wrong-passphrase", "signer_new",
         sn(private_key_file="keys/rsa4096.pkcs8.encrypted.pem",
            passphrase=PASSPHRASE.upper()), PASS, "passphrase")

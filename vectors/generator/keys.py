@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from .common import fail, HERE, PASSPHRASE, RFC7515_A2_KEY_SOURCES
+from .common import fail, HERE, NON_UTF8_PASSPHRASE, PASSPHRASE, RFC7515_A2_KEY_SOURCES
 
 
 PEM = serialization.Encoding.PEM
@@ -169,14 +169,14 @@ def build_keys(check):
         files[rel] = data
         return serialization.load_pem_private_key(data, None)
 
-    def encrypted(rel, key):
+    def encrypted(rel, key, passphrase=PASSPHRASE.encode()):
         path = os.path.join(HERE, rel)
         data = None
         if os.path.exists(path):
             with open(path, "rb") as f:
                 data = f.read()
             try:
-                k = serialization.load_pem_private_key(data, PASSPHRASE.encode())
+                k = serialization.load_pem_private_key(data, passphrase)
                 ok = same_key(k, key) and data.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
             except Exception:  # noqa: BLE001
                 ok = False
@@ -188,7 +188,7 @@ def build_keys(check):
             if check:
                 fail("missing key file vectors/%s" % rel)
             data = key.private_bytes(PEM, PKCS8,
-                                     serialization.BestAvailableEncryption(PASSPHRASE.encode()))
+                                     serialization.BestAvailableEncryption(passphrase))
         files[rel] = data
 
     for name, bits, extra in RSA_KEYS:
@@ -206,6 +206,9 @@ def build_keys(check):
         if extra in ("full", "std"):
             files["keys/%s.pkcs1.pem" % name] = key.private_bytes(PEM, PKCS1, NOENC)
             encrypted("keys/%s.pkcs8.encrypted.pem" % name, key)
+        if extra == "full":
+            # A passphrase is bytes (ABI 3): this one is Latin-1 text, not UTF-8.
+            encrypted("keys/%s.pkcs8.encrypted-non-utf8.pem" % name, key, NON_UTF8_PASSPHRASE)
         if extra == "full":
             pkcs1 = files["keys/%s.pkcs1.pem" % name]
             files["keys/%s.pkcs8.der.b64" % name] = base64.b64encode(

@@ -11,6 +11,7 @@ from .common import (
     KEY_UUID,
     KID,
     MS_THRESHOLD,
+    NON_UTF8_PASSPHRASE,
     NONCE,
     PASSPHRASE,
     PID,
@@ -19,10 +20,11 @@ from .common import (
     USER,
     V1_KEY_UUID,
     V1_PROVIDER_UUID)
-from .jsonfmt import json_str
+from .jsonfmt import hexarg, json_str
 from .keys import same_key, tolerant_load_private
 from .jws import expected_claims, expected_header, make_jws, prb
-from .reference import canonical_attributes, reference_verify, valid_id
+from .reference import (canonical_attributes, passphrase_bytes, reference_verify,
+                        token_type_flags, valid_id)
 
 
 LONG_USER = "".join("user%05d|" % i for i in range(456))[:4096]
@@ -58,6 +60,10 @@ def sign_case_specs():
     add("keyform-2048-pkcs1-oneline", "keys/rsa2048.pkcs1.oneline.pem")
     add("keyform-2048-pkcs8-encrypted-oneline", "keys/rsa2048.pkcs8.encrypted.oneline.pem",
         passphrase=pw)
+    # ABI 3 takes the passphrase as bytes: these are not UTF-8 (Latin-1 "café à la crème").
+    add("keyform-2048-pkcs8-encrypted-non-utf8-passphrase",
+        "keys/rsa2048.pkcs8.encrypted-non-utf8.pem", passphrase=hexarg(NON_UTF8_PASSPHRASE),
+        abi=3)
     add("ttl-0-means-600", "keys/rsa2048.pkcs8.pem", ttl_seconds=0)
     # Public exponents at both ends of the accepted range (3 and 2^32 - 1).
     add("exponent-3-pkcs8", "keys/rsa2048-e3.pkcs8.pem")
@@ -76,6 +82,11 @@ def sign_case_specs():
     add("typ-jwt-encrypted-key-with-attributes", "keys/rsa2048.pkcs8.encrypted.pem",
         passphrase=pw, flags=["TYP_JWT"],
         attributes_json='{"display_name":"Alice Liddell","first_name":"Alice"}')
+    # The token type selected by name (layer_token_type_flags, ABI 3): "JWS" / "JWT" in any
+    # ASCII letter case.
+    for label, name in (("jwt", "JWT"), ("jwt-lowercase", "jwt"), ("jwt-mixed-case", "jWt"),
+                        ("jws-mixed-case", "Jws")):
+        add("token-type-name-" + label, "keys/rsa2048.pkcs8.pem", token_type=name, abi=3)
     # Attributes
     add("attr-first-name-only", "keys/rsa2048.pkcs8.pem", attributes_json='{"first_name":"Alice"}')
     add("attr-last-name-only", "keys/rsa2048.pkcs8.pem", attributes_json='{"last_name":"Liddell"}')
@@ -209,7 +220,7 @@ def build_sign(files, keys):
     cases = []
     for spec in sign_case_specs():
         key_text = files[spec["private_key_file"]]
-        key = tolerant_load_private(key_text, spec["passphrase"])
+        key = tolerant_load_private(key_text, passphrase_bytes(spec["passphrase"]))
         key_name = spec["private_key_file"].split("/")[1].split(".")[0]
         if not same_key(key, keys[key_name]):
             fail("%s: key form does not load to %s" % (spec["name"], key_name))
@@ -226,7 +237,17 @@ def build_sign(files, keys):
         attrs, metadata = canonical_attributes(spec["attributes_json"])
         for _, v in attrs:
             json_str(v)
-        header = expected_header(spec["key_id"], "TYP_JWT" in spec["flags"])
+        typ_jwt = "TYP_JWT" in spec["flags"]
+        if "token_type" in spec:
+            by_name = token_type_flags(spec["token_type"])
+            if by_name is None or typ_jwt:
+                fail("%s: a token type name that selects nothing, or beside TYP_JWT"
+                     % spec["name"])
+            typ_jwt = "TYP_JWT" in by_name
+        if ("token_type" in spec or isinstance(spec["passphrase"], dict)) != (
+                spec.get("abi") == 3):
+            fail("%s: abi 3 exactly when the case needs ABI 3's entry points" % spec["name"])
+        header = expected_header(spec["key_id"], typ_jwt)
         claims = expected_claims(spec["provider_id"], spec["user_id"], spec["issued_at"],
                                  spec["issued_at"] + ttl, spec["nonce"], attrs, metadata)
         token = make_jws(header, claims, key)
@@ -236,9 +257,11 @@ def build_sign(files, keys):
             fail("%s: the reference verifier does not accept the token: %r"
                  % (spec["name"], verdict))
         one_shot = (spec["passphrase"] is None and not spec["flags"]
-                    and spec["attributes_json"] is None)
-        cases.append({
-            "name": spec["name"],
+                    and spec["attributes_json"] is None and "token_type" not in spec)
+        case = {"name": spec["name"]}
+        if "abi" in spec:
+            case["abi"] = spec["abi"]
+        case.update({
             "private_key_file": spec["private_key_file"],
             "passphrase": spec["passphrase"],
             "provider_id": spec["provider_id"],
@@ -248,18 +271,25 @@ def build_sign(files, keys):
             "issued_at": spec["issued_at"],
             "ttl_seconds": spec["ttl_seconds"],
             "flags": spec["flags"],
+        })
+        if "token_type" in spec:
+            case["token_type"] = spec["token_type"]
+        case.update({
             "attributes_json": spec["attributes_json"],
             "one_shot": one_shot,
             "expected_header_json": header,
             "expected_claims_json": claims,
             "expected_token": token,
         })
+        cases.append(case)
     return {
         "description": "Known-answer signing vectors: each case gives the signer inputs and the "
                        "exact header JSON, claims JSON and compact token (byte for byte) that "
                        "layer_signer_new + layer_signer_sign must produce (and layer_sign_token "
                        "too when one_shot is true). Cases with the same key and inputs in "
-                       "different key forms have identical expected tokens.",
+                       "different key forms have identical expected tokens. A case marked "
+                       "abi 3 needs ABI 3's entry points (a token_type name, or a passphrase "
+                       "given as bytes).",
         "generator": GENERATOR,
         "cases": cases,
     }
