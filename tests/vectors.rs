@@ -741,9 +741,14 @@ fn new_signer_n(args: &Value) -> (Outcome, *mut LayerSigner) {
     (outcome(status, error), signer)
 }
 
+/// The four identity attributes by `LayerAttribute` index, as bytes.
+type AttributeBytes = [Option<Vec<u8>>; 4];
+/// Metadata names and values, as bytes, in the order given.
+type MetadataBytes = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The attributes and metadata of a case: `attributes` (an object) and `metadata` (pairs) in
 /// ABI 3 cases, or the members of `attributes_json`.
-fn attributes_and_metadata(args: &Value) -> ([Option<Vec<u8>>; 4], Vec<(Vec<u8>, Vec<u8>)>) {
+fn attributes_and_metadata(args: &Value) -> (AttributeBytes, MetadataBytes) {
     let from_json: Value = match args.get("attributes_json").and_then(Value::as_str) {
         Some(json) => serde_json::from_str(json).unwrap(),
         None => Value::Null,
