@@ -1013,14 +1013,10 @@ fn error_vectors_through_the_n_functions() {
         let args = &case["args"];
         let call = case["call"].as_str().unwrap();
         // The NUL-terminated calls' JSON attributes have no pointer-and-length form, key
-        // generation has no _n function, and keys and passphrases are bytes there, where bytes
-        // that are not UTF-8 are simply not a key (or the wrong passphrase).
-        let bytes_not_utf8 = ["private_key", "key", "passphrase"]
-            .iter()
-            .any(|name| args[*name].is_object() || args["signer"][*name].is_object());
+        // generation has no _n function, and keys are bytes there (nul_terminated_only).
         if (call == "signer_sign" && !args["attributes_json"].is_null())
             || call == "generate_key_pair"
-            || (!needs_abi_3(case) && bytes_not_utf8)
+            || case["nul_terminated_only"] == true
         {
             continue;
         }

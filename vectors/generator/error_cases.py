@@ -99,6 +99,7 @@ def build_errors(files, keys):
     add("sign-token-invalid-utf8-nonce", "sign_token", st(nonce=hexarg(b"\xff\xfe")), UTF8, "utf")
     add("sign-token-invalid-utf8-private-key", "sign_token",
         st(private_key=hexarg(b"-----BEGIN PRIVATE KEY-----\n\x80\x81\n")), UTF8, "utf")
+    cases[-1]["nul_terminated_only"] = True
     add("sign-token-provider-id-empty", "sign_token", st(provider_id=""), ARG, "provider id")
     add("sign-token-provider-id-placeholder-your-provider-id", "sign_token",
         st(provider_id="YOUR_PROVIDER_ID"), ARG, "provider id")
@@ -285,6 +286,7 @@ def build_errors(files, keys):
             NULL, "null")
     add("verifier-new-invalid-utf8-key", "verifier_new",
         vn(key=hexarg(b"-----BEGIN PUBLIC KEY-----\n\xf0\x28\x8c\x28\n")), UTF8, "utf")
+    cases[-1]["nul_terminated_only"] = True
     add("verifier-new-invalid-utf8-provider-id", "verifier_new", vn(provider_id=hexarg(b"\x80")),
         UTF8, "utf")
     add("verifier-new-unknown-flag-bit", "verifier_new", vn(flags_value=4), ARG, "flag")
@@ -516,6 +518,9 @@ def check_errors(cases, files, keys):
         abi = c.get("abi", 2)
         if abi not in (2, 3) or ("abi" in c and abi != 3):
             fail("%s: abi is 3 or absent" % c["name"])
+        if c.get("nul_terminated_only") and (abi == 3 or not any(
+                isinstance(a.get(k), dict) for k in ("private_key", "key"))):
+            fail("%s: nul_terminated_only marks a key given as text that is not UTF-8" % c["name"])
         missing = (required_n if abi == 3 else required)[c["call"]] - set(a)
         if missing:
             fail("%s: missing args %s" % (c["name"], missing))
