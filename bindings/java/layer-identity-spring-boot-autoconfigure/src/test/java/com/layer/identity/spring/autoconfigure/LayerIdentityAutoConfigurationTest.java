@@ -141,7 +141,7 @@ class LayerIdentityAutoConfigurationTest {
         .run(
             context -> {
               String message = rootMessage(context.getStartupFailure());
-              assertTrue(message.contains("token_type"), message);
+              assertTrue(message.contains("token type is \"JOSE\""), message);
             });
   }
 

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.layer.identity.ReportAccess;
 import com.layer.identity.http.ContractCases;
 import com.layer.identity.servlet.ServletAuthenticator;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,15 +87,12 @@ class SpringBootEndpointTest {
 
   @Test
   void theApplicationsOwnPathsAreLeftAlone() throws Exception {
-    ContractCases.Response outside =
-        ContractCases.exchange(
-            port,
-            "POST",
-            "/layeridentity-token",
-            ContractCases.JSON.readTree("[[\"Content-Type\",\"application/json\"]]"),
-            "{\"nonce\":\"n\",\"user_id\":\"alice\"}".getBytes(StandardCharsets.UTF_8));
-    assertEquals(404, outside.status);
-    assertFalse(outside.text().contains("identity_token"));
+    for (String path : List.of("/layeridentity-token", "/identity-token", "/healthz")) {
+      ContractCases.Response outside =
+          ContractCases.exchange(port, "GET", path, ContractCases.JSON.readTree("[]"), null);
+      assertEquals(404, outside.status, path);
+      assertFalse(outside.text().contains("not_found"), path + ": the application's own 404");
+    }
   }
 
   @Test
