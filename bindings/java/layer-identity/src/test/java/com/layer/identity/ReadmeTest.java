@@ -3,112 +3,107 @@ package com.layer.identity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.layer.identity.http.ContractCases;
+import java.io.File;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.SimpleJavaFileObject;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Java code of the READMEs (the top-level README's Java section and bindings/java/README.md)
- * compiles against the binding with -Xlint:all -Werror, and their Maven coordinates are the
- * pom's. One block runs: the verification example, which needs nothing from outside.
+ * The READMEs' Java code for this jar (every block that needs neither a Servlet container nor
+ * Spring: those are the servlet's and the starter's tests) compiles against the binding with
+ * -Xlint:all -Werror, and runs: the quickstart signs with LAYER_*, the verification example
+ * rejects a wrong nonce, the HttpServer backend answers over HTTP. The Maven coordinates the
+ * READMEs name are the POMs'.
  */
 class ReadmeTest {
   @TempDir Path out;
 
-  static String javaSection() throws IOException {
-    String readme = Files.readString(Vectors.root().resolve("README.md"), StandardCharsets.UTF_8);
-    int start = readme.indexOf("<!-- bindings:java -->");
-    int end = readme.indexOf("<!-- /bindings:java -->");
-    assertTrue(start >= 0 && end > start, "the README has the Java markers");
-    String section = readme.substring(start, end);
-    assertTrue(section.contains("\n## Java\n"), "the section starts with ## Java");
-    return section;
+  static boolean forThisJar(String block) {
+    return !block.contains("jakarta.") && !block.contains("org.springframework");
   }
 
-  static String packageReadme() throws IOException {
-    return Files.readString(Paths.get("README.md"), StandardCharsets.UTF_8);
-  }
-
-  static List<String> blocks(String markdown, String language) {
-    List<String> blocks = new ArrayList<>();
-    Matcher m = Pattern.compile("```" + language + "\n(.*?)```", Pattern.DOTALL).matcher(markdown);
-    while (m.find()) {
-      blocks.add(m.group(1));
-    }
-    return blocks;
+  String classpath() {
+    return out + File.pathSeparator + System.getProperty("layer.test.classpath");
   }
 
   @Test
-  void javaBlocksCompile() throws Exception {
-    List<JavaFileObject> sources = new ArrayList<>();
-    for (String markdown : List.of(javaSection(), packageReadme())) {
-      for (String block : blocks(markdown, "java")) {
-        Matcher name = Pattern.compile("public final class (\\w+)").matcher(block);
-        assertTrue(name.find(), "every Java block is a class:\n" + block);
-        String className = name.group(1);
-        sources.add(
-            new SimpleJavaFileObject(
-                URI.create("string:///" + className + ".java"), JavaFileObject.Kind.SOURCE) {
-              @Override
-              public CharSequence getCharContent(boolean ignoreEncodingErrors) {
-                return block;
-              }
-            });
-      }
-    }
-    assertTrue(sources.size() >= 4, "the READMEs have their examples");
-    JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
-    StringWriter diagnostics = new StringWriter();
-    boolean ok =
-        compiler
-            .getTask(
-                diagnostics,
-                null,
-                null,
-                List.of(
-                    "-Xlint:all",
-                    "-Werror",
-                    "--release",
-                    "17",
-                    "-cp",
-                    Paths.get("target", "classes").toAbsolutePath().toString(),
-                    "-d",
-                    out.toString()),
-                null,
-                sources)
-            .call();
-    assertTrue(ok, diagnostics.toString());
+  void javaBlocksCompileAndRun() throws Exception {
+    List<String> blocks = ReadmeSnippets.javaBlocks(ReadmeTest::forThisJar);
+    assertTrue(blocks.size() >= 4, "the READMEs have their examples");
+    ReadmeSnippets.compile(blocks, System.getProperty("layer.test.classpath"), out);
 
-    ChildJvm child = new ChildJvm();
-    child.classpath = out + java.io.File.pathSeparator + Paths.get("target", "classes").toAbsolutePath();
-    child.jvmOptions.add("-ea");
-    ChildJvm.Result result = child.run("VerifyExample");
+    ChildJvm verify = new ChildJvm();
+    verify.classpath = classpath();
+    verify.jvmOptions.add("-ea");
+    ChildJvm.Result result = verify.run("VerifyExample");
     assertEquals(0, result.exitCode, result.toString());
-    assertTrue(result.stdout.contains("LAYER_ERR_CLAIM_MISMATCH eit_nonce_not_found"), result.toString());
-    Report.line("README: %d Java blocks compiled, the verification example run", sources.size());
+    assertTrue(
+        result.stdout.contains("LAYER_ERR_CLAIM_MISMATCH eit_nonce_not_found"), result.toString());
+
+    ChildJvm quickstart = new ChildJvm();
+    quickstart.classpath = classpath();
+    quickstart.env.putAll(ReadmeSnippets.layerEnv());
+    result = quickstart.run("Quickstart", "nonce-42");
+    assertEquals(0, result.exitCode, result.toString());
+    String[] tokens = result.stdout.trim().split("\n");
+    assertEquals(2, tokens.length, result.toString());
+    assertTrue(Jws.claimsJson(tokens[0]).contains("\"nce\":\"nonce-42\""), tokens[0]);
+    assertTrue(Jws.claimsJson(tokens[1]).contains("\"display_name\":\"Alice Liddell\""));
+
+    int port = ReadmeSnippets.freePort();
+    Map<String, String> env = new HashMap<>(ReadmeSnippets.layerEnv());
+    env.put("PORT", Integer.toString(port));
+    try (ReadmeSnippets.Program backend =
+        new ReadmeSnippets.Program(classpath(), env, "Backend")) {
+      backend.awaitPort(port);
+      byte[] body = "{\"nonce\":\"n-1\"}".getBytes(StandardCharsets.UTF_8);
+      ContractCases.Response loggedIn =
+          ContractCases.exchange(
+              port,
+              "POST",
+              "/identity-token",
+              ContractCases.JSON.readTree(
+                  "[[\"Content-Type\",\"application/json\"],[\"Cookie\",\"session=1\"]]"),
+              body);
+      assertEquals(200, loggedIn.status, loggedIn + "\n" + backend.output());
+      assertTrue(loggedIn.text().contains("identity_token"));
+      ContractCases.Response anonymous =
+          ContractCases.exchange(
+              port,
+              "POST",
+              "/identity-token",
+              ContractCases.JSON.readTree("[[\"Content-Type\",\"application/json\"]]"),
+              body);
+      assertEquals(401, anonymous.status, anonymous.toString());
+    }
+    Report.line(
+        "README: %d Java blocks for the core jar compiled; VerifyExample, Quickstart and the"
+            + " HttpServer Backend run",
+        blocks.size());
   }
 
   @Test
   void mavenCoordinatesAreThePoms() throws IOException {
-    String pom = Files.readString(Paths.get("pom.xml"), StandardCharsets.UTF_8);
-    for (String markdown : List.of(javaSection(), packageReadme())) {
-      for (String block : blocks(markdown, "xml")) {
+    String pom =
+        Files.readString(Vectors.root().resolve("bindings/java/pom.xml"), StandardCharsets.UTF_8);
+    for (String markdown :
+        List.of(ReadmeSnippets.javaSection(), ReadmeSnippets.packageReadme())) {
+      for (String block : ReadmeSnippets.blocks(markdown, "xml")) {
         assertTrue(block.contains("<groupId>com.layer</groupId>"), block);
-        assertTrue(block.contains("<artifactId>layer-identity</artifactId>"), block);
+        Matcher artifact = Pattern.compile("<artifactId>([^<]+)</artifactId>").matcher(block);
+        assertTrue(artifact.find(), block);
+        assertTrue(
+            Files.isDirectory(Vectors.root().resolve("bindings/java/" + artifact.group(1))),
+            "a module named " + artifact.group(1));
         String version = block.replaceAll("(?s).*<version>([^<]+)</version>.*", "$1");
         assertTrue(pom.contains("<version>" + version + "</version>"), version);
       }
