@@ -79,17 +79,17 @@ public final class LayerClaims {
         texts[7]);
   }
 
-  /** {@code iss}: the provider ID the token was issued by. */
+  /** {@return {@code iss}: the provider ID the token was issued by} */
   public String providerId() {
     return providerId;
   }
 
-  /** {@code prn}: the app's user ID the token authenticates. */
+  /** {@return {@code prn}: the app's user ID the token authenticates} */
   public String userId() {
     return userId;
   }
 
-  /** {@code nce}: the nonce the token answers. */
+  /** {@return {@code nce}: the nonce the token answers} */
   public String nonce() {
     return nonce;
   }
@@ -97,52 +97,54 @@ public final class LayerClaims {
   /**
    * {@code iat}, as an instant (saturated at {@link Instant#MIN} / {@link Instant#MAX} for a
    * value beyond them; {@link #issuedAtEpochSecond()} is exact).
+   *
+   * @return the claims JSON
    */
   public Instant issuedAt() {
     return Times.instant(issuedAt);
   }
 
-  /** {@code exp}, as an instant (saturated like {@link #issuedAt()}). */
+  /** {@return {@code exp}, as an instant (saturated like {@link #issuedAt()})} */
   public Instant expiresAt() {
     return Times.instant(expiresAt);
   }
 
-  /** {@code iat} in Unix seconds. */
+  /** {@return {@code iat} in Unix seconds} */
   public long issuedAtEpochSecond() {
     return issuedAt;
   }
 
-  /** {@code exp} in Unix seconds. */
+  /** {@return {@code exp} in Unix seconds} */
   public long expiresAtEpochSecond() {
     return expiresAt;
   }
 
-  /** {@code first_name}; empty when the token has none (absent or null). */
+  /** {@return {@code first_name}; empty when the token has none (absent or null)} */
   public Optional<String> firstName() {
     return Optional.ofNullable(firstName);
   }
 
-  /** {@code last_name}; empty when the token has none. */
+  /** {@return {@code last_name}; empty when the token has none} */
   public Optional<String> lastName() {
     return Optional.ofNullable(lastName);
   }
 
-  /** {@code display_name}; empty when the token has none. */
+  /** {@return {@code display_name}; empty when the token has none} */
   public Optional<String> displayName() {
     return Optional.ofNullable(displayName);
   }
 
-  /** {@code avatar_url}; empty when the token has none. */
+  /** {@return {@code avatar_url}; empty when the token has none} */
   public Optional<String> avatarUrl() {
     return Optional.ofNullable(avatarUrl);
   }
 
-  /** {@code metadata}, unmodifiable, in the token's order; empty when it has none. */
+  /** {@return {@code metadata}, unmodifiable, in the token's order; empty when it has none} */
   public Map<String, String> metadata() {
     return metadata;
   }
 
-  /** The claims JSON exactly as signed, including claims this library does not interpret. */
+  /** {@return the claims JSON exactly as signed, including claims this library does not interpret} */
   public String json() {
     return json;
   }

@@ -45,12 +45,12 @@ public enum LayerEit {
     this.value = value;
   }
 
-  /** The numeric value, as in {@code include/layer_identity.h}. */
+  /** {@return the numeric value, as in {@code include/layer_identity.h}} */
   public int value() {
     return value;
   }
 
-  /** Layer's identifier, e.g. {@code "eit_expired"}; {@code ""} for {@link #NONE}. */
+  /** {@return Layer's identifier, e.g. {@code "eit_expired"}; {@code ""} for {@link #NONE}} */
   public String code() {
     return this == NONE ? "" : "eit_" + name().toLowerCase(java.util.Locale.ROOT);
   }

@@ -4,13 +4,13 @@ package com.layer.identity;
 public final class LayerIdentity {
   private LayerIdentity() {}
 
-  /** The library version, e.g. {@code "0.1.0"}. */
+  /** {@return the library version, e.g. {@code "0.1.0"}} */
   public static String version() {
     NativeLibrary.ensureLoaded();
     return Utf8.decode(Native.version());
   }
 
-  /** The C ABI version of the loaded library (at least {@value Native#ABI_VERSION}). */
+  /** {@return the C ABI version of the loaded library (at least {@value Native#ABI_VERSION})} */
   public static int abiVersion() {
     NativeLibrary.ensureLoaded();
     return Native.abiVersion();
@@ -20,6 +20,7 @@ public final class LayerIdentity {
    * Where the native library was loaded from: {@code LAYER_IDENTITY_LIB=<path>}, the copy in
    * the jar, or {@code java.library.path}.
    *
+   * @return where the library came from
    * @throws UnsatisfiedLinkError with every place tried, when it could not be loaded
    */
   public static String nativeLibrary() {

@@ -25,8 +25,13 @@ import java.nio.charset.StandardCharsets;
 public final class LayerIdentityException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** What went wrong. */
   private final LayerStatus status;
+
+  /** The rule a rejected token broke, or {@link LayerEit#NONE}. */
   private final LayerEit eit;
+
+  /** Layer's identifier of that rule, or null. */
   private final String eitCode;
 
   /** Thrown by the JNI glue: the library's status, message and {@code layer_eit_name}. */
@@ -59,12 +64,12 @@ public final class LayerIdentityException extends RuntimeException {
         : "status " + status + " unknown to this binding: " + text;
   }
 
-  /** What went wrong, as the library's status. */
+  /** {@return what went wrong, as the library's status} */
   public LayerStatus status() {
     return status;
   }
 
-  /** The status' C name, e.g. {@code "LAYER_ERR_EXPIRED"}. */
+  /** {@return the status' C name, e.g. {@code "LAYER_ERR_EXPIRED"}} */
   public String statusName() {
     return status.cName();
   }
@@ -72,12 +77,14 @@ public final class LayerIdentityException extends RuntimeException {
   /**
    * Layer's identifier for the rule a rejected token broke, e.g. {@code "eit_expired"} (the
    * message starts with it too), or {@code null} when the failure is not about a token.
+   *
+   * @return the identifier, or null
    */
   public String eitCode() {
     return eitCode;
   }
 
-  /** The same identifier as an enum; {@link LayerEit#NONE} when {@link #eitCode()} is null. */
+  /** {@return the same identifier as an enum; {@link LayerEit#NONE} when {@link #eitCode()} is null} */
   public LayerEit eit() {
     return eit;
   }

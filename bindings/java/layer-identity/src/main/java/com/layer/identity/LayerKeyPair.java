@@ -13,12 +13,12 @@ public final class LayerKeyPair {
     this.publicKeyPem = publicKeyPem;
   }
 
-  /** The private key, PKCS#8 PEM ({@code -----BEGIN PRIVATE KEY-----}). */
+  /** {@return the private key, PKCS#8 PEM ({@code -----BEGIN PRIVATE KEY-----})} */
   public String privateKeyPem() {
     return privateKeyPem;
   }
 
-  /** The public key, SPKI PEM ({@code -----BEGIN PUBLIC KEY-----}): upload it to Layer. */
+  /** {@return the public key, SPKI PEM ({@code -----BEGIN PUBLIC KEY-----}): upload it to Layer} */
   public String publicKeyPem() {
     return publicKeyPem;
   }

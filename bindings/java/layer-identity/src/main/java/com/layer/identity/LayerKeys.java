@@ -4,7 +4,7 @@ package com.layer.identity;
 public final class LayerKeys {
   private LayerKeys() {}
 
-  /** A new 2048-bit RSA key pair (public exponent 65537). */
+  /** {@return a new 2048-bit RSA key pair (public exponent 65537)} */
   public static LayerKeyPair generate() {
     return generatePair(0);
   }

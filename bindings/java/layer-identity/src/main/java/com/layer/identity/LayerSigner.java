@@ -43,7 +43,7 @@ public final class LayerSigner implements AutoCloseable {
     }
   }
 
-  /** Starts configuring a signer. */
+  /** {@return a builder, to configure a signer} */
   public static Builder builder() {
     return new Builder();
   }
@@ -63,6 +63,8 @@ public final class LayerSigner implements AutoCloseable {
    * LAYER_PRIVATE_KEY_PASSPHRASE} for an encrypted key, {@code LAYER_TOKEN_TYPE} ({@code JWS} or
    * {@code JWT}).
    *
+   * @param options options that have no environment variable
+   * @return the signer, which the caller closes
    * @throws LayerIdentityException naming the variable that is missing or malformed
    */
   public static LayerSigner fromEnv(EnvOption... options) {
@@ -86,6 +88,9 @@ public final class LayerSigner implements AutoCloseable {
    * Signs a token for {@code userId} answering {@code nonce}: issued now, valid for 600
    * seconds, no identity attributes.
    *
+   * @param userId the app's user ID of the logged-in user
+   * @param nonce the nonce from the Layer client SDK
+   * @return the token
    * @throws NullPointerException when an argument is null
    * @throws LayerIdentityException when the library refuses an argument (an empty user ID, say)
    * @throws IllegalStateException when the signer is closed
@@ -156,6 +161,7 @@ public final class LayerSigner implements AutoCloseable {
    * The signer's public key as SPKI PEM ({@code -----BEGIN PUBLIC KEY-----}): what to upload to
    * Layer for this key ID, or to give a {@link LayerVerifier}.
    *
+   * @return the public key's PEM text
    * @throws IllegalStateException when the signer is closed
    */
   public String publicKeyPem() {
@@ -173,6 +179,12 @@ public final class LayerSigner implements AutoCloseable {
    * process-wide cache, so a repeated key costs one signature; prefer a {@code LayerSigner} for
    * a long-lived key.
    *
+   * @param privateKeyPem the RSA private key as PEM text
+   * @param providerId the provider ID
+   * @param keyId the key ID
+   * @param userId the app's user ID
+   * @param nonce the nonce from the Layer client SDK
+   * @return the token
    * @throws NullPointerException when an argument is null
    * @throws LayerIdentityException when the library refuses an argument or the key
    */
@@ -185,6 +197,11 @@ public final class LayerSigner implements AutoCloseable {
    * {@link #signToken(String, String, String, String, String)} with the issued-at time and
    * lifetime of {@code request}, which must have no attributes or metadata.
    *
+   * @param privateKeyPem the RSA private key as PEM text
+   * @param providerId the provider ID
+   * @param keyId the key ID
+   * @param request the user, the nonce, the issue time and lifetime
+   * @return the token
    * @throws IllegalArgumentException when {@code request} has attributes or metadata (sign
    *     those with a {@code LayerSigner})
    */

@@ -47,12 +47,12 @@ public enum LayerStatus {
     this.value = value;
   }
 
-  /** The numeric value, as in {@code include/layer_identity.h}. */
+  /** {@return the numeric value, as in {@code include/layer_identity.h}} */
   public int value() {
     return value;
   }
 
-  /** The C name, e.g. {@code "LAYER_ERR_EXPIRED"}. */
+  /** {@return the C name, e.g. {@code "LAYER_ERR_EXPIRED"}} */
   public String cName() {
     return this == OK ? "LAYER_OK" : "LAYER_ERR_" + name();
   }

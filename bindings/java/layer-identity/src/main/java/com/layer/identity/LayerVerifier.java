@@ -37,11 +37,16 @@ public final class LayerVerifier implements AutoCloseable {
     }
   }
 
+  /** {@return a builder} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** {@link #verify(String, VerifyOptions)} with {@link VerifyOptions#defaults()}. */
+  /**
+   * {@return {@link #verify(String, VerifyOptions)} with {@link VerifyOptions#defaults()}}
+   *
+   * @param token the token
+   */
   public LayerClaims verify(String token) {
     return verify(token, VerifyOptions.defaults());
   }
@@ -49,6 +54,9 @@ public final class LayerVerifier implements AutoCloseable {
   /**
    * Verifies {@code token} and returns its claims.
    *
+   * @param token the token
+   * @param options the nonce, time and leeway to check with
+   * @return the token's claims
    * @throws NullPointerException when an argument is null
    * @throws LayerIdentityException when the token is rejected: {@link
    *     LayerIdentityException#eitCode()} is Layer's identifier for the rule it broke
@@ -70,6 +78,7 @@ public final class LayerVerifier implements AutoCloseable {
     return LayerClaims.fromNative(new Packed(claims));
   }
 
+  /** {@return whether {@link #close()} was called} */
   public boolean isClosed() {
     return handle.isClosed();
   }

@@ -54,52 +54,67 @@ public final class SignRequest {
    * Starts a request for {@code userId} (the app's own ID of the logged-in user) answering
    * {@code nonce} (from the Layer client SDK).
    *
+   * @param userId the app's user ID
+   * @param nonce the nonce from the Layer client SDK
+   * @return a builder
    * @throws NullPointerException when either is null
    */
   public static Builder builder(String userId, String nonce) {
     return new Builder(userId, nonce);
   }
 
-  /** A request with the defaults: issued now, 600 seconds, no attributes. */
+  /**
+   * A request with the defaults: issued now, 600 seconds, no attributes.
+   *
+   * @param userId the app's user ID
+   * @param nonce the nonce from the Layer client SDK
+   * @return the request
+   */
   public static SignRequest of(String userId, String nonce) {
     return new Builder(userId, nonce).build();
   }
 
+  /** {@return the app's user ID ({@code prn})} */
   public String userId() {
     return userId;
   }
 
+  /** {@return the nonce ({@code nce})} */
   public String nonce() {
     return nonce;
   }
 
-  /** When the token is issued; empty for "when it is signed". */
+  /** {@return when the token is issued; empty for "when it is signed"} */
   public Optional<Instant> issuedAt() {
     return issuedAt == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(issuedAt));
   }
 
-  /** The token's lifetime; empty for the library's default (600 seconds). */
+  /** {@return the token's lifetime; empty for the library's default (600 seconds)} */
   public Optional<Duration> ttl() {
     return ttlSeconds == 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttlSeconds));
   }
 
+  /** {@return {@code first_name}, or empty} */
   public Optional<String> firstName() {
     return Optional.ofNullable(firstName);
   }
 
+  /** {@return {@code last_name}, or empty} */
   public Optional<String> lastName() {
     return Optional.ofNullable(lastName);
   }
 
+  /** {@return {@code display_name}, or empty} */
   public Optional<String> displayName() {
     return Optional.ofNullable(displayName);
   }
 
+  /** {@return {@code avatar_url}, or empty} */
   public Optional<String> avatarUrl() {
     return Optional.ofNullable(avatarUrl);
   }
 
-  /** The metadata, unmodifiable, in the order given (the token sorts them by name). */
+  /** {@return the metadata, unmodifiable, in the order given (the token sorts them by name)} */
   public Map<String, String> metadata() {
     return metadata;
   }
@@ -205,21 +220,45 @@ public final class SignRequest {
       return this;
     }
 
+    /**
+     * Sets {@code first_name} (an empty one is left out of the token, like an absent one).
+     *
+     * @param firstName the value
+     * @return this builder
+     */
     public Builder firstName(String firstName) {
       this.firstName = Objects.requireNonNull(firstName, "firstName");
       return this;
     }
 
+    /**
+     * Sets {@code last_name} (an empty one is left out of the token, like an absent one).
+     *
+     * @param lastName the value
+     * @return this builder
+     */
     public Builder lastName(String lastName) {
       this.lastName = Objects.requireNonNull(lastName, "lastName");
       return this;
     }
 
+    /**
+     * Sets {@code display_name} (an empty one is left out of the token, like an absent one).
+     *
+     * @param displayName the value
+     * @return this builder
+     */
     public Builder displayName(String displayName) {
       this.displayName = Objects.requireNonNull(displayName, "displayName");
       return this;
     }
 
+    /**
+     * Sets {@code avatar_url} (an empty one is left out of the token, like an absent one).
+     *
+     * @param avatarUrl the value
+     * @return this builder
+     */
     public Builder avatarUrl(String avatarUrl) {
       this.avatarUrl = Objects.requireNonNull(avatarUrl, "avatarUrl");
       return this;
@@ -228,6 +267,9 @@ public final class SignRequest {
     /**
      * Adds one metadata entry. Names must be non-empty (the library checks that).
      *
+     * @param name the entry's name
+     * @param value the entry's value
+     * @return this builder
      * @throws NullPointerException when the name or the value is null
      * @throws IllegalArgumentException when {@code name} was already given
      */
@@ -243,6 +285,8 @@ public final class SignRequest {
     /**
      * Replaces the metadata with a copy of {@code metadata}.
      *
+     * @param metadata the entries
+     * @return this builder
      * @throws NullPointerException when the map, a name or a value is null
      */
     public Builder metadata(Map<String, String> metadata) {
@@ -258,6 +302,7 @@ public final class SignRequest {
       return this;
     }
 
+    /** {@return the request} */
     public SignRequest build() {
       return new SignRequest(this);
     }

@@ -29,30 +29,37 @@ public final class VerifyOptions {
     this.leewaySeconds = b.leewaySeconds;
   }
 
-  /** No nonce check, the system clock, 60 seconds of leeway. */
+  /** {@return the defaults: no nonce check, the system clock, 60 seconds of leeway} */
   public static VerifyOptions defaults() {
     return DEFAULTS;
   }
 
-  /** The defaults, with the nonce the token must answer. */
+  /**
+   * The defaults, with the nonce the token must answer.
+   *
+   * @param nonce the expected nonce
+   * @return the options
+   */
   public static VerifyOptions withNonce(String nonce) {
     return new Builder().nonce(nonce).build();
   }
 
+  /** {@return a builder, with the defaults} */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The nonce the token must answer; empty when it is not checked. */
+  /** {@return the nonce the token must answer; empty when it is not checked} */
   public Optional<String> nonce() {
     return Optional.ofNullable(nonce);
   }
 
-  /** The time the token is checked against; empty for the system clock. */
+  /** {@return the time the token is checked against; empty for the system clock} */
   public Optional<Instant> now() {
     return now == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(now));
   }
 
+  /** {@return the clock skew allowed} */
   public Duration leeway() {
     return Duration.ofSeconds(leewaySeconds);
   }
@@ -145,6 +152,7 @@ public final class VerifyOptions {
       return this;
     }
 
+    /** {@return the options} */
     public VerifyOptions build() {
       return new VerifyOptions(this);
     }
