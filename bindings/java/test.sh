@@ -154,8 +154,8 @@ spring_consumer() {
     --layer.identity.private-key-path="$root/vectors/keys/rsa2048.pkcs8.pem" \
     >"$work/spring-app.log" 2>&1 &
   app_pid=$!
-  local i
-  for i in $(seq 600); do
+  local _
+  for _ in $(seq 600); do
     curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
     kill -0 "$app_pid" 2>/dev/null || { cat "$work/spring-app.log"; return 1; }
     sleep 0.2
