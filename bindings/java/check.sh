@@ -9,12 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 flags=(-B -ntp -q -Dstyle.color=never)
-tests='HeaderTablesTest,SignVectorsTest,VerifyVectorsTest,ErrorVectorsTest,HandlesTest,Utf8BoundaryTest,ConcurrencyTest,NativeLibraryTest,JniHygieneTest'
+tests='HeaderTablesTest,LayerExchangeTest,SignVectorsTest,VerifyVectorsTest,ErrorVectorsTest,HandlesTest,Utf8BoundaryTest,ConcurrencyTest,NativeLibraryTest,JniHygieneTest'
 run() {
   mvn "${flags[@]}" "$@" test-compile &&
     mvn "${flags[@]}" "$@" -pl layer-identity surefire:test -Dtest="$tests" \
       -Dsurefire.failIfNoSpecifiedTests=false
 }
+rm -rf layer-identity/target/surefire-reports # count this run's tests only
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! run -o >"$log" 2>&1; then
