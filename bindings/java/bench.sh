@@ -22,8 +22,8 @@ while (($#)); do
 done
 
 make -C "$root" --no-print-directory build >/dev/null
-(cd "$here" && mvn -B -q -ntp install -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true)
-(cd "$here/benchmarks" && mvn -B -q -ntp package)
+(cd "$here" && mvn -B -q -ntp -Dstyle.color=never install -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true)
+(cd "$here/benchmarks" && mvn -B -q -ntp -Dstyle.color=never package)
 jar=$here/benchmarks/target/benchmarks.jar
 bench=$root/target/release/abi_bench
 gcc -O2 -std=c99 -Wall -Wextra -Werror -pedantic -I"$root/include" "$root/benches/c/abi_bench.c" \
