@@ -61,6 +61,9 @@ public final class JniWorkload {
             () ->
                 signer.sign(SignRequest.builder("a", "n").putMetadata("", "empty name").build()));
         signer.publicKeyPem();
+        TokenType.parse("jWt");
+        expectFailure(() -> TokenType.parse("JOSE"));
+        exchanges(signer);
       }
       LayerSigner.signToken(privatePem, provider, keyId, "carol", "nonce");
       expectFailure(() -> LayerSigner.signToken(privatePem, "bad", keyId, "carol", "nonce"));
@@ -72,6 +75,36 @@ public final class JniWorkload {
       expectFailure(() -> LayerKeys.generate(1024));
     }
     System.out.println("DONE");
+  }
+
+  /** Every exchange native, on its answering and refusing paths. */
+  private static void exchanges(LayerSigner signer) throws Exception {
+    byte[] body = "{\"nonce\":\"n\",\"first_name\":\"A\"}".getBytes(StandardCharsets.UTF_8);
+    try (LayerExchange exchange =
+        LayerExchange.start("POST", "/identity-token", "application/json", "25")) {
+      exchange.putBody(body, body.length);
+      exchange.request().firstName();
+      expectFailure(() -> exchange.request().userIdFromBody()); // no user_id: refused
+      exchange.finishFailed();
+      if (exchange.response().status() != 400) {
+        throw new AssertionError("the demo's refusal");
+      }
+    }
+    try (LayerExchange exchange =
+        LayerExchange.start("POST", "/identity-token", "application/json", null)) {
+      exchange.run(new java.io.ByteArrayInputStream(body), signer, request -> "alice");
+      exchange.response().body();
+    }
+    try (LayerExchange exchange =
+        LayerExchange.start("POST", "/identity-token", "application/json", null)) {
+      exchange.fail("adapter failure");
+      exchange.response().logMessage();
+      expectFailure(() -> exchange.putBody(body, body.length)); // out of step
+    }
+    try (LayerExchange exchange = LayerExchange.start("HEAD", "/healthz", null, null)) {
+      exchange.response().headers();
+      expectFailure(() -> exchange.finish(signer, "x")); // out of step
+    }
   }
 
   private static void expectFailure(Runnable call) {
