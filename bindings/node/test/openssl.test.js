@@ -50,7 +50,7 @@ test('LD_DEBUG=bindings: no OpenSSL symbol of the addon, libssl or libcrypto bin
     const ours = (file) => file === fs.realpathSync(h.ADDON) || file === h.ADDON || /lib(ssl|crypto)\.so\.3$/.test(file);
     const isNode = (file) => !file.startsWith('/') || file === process.execPath || path.basename(file) === 'node';
     const fromOurs = bindings.filter(([, from]) => ours(from));
-    assert.ok(fromOurs.filter(([, from, to]) => /layer_identity\.node$/.test(from) && /libcrypto\.so\.3$/.test(to)).length > 10, 'the addon binds to libcrypto.so.3');
+    assert.ok(fromOurs.filter(([, from, to]) => /layer_identity\.glibc\.node$/.test(from) && /libcrypto\.so\.3$/.test(to)).length > 10, 'the addon binds to libcrypto.so.3');
     const wrong = fromOurs.filter(([, , to, symbol]) => isNode(to) && !/^(napi_|node_api_)/.test(symbol));
     assert.deepEqual(wrong.map(([, from, , symbol]) => `${path.basename(from)}: ${symbol}`), []);
   } finally {
@@ -72,7 +72,7 @@ test('loaded without RTLD_DEEPBIND the calls would go to Node\'s OpenSSL, and th
 
 test('the loader lists every place it tried when nothing loads', () => {
   const result = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(h.PACKAGE)})`], {
-    encoding: 'utf8', env: { ...process.env, LAYER_IDENTITY_ADDON: '/nonexistent/layer_identity.node' },
+    encoding: 'utf8', env: { ...process.env, LAYER_IDENTITY_ADDON: '/nonexistent/layer_identity.glibc.node' },
   });
   // The explicit path fails, then the package's copy loads: no error.
   assert.equal(result.status, 0, result.stderr);
@@ -86,7 +86,7 @@ test('the loader lists every place it tried when nothing loads', () => {
     assert.notEqual(failed.status, 0);
     assert.match(failed.stderr, /could not load the native addon\. Tried, in order:/);
     assert.match(failed.stderr, /LAYER_IDENTITY_ADDON=.*bad\.node: .*(invalid ELF header|too short)/);
-    assert.match(failed.stderr, /prebuilds\/linux-x64\/layer_identity\.node \(the copy inside the package\): no such file/);
+    assert.match(failed.stderr, /prebuilds\/linux-x64\/layer_identity\.glibc\.node \(the copy inside the package\): no such file/);
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }

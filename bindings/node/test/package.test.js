@@ -26,7 +26,7 @@ before(() => {
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 test('the tarball carries the prebuilt addon, both entry points and the types, and no tests', () => {
-  for (const file of ['prebuilds/linux-x64/layer_identity.node', 'index.js', 'index.mjs', 'index.d.ts', 'index.d.mts',
+  for (const file of ['prebuilds/linux-x64/layer_identity.glibc.node', 'index.js', 'index.mjs', 'index.d.ts', 'index.d.mts',
     'parse.js', 'parse.mjs', 'parse.d.ts', 'lib/native.js', 'lib/handler.js', 'examples/backend.js', 'README.md', 'package.json']) {
     assert.ok(files.includes(file), `${file} is in the tarball`);
   }
@@ -47,7 +47,7 @@ test('installed with npm into an empty project outside the repository, used from
   const env = { ...process.env, PATH: bin, npm_config_cache: path.join(work, 'npm-cache') };
   for (const key of Object.keys(env)) if (/^LAYER_/.test(key)) delete env[key];
   execFileSync(path.join(bin, 'npm'), ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, env, stdio: 'pipe' });
-  assert.ok(fs.existsSync(path.join(project, 'node_modules', 'layer-identity', 'prebuilds', 'linux-x64', 'layer_identity.node')));
+  assert.ok(fs.existsSync(path.join(project, 'node_modules', 'layer-identity', 'prebuilds', 'linux-x64', 'layer_identity.glibc.node')));
   assert.ok(!project.startsWith(h.ROOT));
 
   const key = path.join(h.VECTORS, 'keys/rsa2048.pkcs8.pem');
