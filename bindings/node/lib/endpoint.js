@@ -197,9 +197,11 @@ function readStream(stream, limit) {
       cleanup();
       resolve(Buffer.concat(chunks, size));
     };
-    const onError = (error) => {
+    const onError = (error) => { // node:http says 'aborted' (ECONNRESET) when the client goes
       cleanup();
-      reject(new Aborted(`the request failed while its body was read (${oneLine(error)})`));
+      reject(new Aborted(error && error.code === 'ECONNRESET'
+        ? `the client closed the connection after ${size} bytes of the body`
+        : `the request failed after ${size} bytes of its body (${oneLine(error)})`));
     };
     const onClose = () => {
       cleanup();

@@ -27,7 +27,7 @@ const DUPLICATE_MEMBERS = new Set([
   'signer-sign-metadata-duplicate-name-via-escape',
 ]);
 
-const tally = { exact: 0, typeError: 0, nullIsAbsent: 0, internalBinding: 0, notExpressible: [] };
+const tally = { exact: 0, typeError: 0, nullIsAbsent: 0, internalBinding: 0, keyBytes: 0, notExpressible: [] };
 
 function readKey(args, fileField, inlineField) {
   if (args[fileField] !== undefined) return h.keyBytes(args[fileField]);
@@ -66,6 +66,17 @@ function attributeOptions(name, json) {
     else options[OPTION_NAMES.has(member) ? member.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : member] = v;
   }
   return options;
+}
+
+// Keys cross as bytes (layer_signer_new_n and the other _n functions take DER as it is): key
+// bytes that are not UTF-8 are a malformed key there, LAYER_ERR_INVALID_KEY, where the
+// NUL-terminated functions these cases were written for say LAYER_ERR_INVALID_UTF8.
+function keyAsBytes(args, keyField, expected) {
+  const value = args[keyField];
+  if (value === null || typeof value !== 'object' || expected !== 'LAYER_ERR_INVALID_UTF8') return expected;
+  tally.keyBytes++;
+  tally.exact--;
+  return 'LAYER_ERR_INVALID_KEY';
 }
 
 function expectLibraryError(fn, expected, fragment) {
@@ -164,9 +175,11 @@ test('errors.json: every case with its exact status and fragment, or its mapping
           tally.typeError++;
           return;
         }
-        expectLibraryError(() => li.signToken(request), expected, fragment);
-        await expectLibraryRejection(li.signTokenAsync(request), expected, fragment);
         tally.exact++;
+        const status = keyAsBytes(a, 'private_key', expected);
+        const words = status === expected ? fragment : null;
+        expectLibraryError(() => li.signToken(request), status, words);
+        await expectLibraryRejection(li.signTokenAsync(request), status, words);
       } else if (c.call === 'signer_new' || c.call === 'verifier_new') {
         const signer = c.call === 'signer_new';
         const keyField = signer ? ['private_key_file', 'private_key'] : ['key_file', 'key'];
@@ -191,8 +204,9 @@ test('errors.json: every case with its exact status and fragment, or its mapping
           tally.typeError++;
           return;
         }
-        expectLibraryError(make, expected, fragment);
         tally.exact++;
+        const status = keyAsBytes(a, keyField[1], expected);
+        expectLibraryError(make, status, status === expected ? fragment : null);
       } else if (c.call === 'signer_sign') {
         const signer = signerFor(a.signer);
         nullArgument([['user_id', 'userId'], ['nonce', 'nonce']]);
@@ -249,9 +263,9 @@ test('errors.json: every case with its exact status and fragment, or its mapping
     });
   }
   for (const signer of signers.values()) signer.close();
-  const counted = tally.exact + tally.typeError + tally.nullIsAbsent + tally.internalBinding + tally.notExpressible.length;
+  const counted = tally.exact + tally.typeError + tally.nullIsAbsent + tally.internalBinding + tally.keyBytes + tally.notExpressible.length;
   assert.equal(counted, cases.length, 'every case is counted');
-  t.diagnostic(`errors.json: ${tally.exact} with the library's exact status, ${tally.typeError} as the TypeError naming the argument, ${tally.nullIsAbsent} null attributes read as absent, ${tally.internalBinding} through the addon (no option sets an unknown flag bit), ${tally.notExpressible.length} not expressible:`);
+  t.diagnostic(`errors.json: ${tally.exact} with the library's exact status, ${tally.typeError} as the TypeError naming the argument, ${tally.nullIsAbsent} null attributes read as absent, ${tally.internalBinding} through the addon (no option sets an unknown flag bit), ${tally.keyBytes} key bytes that are not UTF-8 (INVALID_KEY: keys cross as bytes), ${tally.notExpressible.length} not expressible:`);
   for (const line of tally.notExpressible) t.diagnostic(`  ${line}`);
 });
 
