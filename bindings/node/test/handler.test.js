@@ -132,7 +132,7 @@ test('a failing authenticate is 401 with ONE log line: no stack trace, whatever 
     [() => { throw new Error('no session cookie'); }, 'identity-token: 401: authenticate failed: no session cookie'],
     [async () => { throw new TypeError('req.session is undefined'); }, 'identity-token: 401: authenticate failed: TypeError: req.session is undefined'],
     [() => Promise.reject(new Error('line one\nline two')), 'identity-token: 401: authenticate failed: line one'],
-    [() => { throw 'a string'; }, 'identity-token: 401: authenticate failed: a string'], // eslint-disable-line no-throw-literal
+    [() => { throw 'a string'; }, 'identity-token: 401: authenticate failed: a string'],
   ];
   for (const [authenticate, line] of failures) {
     const messages = [];
