@@ -120,7 +120,10 @@ test('create/sign/close loops under --expose-gc keep a stable RSS', (t) => {
     const growth = Math.max(...loop.anon) - loop.anon[0];
     assert.ok(growth < 1.5, `${loop.name}: anonymous RSS grew ${loop.anon[0]} → ${Math.max(...loop.anon)} MiB`);
   }
-  assert.ok(report.end - report.start < 12, `RSS grew ${report.start} → ${report.end} MiB overall`);
+  // Overall, the heaps grow by what the loops' code and caches take once (V8's compiled code,
+  // allocator arenas), a few MiB; RSS also counts the executable's pages as they are touched.
+  t.diagnostic(`anonymous RSS (MiB) ${report.startAnon} → ${report.endAnon} over all the loops`);
+  assert.ok(report.endAnon - report.startAnon < 12, `anonymous RSS grew ${report.startAnon} → ${report.endAnon} MiB overall`);
 });
 
 test('worker threads: each loads the addon and signs on its own', async () => {

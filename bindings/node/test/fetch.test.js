@@ -95,22 +95,3 @@ test('under a prefix the handler takes off itself (as in a Next.js route handler
   assert.equal((await post()).status, 401);
   assert.deepEqual(seen[0], [true, 'string', 'function']);
 });
-
-test('in process, without a server: a Request in, a Response out', async () => {
-  const handler = li.identityTokenFetchHandler({ signer, authenticate: li.demoAuthenticate, log: () => {} });
-  const response = await handler(new Request('http://localhost/identity-token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"nonce":"n","user_id":"u"}' }));
-  assert.equal(response.status, 200);
-  assert.equal(response.headers.get('cache-control'), 'no-store');
-  const token = (await response.json()).identity_token;
-  assert.equal(JSON.parse(h.independentVerify(token, contract.PUBLIC).claims).prn, 'u');
-  // A body over the limit is read only as far as the library needs (65537 bytes), then 413.
-  let pulled = 0;
-  const endless = new ReadableStream({ pull(controller) { pulled += 1024; controller.enqueue(new Uint8Array(1024)); } });
-  const big = await handler(new Request('http://localhost/identity-token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: endless, duplex: 'half' }));
-  assert.equal(big.status, 413);
-  assert.ok(pulled <= 65536 + 2 * 1024, `${pulled} bytes pulled`);
-  const head = await handler(new Request('http://localhost/healthz', { method: 'HEAD' }));
-  assert.equal(head.status, 200);
-  assert.equal(await head.text(), '');
-  assert.throws(() => li.identityTokenFetchHandler({ signer, authenticate() {}, prefix: 'layer' }), { name: 'TypeError', message: /options\.prefix/ });
-});
