@@ -268,7 +268,7 @@ typedef struct {
   size_t len;
   bool heap;
   bool secret; /* zeroize on release: key text, passphrases */
-  char small[256];
+  char small[1024];
 } Str;
 
 static void str_release(Str *s) {
@@ -347,7 +347,9 @@ static bool str_reserve(napi_env env, Str *s, size_t len) {
 
 enum { STACK_UNITS = 2048 };
 
-static bool str_from_string(napi_env env, napi_value value, Str *s) {
+/* The string's UTF-16 code units, encoded here: the exact bytes for a string that holds a lone
+ * surrogate (which napi_get_value_string_utf8 would turn into U+FFFD). */
+static bool str_from_units(napi_env env, napi_value value, Str *s) {
   char16_t stack[STACK_UNITS];
   char16_t *units = stack;
   size_t count = 0;
@@ -380,6 +382,44 @@ done:
   if (s->secret) secure_zero(units, count * sizeof *units);
   if (units != stack) free(units);
   return ok;
+}
+
+/* V8's own UTF-8 encoder first (the fast path); when its output holds U+FFFD (EF BF BD), which
+ * is also what it writes for a lone surrogate, the string is encoded again from its code
+ * units, so a lone surrogate reaches the library as bytes that are not UTF-8. */
+static bool str_from_string(napi_env env, napi_value value, Str *s) {
+  size_t copied = 0;
+  if (napi_get_value_string_utf8(env, value, s->small, sizeof s->small, &copied) != napi_ok) {
+    throw_napi_failure(env);
+    return false;
+  }
+  /* napi stops before a character that does not fit whole, so the copy is complete only if
+   * the longest UTF-8 character (4 bytes) would still have fitted after it. */
+  if (copied + 4 < sizeof s->small) {
+    s->ptr = s->small;
+    s->len = copied;
+  } else {
+    size_t len = 0;
+    if (napi_get_value_string_utf8(env, value, NULL, 0, &len) != napi_ok) {
+      throw_napi_failure(env);
+      return false;
+    }
+    s->ptr = malloc(len + 1);
+    if (s->ptr == NULL) {
+      throw_no_memory(env);
+      return false;
+    }
+    s->heap = true;
+    if (napi_get_value_string_utf8(env, value, s->ptr, len + 1, &s->len) != napi_ok) {
+      str_release(s);
+      throw_napi_failure(env);
+      return false;
+    }
+  }
+  if (memmem(s->ptr, s->len, "\xEF\xBF\xBD", 3) == NULL) return true;
+  str_release(s);
+  s->len = 0;
+  return str_from_units(env, value, s);
 }
 
 static bool str_get(napi_env env, napi_value value, const char *name, int options, Str *s) {

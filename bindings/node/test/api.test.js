@@ -215,6 +215,10 @@ test('U+0000 and lone surrogates reach the library, which refuses them naming th
   assert.throws(() => verifier.verify('a\0b'), { code: 'LAYER_ERR_INVALID_ARGUMENT', message: /^token/ });
   assert.throws(() => verifier.verify('a.\uDBFF.c'), { code: 'LAYER_ERR_INVALID_UTF8', message: /^token/ });
   assert.throws(() => li.inspectToken('\uD800'), { code: 'LAYER_ERR_INVALID_UTF8' });
+  // U+FFFD itself is text like any other (the addon tells it from a replaced lone surrogate).
+  assert.equal(verifier.verify(signer.sign({ userId: 'a\uFFFDb', nonce: 'n' })).userId, 'a\uFFFDb');
+  assert.throws(() => signer.sign({ userId: 'a\uFFFD\uD800', nonce: 'n' }), { code: 'LAYER_ERR_INVALID_UTF8', message: /^user_id .* offset 4/ });
+  assert.throws(() => signer.sign({ userId: `${'\uFFFD'.repeat(600)}\uDC00`, nonce: 'n' }), { code: 'LAYER_ERR_INVALID_UTF8', message: /offset 1800/ });
   // Key bytes cross as they are: a zero byte is simply not a key.
   assert.throws(() => new li.Signer({ privateKey: Buffer.from('ab\0cd'), providerId: h.PROVIDER_ID, keyId: h.KEY_ID }), { code: 'LAYER_ERR_INVALID_KEY' });
   // A well-formed pair is fine and reaches the token as UTF-8.
