@@ -863,11 +863,11 @@ static void test_signer_sign_attributes(void) {
   layer_string_free(claims);
   layer_string_free(token);
 
-  /* One attribute; an empty string is a string. */
+  /* An empty attribute is an absent one: every language writes the same token for it. */
   token = sign_ok(signer, USER, NONCE, TEST_IAT, 600, "{\"display_name\":\"\"}");
   check_token_json(token, HEADER_JWS,
                    "{\"iss\":\"" TEST_PROVIDER_ID "\",\"prn\":\"user-42\",\"iat\":1700000000,"
-                   "\"exp\":1700000600,\"nce\":\"nonce-abc\",\"display_name\":\"\"}");
+                   "\"exp\":1700000600,\"nce\":\"nonce-abc\"}");
   layer_string_free(token);
 
   /* "{}" is the same as no attributes. */
@@ -1554,7 +1554,7 @@ int main(int argc, char **argv) {
   int status;
   key_pkcs8 = ts_key("rsa2048.pkcs8.pem");
   key_public = ts_key("rsa2048.public.pem");
-  status = ts_run("test_abi", cases, sizeof cases / sizeof cases[0], argc, argv);
+  status = ts_run("test_tokens", cases, sizeof cases / sizeof cases[0], argc, argv);
   free(key_pkcs8);
   free(key_public);
   return status;
