@@ -43,6 +43,18 @@ function text(value) {
   return value;
 }
 
+// A passphrase: a string, or {hex} bytes (ABI 3 takes passphrases as bytes), as a Buffer.
+const secret = (value) => (value !== null && typeof value === 'object' ? h.hexBytes(value) : value);
+
+// Sign options for an ABI 3 case's `attributes` (an object of some of the four) and `metadata`
+// ([name, value] pairs, a Map in the same order; {hex} texts as strings with a lone surrogate).
+function abi3Options(a) {
+  const options = {};
+  for (const [member, value] of Object.entries(a.attributes || {})) options[ATTRIBUTES[member]] = text(value);
+  if (a.metadata !== null && a.metadata !== undefined) options.metadata = new Map(a.metadata.map(([n, v]) => [text(n), text(v)]));
+  return options;
+}
+
 // Sign options for an attributes_json text, or { unexpressible: reason }.
 function attributeOptions(name, json) {
   if (json === null) return {};
@@ -109,8 +121,9 @@ test('sign.json: every token byte for byte, sync, async and one-shot', async (t)
   for (const c of cases) {
     await t.test(c.name, async () => {
       const privateKey = h.keyBytes(c.private_key_file);
+      const tokenType = c.token_type === undefined ? {} : { tokenType: c.token_type }; // the library reads the name
       const signer = new li.Signer({
-        privateKey, providerId: c.provider_id, keyId: c.key_id, passphrase: c.passphrase, ...h.flagOptions(c.flags),
+        privateKey, providerId: c.provider_id, keyId: c.key_id, passphrase: secret(c.passphrase), ...h.flagOptions(c.flags), ...tokenType,
       });
       const options = attributeOptions(c.name, c.attributes_json);
       assert.equal(options.unexpressible, undefined);
@@ -195,7 +208,7 @@ test('errors.json: every case with its exact status and fragment, or its mapping
           return;
         }
         const options = signer
-          ? { privateKey: key, passphrase: a.passphrase, providerId: text(a.provider_id), keyId: text(a.key_id), ...h.flagOptions(a.flags) }
+          ? { privateKey: key, passphrase: secret(a.passphrase), providerId: text(a.provider_id), keyId: text(a.key_id), ...h.flagOptions(a.flags) }
           : { publicKey: key, providerId: text(a.provider_id), keyId: text(a.key_id), ...h.flagOptions(a.flags, { signer: false }) };
         const make = () => (signer ? new li.Signer(options) : new li.Verifier(options));
         if (nulls.length) {
@@ -210,7 +223,7 @@ test('errors.json: every case with its exact status and fragment, or its mapping
       } else if (c.call === 'signer_sign') {
         const signer = signerFor(a.signer);
         nullArgument([['user_id', 'userId'], ['nonce', 'nonce']]);
-        const options = attributeOptions(c.name, a.attributes_json);
+        const options = c.abi === 3 ? abi3Options(a) : attributeOptions(c.name, a.attributes_json);
         if (options.unexpressible) {
           tally.notExpressible.push(`${c.name}: ${options.unexpressible}`);
           t.diagnostic(`not expressible: ${options.unexpressible}`);
@@ -253,6 +266,18 @@ test('errors.json: every case with its exact status and fragment, or its mapping
         expectLibraryError(() => signer.sign(request), expected, fragment);
         await expectLibraryRejection(signer.signAsync(request), expected, fragment);
         tally.exact++;
+      } else if (c.call === 'verifier_verify') { // ABI 3: layer_verifier_verify_n
+        const v = a.verifier;
+        const verifier = new li.Verifier({ publicKey: h.keyBytes(v.key_file), providerId: v.provider_id, keyId: v.key_id, ...h.flagOptions(v.flags, { signer: false }) });
+        const options = { nonce: text(a.expected_nonce), now: a.now, leeway: a.leeway_seconds };
+        expectLibraryError(() => verifier.verify(text(a.token), options), expected, fragment);
+        await expectLibraryRejection(verifier.verifyAsync(text(a.token), options), expected, fragment);
+        verifier.close();
+        tally.exact++;
+      } else if (c.call === 'token_type_flags') { // ABI 3: the signer's tokenType option
+        const make = () => new li.Signer({ privateKey: h.keyBytes('keys/rsa2048.pkcs8.pem'), providerId: h.PROVIDER_ID, keyId: h.KEY_ID, tokenType: text(a.token_type) });
+        expectLibraryError(make, expected, fragment);
+        tally.exact++;
       } else if (c.call === 'generate_key_pair') {
         expectLibraryError(() => li.generateKeyPair(a.bits), expected, fragment);
         await expectLibraryRejection(li.generateKeyPairAsync(a.bits), expected, fragment);
@@ -263,6 +288,7 @@ test('errors.json: every case with its exact status and fragment, or its mapping
     });
   }
   for (const signer of signers.values()) signer.close();
+  assert.ok(cases.filter((c) => c.abi === 3).length >= 55);
   const counted = tally.exact + tally.typeError + tally.nullIsAbsent + tally.internalBinding + tally.keyBytes + tally.notExpressible.length;
   assert.equal(counted, cases.length, 'every case is counted');
   t.diagnostic(`errors.json: ${tally.exact} with the library's exact status, ${tally.typeError} as the TypeError naming the argument, ${tally.nullIsAbsent} null attributes read as absent, ${tally.internalBinding} through the addon (no option sets an unknown flag bit), ${tally.keyBytes} key bytes that are not UTF-8 (INVALID_KEY: keys cross as bytes), ${tally.notExpressible.length} not expressible:`);
