@@ -12,10 +12,10 @@ use std::ptr;
 use layer_identity::ffi::*;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use support::malformed_keys::{assert_quotes_nothing, malformed_keys, text};
+use support::malformed_keys::{
+    assert_quotes_nothing, malformed_keys, misplaced_secrets, secret_part, text, PASSPHRASE,
+};
 use support::{vector_file, KEY_ID, PROVIDER_ID};
-
-const PASSPHRASE: &str = "correct horse battery staple";
 
 /// Every message the C functions that take a key give for `key` (status and message).
 fn c_abi_messages(key: &[u8]) -> Vec<(&'static str, LayerStatus, String)> {
@@ -186,6 +186,117 @@ fn no_message_quotes_a_damaged_key() {
         .run(&damaged_key(), |key| {
             for (call, _, message) in c_abi_messages(&key) {
                 assert_quotes_nothing(&key, &message, call);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Characters IDs are made of: a value of only these could be an ID, and is quoted.
+fn id_like(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_hexdigit() || "layer:/providerskey-".contains(c))
+}
+
+/// Every C function that takes an ID or a token type, with `secret` in that place.
+fn id_messages(secret: &str) -> Vec<(&'static str, String)> {
+    let key = vector_file("keys/rsa2048.pkcs8.pem");
+    let public = vector_file("keys/rsa2048.public.pem");
+    let mut messages = Vec::new();
+    let mut record = |what: &'static str, status: LayerStatus, error: *mut c_char| {
+        assert_ne!(status, LayerStatus::LAYER_OK, "{what} accepted {secret:?}");
+        let message = unsafe { CStr::from_ptr(error) }
+            .to_string_lossy()
+            .into_owned();
+        unsafe { layer_string_free(error) };
+        messages.push((what, message));
+    };
+    for (provider_id, key_id, what) in [
+        (secret, KEY_ID, "provider_id"),
+        (PROVIDER_ID, secret, "key_id"),
+    ] {
+        let mut error = ptr::null_mut();
+        let mut signer = ptr::null_mut();
+        let status = unsafe {
+            layer_signer_new_n(
+                key.as_ptr(),
+                key.len(),
+                ptr::null(),
+                0,
+                provider_id.as_ptr().cast(),
+                provider_id.len(),
+                key_id.as_ptr().cast(),
+                key_id.len(),
+                0,
+                &mut signer,
+                &mut error,
+            )
+        };
+        record(what, status, error);
+        let mut error = ptr::null_mut();
+        let mut verifier = ptr::null_mut();
+        let status = unsafe {
+            layer_verifier_new_n(
+                public.as_ptr(),
+                public.len(),
+                provider_id.as_ptr().cast(),
+                provider_id.len(),
+                key_id.as_ptr().cast(),
+                key_id.len(),
+                0,
+                &mut verifier,
+                &mut error,
+            )
+        };
+        record(what, status, error);
+        let mut error = ptr::null_mut();
+        let mut token = ptr::null_mut();
+        let status = unsafe {
+            layer_sign_token_n(
+                key.as_ptr(),
+                key.len(),
+                provider_id.as_ptr().cast(),
+                provider_id.len(),
+                key_id.as_ptr().cast(),
+                key_id.len(),
+                "u".as_ptr().cast(),
+                1,
+                "n".as_ptr().cast(),
+                1,
+                0,
+                0,
+                &mut token,
+                &mut error,
+            )
+        };
+        record(what, status, error);
+    }
+    let mut flags = 0;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_token_type_flags(secret.as_ptr().cast(), secret.len(), &mut flags, &mut error)
+    };
+    record("token_type", status, error);
+    messages
+}
+
+#[test]
+fn no_message_repeats_a_secret_put_where_an_id_belongs() {
+    for secret in misplaced_secrets() {
+        for (what, message) in id_messages(&secret) {
+            assert_quotes_nothing(
+                secret_part(&secret),
+                &message,
+                &format!("{what}: {secret:.20}"),
+            );
+        }
+    }
+    let passphrase = "[ -~]{16,64}".prop_filter("not ID-like", |s: &String| !id_like(s));
+    let mut runner = TestRunner::new(Config::with_cases(128));
+    runner
+        .run(&passphrase, |secret| {
+            for (what, message) in id_messages(&secret) {
+                assert_quotes_nothing(secret.as_bytes(), &message, what);
             }
             Ok(())
         })

@@ -1,13 +1,16 @@
 //! No CLI message quotes key text: the malformed keys of tests/key_messages.rs through the
-//! `layer-identity` binary (a key file, `LAYER_PRIVATE_KEY`, `LAYER_PRIVATE_KEY_PATH`).
+//! `layer-identity` binary (a key file, `LAYER_PRIVATE_KEY`, `LAYER_PRIVATE_KEY_PATH`), and
+//! secrets put where an ID or the token type belongs.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::process::Command;
 
-use support::malformed_keys::{assert_quotes_nothing, malformed_keys};
-use support::{TempDir, KEY_ID, PROVIDER_ID};
+use support::malformed_keys::{
+    assert_quotes_nothing, malformed_keys, misplaced_secrets, secret_part,
+};
+use support::{vector_file, TempDir, KEY_ID, PROVIDER_ID};
 
 #[test]
 fn no_cli_message_quotes_a_malformed_key() {
@@ -89,4 +92,33 @@ fn no_cli_message_quotes_a_malformed_key() {
         checked > 100,
         "only {checked} failing CLI runs were checked"
     );
+}
+
+/// The same through the environment: `LAYER_PROVIDER_ID`, `LAYER_KEY_ID` and
+/// `LAYER_TOKEN_TYPE` holding a secret, as the CLI (and every wrapper's `fromEnv`) reads them.
+#[test]
+fn no_message_repeats_a_secret_put_in_an_id_variable() {
+    let dir = TempDir::new("id-variables");
+    let key = dir.join("key.pem");
+    std::fs::write(&key, vector_file("keys/rsa2048.pkcs8.pem")).unwrap();
+    let mut checked = 0;
+    for secret in misplaced_secrets() {
+        for variable in ["LAYER_PROVIDER_ID", "LAYER_KEY_ID", "LAYER_TOKEN_TYPE"] {
+            let output = Command::new(env!("CARGO_BIN_EXE_layer-identity"))
+                .args(["sign", "--user-id", "alice", "--nonce", "n"])
+                .env_remove("LAYER_PRIVATE_KEY")
+                .env("LAYER_PRIVATE_KEY_PATH", &key)
+                .env("LAYER_PROVIDER_ID", PROVIDER_ID)
+                .env("LAYER_KEY_ID", KEY_ID)
+                .env(variable, &secret)
+                .output()
+                .unwrap();
+            assert!(!output.status.success(), "{variable} accepted {secret:.20}");
+            let printed = String::from_utf8_lossy(&output.stderr);
+            assert!(printed.contains(variable), "{variable}: {printed}");
+            assert_quotes_nothing(secret_part(&secret), &printed, variable);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * misplaced_secrets().len());
 }

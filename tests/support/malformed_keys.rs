@@ -1,9 +1,13 @@
-//! Malformed keys, and the check that no message quotes one: shared by the library's tests of
-//! its messages (tests/key_messages.rs) and the CLI's (cli/tests/key_messages.rs).
+//! Malformed keys and misplaced secrets, and the check that no message quotes one: shared by
+//! the library's tests of its messages (tests/key_messages.rs) and the CLI's
+//! (cli/tests/key_messages.rs).
 
 use std::collections::HashSet;
 
 use super::vector_file;
+
+/// The passphrase of the encrypted vector keys.
+pub const PASSPHRASE: &str = "correct horse battery staple";
 
 pub const WINDOW: usize = 16;
 /// Fails if `message` shares any `WINDOW`-byte run with `input`.
@@ -132,4 +136,31 @@ pub fn der_of_body(body: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(body)
         .unwrap()
+}
+
+/// Secrets a user might put where an ID or the token type belongs: a passphrase, key text in
+/// any shape, and property-generated passphrases of printable characters.
+pub fn misplaced_secrets() -> Vec<String> {
+    let pkcs8 = text("rsa2048.pkcs8.pem");
+    let body: String = pkcs8.lines().filter(|l| !l.starts_with("-----")).collect();
+    vec![
+        PASSPHRASE.to_owned(),
+        "hunter2 is not a good passphrase".to_owned(),
+        pkcs8.clone(),
+        pkcs8.replace('\n', ""),
+        pkcs8.replace('\n', "\\n"),
+        body[..120].to_owned(),
+        format!("layer:///providers/{}", &body[..40]),
+        format!("layer:///keys/{PASSPHRASE}"),
+    ]
+}
+
+/// The part of a misplaced secret no message may repeat: the ID prefix in front of it is the
+/// public form that messages name.
+pub fn secret_part(secret: &str) -> &[u8] {
+    ["layer:///providers/", "layer:///keys/"]
+        .iter()
+        .find_map(|prefix| secret.strip_prefix(prefix))
+        .unwrap_or(secret)
+        .as_bytes()
 }

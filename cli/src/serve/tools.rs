@@ -239,7 +239,7 @@ pub async fn keygen(body: &[u8]) -> HttpResponse {
         );
     }
     // Seconds of CPU for the larger sizes: off the threads that answer requests.
-    let pair = tokio::task::spawn_blocking(move || generate_key_pair(bits)).await;
+    let pair = tokio::task::spawn_blocking(move || generate_key_pair(Some(bits))).await;
     match pair {
         Ok(Ok(pair)) => json_response(
             200,
