@@ -133,6 +133,8 @@ pub fn run(args: &Args) -> Result<(), Failure> {
     })
 }
 
+const BODY_TIMEOUT: Duration = Duration::from_secs(server::BODY_TIMEOUT_SECONDS);
+
 /// At most this many live nonces are kept; a client that asks for more loses the oldest.
 const MAX_NONCES: usize = 100_000;
 
@@ -306,47 +308,49 @@ impl Handler for Emulator {
         let target = server::target(&request);
         let method = request.method().as_str().to_owned();
         let path = layer_identity::endpoint::path_of(target.as_bytes()).to_vec();
-        let (response, eit) = match server::read_body(request.into_body(), 65536, false).await {
-            Err(BodyError::TooLarge) => {
-                let mut response = layer_error(
-                    413,
-                    "invalid_request",
-                    10,
-                    "the body is larger than 65536 bytes",
-                    json!({}),
-                );
-                response.headers_mut().insert(
-                    "Connection",
-                    hyper::header::HeaderValue::from_static("close"),
-                );
-                (response, None)
-            }
-            Err(BodyError::Broken(_)) => (
-                layer_error(
-                    400,
-                    "invalid_request",
-                    10,
-                    "the body ended early",
-                    json!({}),
-                ),
-                None,
-            ),
-            Ok(body) => match (method.as_str(), path.as_slice()) {
-                ("POST", b"/nonces") => (self.issue_nonce(), None),
-                ("POST", b"/sessions") => self.session(&body),
-                ("GET" | "HEAD", b"/healthz") => {
-                    (json_response(200, &json!({"status": "ok"})), None)
+        let (response, eit) =
+            match server::read_body(request.into_body(), 65536, false, BODY_TIMEOUT).await {
+                Err(BodyError::TooLarge) => {
+                    let mut response = layer_error(
+                        413,
+                        "invalid_request",
+                        10,
+                        "the body is larger than 65536 bytes",
+                        json!({}),
+                    );
+                    response.headers_mut().insert(
+                        "Connection",
+                        hyper::header::HeaderValue::from_static("close"),
+                    );
+                    (response, None)
                 }
-                (_, b"/nonces" | b"/sessions") => (
-                    layer_error(405, "method_not_allowed", 10, "use POST", json!({})),
+                Err(BodyError::TimedOut) => (server::body_timeout_response(BODY_TIMEOUT), None),
+                Err(BodyError::Broken(_)) => (
+                    layer_error(
+                        400,
+                        "invalid_request",
+                        10,
+                        "the body ended early",
+                        json!({}),
+                    ),
                     None,
                 ),
-                _ => (
-                    layer_error(404, "not_found", 102, "not found", json!({})),
-                    None,
-                ),
-            },
-        };
+                Ok(body) => match (method.as_str(), path.as_slice()) {
+                    ("POST", b"/nonces") => (self.issue_nonce(), None),
+                    ("POST", b"/sessions") => self.session(&body),
+                    ("GET" | "HEAD", b"/healthz") => {
+                        (json_response(200, &json!({"status": "ok"})), None)
+                    }
+                    (_, b"/nonces" | b"/sessions") => (
+                        layer_error(405, "method_not_allowed", 10, "use POST", json!({})),
+                        None,
+                    ),
+                    _ => (
+                        layer_error(404, "not_found", 102, "not found", json!({})),
+                        None,
+                    ),
+                },
+            };
         let status = response.status().as_u16();
         let mut line = LogLine::new("info", "request")
             .text("method", &method)

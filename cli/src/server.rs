@@ -298,6 +298,10 @@ fn stop_signal() -> Result<impl Future<Output = &'static str>, Failure> {
     })
 }
 
+/// How long a request's body may take to arrive, once its head has, by default: a client that
+/// stalls longer is answered 408 and disconnected, so that stalled bodies cannot pile up.
+pub const BODY_TIMEOUT_SECONDS: u64 = 30;
+
 /// Why a body could not be read to its end.
 #[derive(Debug)]
 pub enum BodyError {
@@ -305,12 +309,42 @@ pub enum BodyError {
     TooLarge,
     /// The connection failed or the framing was broken.
     Broken(hyper::Error),
+    /// The body did not arrive in time.
+    TimedOut,
 }
 
-/// The body, read until it ends or more than `limit` bytes arrived. With `keep_excess`, up to
-/// `limit + 1` bytes are returned instead of [`BodyError::TooLarge`], so that a caller that
-/// decides on size itself (the endpoint's `put_body`) sees that there was more.
+/// `408` with `Connection: close`, in the endpoint's error shape.
+pub fn body_timeout_response(timeout: Duration) -> HttpResponse {
+    response(
+        408,
+        &[
+            ("Content-Type", "application/json"),
+            ("Cache-Control", "no-store"),
+            ("Connection", "close"),
+        ],
+        format!(
+            "{{\"error\":{{\"code\":\"request_timeout\",\"message\":\"the request body did not arrive within {} s\"}}}}",
+            timeout.as_secs()
+        ),
+    )
+}
+
+/// The body, read until it ends or more than `limit` bytes arrived, within `timeout`. With
+/// `keep_excess`, up to `limit + 1` bytes are returned instead of [`BodyError::TooLarge`], so
+/// that a caller that decides on size itself (the endpoint's `put_body`) sees that there was
+/// more.
 pub async fn read_body(
+    body: Incoming,
+    limit: usize,
+    keep_excess: bool,
+    timeout: Duration,
+) -> Result<Vec<u8>, BodyError> {
+    tokio::time::timeout(timeout, read_body_to_end(body, limit, keep_excess))
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))
+}
+
+async fn read_body_to_end(
     mut body: Incoming,
     limit: usize,
     keep_excess: bool,

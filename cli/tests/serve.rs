@@ -685,3 +685,41 @@ fn sigterm_closes_idle_connections_and_drains_for_a_bounded_time() {
     assert!(server.stderr().contains("\"event\":\"drain_timeout\""));
     drop(slow);
 }
+
+#[test]
+fn a_stalled_body_is_answered_408_and_disconnected() {
+    let server = serve_with("rsa2048.pkcs8.pem", &["--body-timeout", "1"], &[]);
+    let mut stalled = Connection::open(server.addr);
+    stalled.write(
+        b"POST /identity-token HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{",
+    );
+    let response = stalled.read();
+    assert_eq!(response.status, 408);
+    assert_eq!(response.header("connection"), Some("close"));
+    assert_eq!(response.json()["error"]["code"], "request_timeout");
+    assert!(stalled.is_closed_within(Duration::from_secs(30)));
+    // Everyone else was served meanwhile and still is.
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn key_generation_runs_one_at_a_time_and_says_when_busy() {
+    let server = serve();
+    let answers: Vec<process::Response> = std::thread::scope(|scope| {
+        let requests: Vec<_> = (0..3)
+            .map(|_| scope.spawn(|| post_json(server.addr, "/api/keygen", &[], r#"{"bits":4096}"#)))
+            .collect();
+        requests.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(answers.iter().any(|a| a.status == 200));
+    for answer in &answers {
+        match answer.status {
+            200 => assert!(answer.json()["public_key"].is_string()),
+            503 => {
+                assert_eq!(answer.json()["error"]["code"], "busy");
+                assert_eq!(answer.header("retry-after"), Some("1"));
+            }
+            other => panic!("keygen answered {other}: {}", answer.text()),
+        }
+    }
+}

@@ -90,6 +90,8 @@ pub struct Service {
     pub caller: CallerCheck,
     /// Whether the validation page and its API are served.
     pub tools: bool,
+    /// How long a request body may take to arrive.
+    pub body_timeout: std::time::Duration,
     draining: AtomicBool,
 }
 
@@ -109,12 +111,19 @@ impl From<HttpResponse> for Answer {
 }
 
 impl Service {
-    pub fn new(keys: Arc<Keys>, metrics: Arc<Metrics>, caller: CallerCheck, tools: bool) -> Self {
+    pub fn new(
+        keys: Arc<Keys>,
+        metrics: Arc<Metrics>,
+        caller: CallerCheck,
+        tools: bool,
+        body_timeout: std::time::Duration,
+    ) -> Self {
         Service {
             keys,
             metrics,
             caller,
             tools,
+            body_timeout,
             draining: AtomicBool::new(false),
         }
     }
@@ -142,10 +151,15 @@ impl Service {
         });
         let mut detail = None;
         if exchange.step() == Step::ReadBody {
-            match server::read_body(request.into_body(), MAX_BODY_BYTES, true).await {
+            match server::read_body(request.into_body(), MAX_BODY_BYTES, true, self.body_timeout)
+                .await
+            {
                 Ok(body) => exchange.put_body(&body).expect("the exchange reads a body"),
                 Err(BodyError::Broken(error)) => {
                     exchange.fail(format!("the request body could not be read: {error}"))
+                }
+                Err(BodyError::TimedOut) => {
+                    return server::body_timeout_response(self.body_timeout).into()
                 }
                 Err(BodyError::TooLarge) => unreachable!("read_body keeps the excess"),
             }
@@ -195,7 +209,14 @@ impl Service {
     async fn other(&self, route: Route, request: Request<Incoming>) -> Answer {
         let method = request.method().clone();
         let admitted = self.caller.admits(request.headers().get(AUTHORIZATION));
-        let body = match server::read_body(request.into_body(), MAX_BODY_BYTES, false).await {
+        let body = match server::read_body(
+            request.into_body(),
+            MAX_BODY_BYTES,
+            false,
+            self.body_timeout,
+        )
+        .await
+        {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
                 let mut response = endpoint_response(endpoint::Response::error(
@@ -212,6 +233,9 @@ impl Service {
                     response: endpoint_response(endpoint::Response::server_error("")),
                     detail: Some(format!("the request body could not be read: {error}")),
                 }
+            }
+            Err(BodyError::TimedOut) => {
+                return server::body_timeout_response(self.body_timeout).into()
             }
         };
         let get = matches!(method.as_str(), "GET" | "HEAD");

@@ -77,6 +77,15 @@ pub struct Args {
         value_parser = value_parser!(u64).range(0..=3600)
     )]
     key_poll: u64,
+
+    /// How long a request body may take to arrive before the answer is 408
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = server::BODY_TIMEOUT_SECONDS,
+        value_parser = value_parser!(u64).range(1..=3600)
+    )]
+    body_timeout: u64,
 }
 
 pub fn run(args: &Args) -> Result<(), Failure> {
@@ -126,6 +135,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
             Arc::clone(&metrics),
             caller,
             !args.no_tools,
+            Duration::from_secs(args.body_timeout),
         ));
         let current = keys.current();
         LogLine::new("info", "started")

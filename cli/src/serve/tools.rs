@@ -223,6 +223,11 @@ fn times(claims: Option<&str>, now: i64) -> Value {
     times
 }
 
+/// At most this many key pairs are generated at once; more requests are answered 503 rather
+/// than queued, so that key generation never starves signing.
+const KEYGEN_AT_ONCE: usize = 1;
+static KEYGEN_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(KEYGEN_AT_ONCE);
+
 /// `POST /api/keygen` `{"bits"?}`: a fresh key pair. The private key is in this answer only
 /// (`Cache-Control: no-store`), never logged, never kept.
 pub async fn keygen(body: &[u8]) -> HttpResponse {
@@ -238,6 +243,16 @@ pub async fn keygen(body: &[u8]) -> HttpResponse {
             &format!("bits must be 2048, 3072 or 4096, not {bits}"),
         );
     }
+    let Ok(_slot) = KEYGEN_SLOTS.try_acquire() else {
+        let mut response = json_response(
+            503,
+            &json!({"error": {"code": "busy", "message": "another key pair is being generated; try again in a moment"}}),
+        );
+        response
+            .headers_mut()
+            .insert("Retry-After", hyper::header::HeaderValue::from_static("1"));
+        return response;
+    };
     // Seconds of CPU for the larger sizes: off the threads that answer requests.
     let pair = tokio::task::spawn_blocking(move || generate_key_pair(Some(bits))).await;
     match pair {
