@@ -1,17 +1,18 @@
 #!/usr/bin/env ruby
 # frozen_string_literal: true
 
-# The sample backend: the identity-token endpoint with the demo authenticator, served by
-# MiniRackServer (examples/mini_rack_server.rb). Start it with `scripts/run-backend ruby`.
+# The sample backend: the identity-token endpoint (a Rack app) with the demo authenticator,
+# served by WEBrick through LayerIdentity::Rack::WEBrickServer. Start it with
+# `scripts/run-backend ruby`.
 #
 # Configuration (environment): LAYER_PROVIDER_ID, LAYER_KEY_ID, LAYER_PRIVATE_KEY (the PEM
 # text) or LAYER_PRIVATE_KEY_PATH, LAYER_PRIVATE_KEY_PASSPHRASE, LAYER_TOKEN_TYPE (all read by
 # the library), PORT (8080) and HOST (127.0.0.1). Stdout carries one line, `listening on
 # http://HOST:PORT`; everything else goes to stderr. SIGTERM (or Ctrl-C) stops it: requests in
-# flight are finished, and it exits with status 0.
+# flight are finished, idle connections closed, and it exits with status 0.
 
 require "layer_identity"
-require_relative "mini_rack_server"
+require "layer_identity/rack/webrick"
 
 $stdout.sync = true
 $stderr.sync = true
@@ -35,18 +36,16 @@ end
 # from its own session instead, e.g. `{ |env, _fields| env["warden"].user&.id }`.
 warn "WARNING: demo authenticator: trusting user_id from the request body; replace it with " \
      "your own session check"
-endpoint = LayerIdentity::Rack::IdentityTokenEndpoint.new(signer) do |_env, fields|
-  fields.string("user_id") # the contract's field rules: 400 when it is missing or invalid
-end
+endpoint = LayerIdentity::Rack::IdentityTokenEndpoint.new(signer) { |_env, fields| fields.demo_user_id }
 
 begin
-  server = MiniRackServer.new(endpoint, host: host, port: port)
+  server = LayerIdentity::Rack::WEBrickServer.new(endpoint, host: host, port: port)
 rescue SystemCallError, SocketError => e
   warn "backend: cannot listen on #{host}:#{port}: #{e.message}"
   exit 1
 end
-%w[TERM INT].each { |signal| trap(signal) { server.stop } }
+%w[TERM INT].each { |signal| trap(signal) { server.shutdown } }
 puts "listening on http://#{host}:#{server.port}"
-server.run
+server.start
 signer.close
 warn "backend: stopped"
