@@ -129,7 +129,8 @@ module LayerIdentity
         user_id = begin
           @authenticate.call(env, fields)
         rescue StandardError => e
-          return [:failed, "#{e.class}: #{e.message}"]
+          log(env, 401, "identity-token: authenticate raised #{e.class}: #{e.message}")
+          return [:failed, nil]
         end
         case user_id
         when nil then [:none, nil]
@@ -141,14 +142,13 @@ module LayerIdentity
 
       def respond(exchange, env)
         status, headers, body = exchange.response
-        log(env, status, exchange.log_message)
+        message = exchange.log_message
+        log(env, status, "identity-token: #{message}") if message
         [status, headers.to_h { |name, value| [name.downcase, value] }, [body]]
       end
 
-      def log(env, status, message)
-        return unless message
-
-        line = "identity-token: #{message}"
+      # Writes `line` to the logger (an error for a 500, else a warning) or rack.errors.
+      def log(env, status, line)
         if @logger
           status >= 500 ? @logger.error(line) : @logger.warn(line)
         elsif (errors = env["rack.errors"])
