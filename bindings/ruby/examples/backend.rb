@@ -24,8 +24,8 @@ rescue LayerIdentity::Error => e
   exit 1
 end
 
-host = ENV["HOST"].to_s.empty? ? "127.0.0.1" : ENV["HOST"]
-port_text = ENV["PORT"].to_s.empty? ? "8080" : ENV["PORT"]
+host = ENV["HOST"].to_s.empty? ? "127.0.0.1" : ENV.fetch("HOST", nil)
+port_text = ENV["PORT"].to_s.empty? ? "8080" : ENV.fetch("PORT", nil)
 port = Integer(port_text, 10, exception: false)
 unless port&.between?(0, 65_535)
   warn "backend: cannot start: PORT must be a port number (0 to 65535), not #{port_text.inspect}"

@@ -109,8 +109,6 @@ class ApiTest < Minitest::Test
       assert_equal "JWT", header["typ"]
       jwt_signer.close
     end
-    assert_raises(ArgumentError) { signer(token_type: :jose) }
-    assert_raises(TypeError) { signer(token_type: 1) }
   end
 
   def test_wrong_types_are_refused_in_ruby_naming_the_argument
@@ -162,7 +160,8 @@ class ApiTest < Minitest::Test
     end
   end
 
-  URI_LIKE = Struct.new(:to_s).new("https://example.com/a.png")
+  # Has #to_s, and is not a String.
+  URI_LIKE = Class.new { def to_s = "https://example.com/a.png" }.new
 
   # Every value the library refuses is the library's error, which is also an ArgumentError:
   # U+0000 (it used to be a bare ArgumentError that `rescue LayerIdentity::Error` missed),

@@ -78,8 +78,8 @@ class EndpointTest < Minitest::Test
       assert status.success?, "#{kind}:\n#{output}"
       assert_includes output, "#{EXPECTED.fetch(kind)} cases passed", kind
     end
-    report("tests/endpoint/cases.json: every kind over HTTP on WEBrick (" +
-           EXPECTED.map { |kind, count| "#{kind} #{count}" }.join(", ") + ")")
+    report("tests/endpoint/cases.json: every kind over HTTP on WEBrick " \
+           "(#{EXPECTED.map { |kind, count| "#{kind} #{count}" }.join(", ")})")
     logs = self.class.logs.string
     assert_includes logs, "no session cookie", "the throws kind's failure is logged"
     assert_includes logs, "Float", "the not_a_user_id kind's value is logged"
@@ -132,7 +132,11 @@ class EndpointTest < Minitest::Test
     answers.each do |authenticate, status, outcome|
       app = Endpoint.new(self.class.signer, logger: Logger.new(log)) { |_env, _fields| authenticate.call }
       response = post(app, '{"nonce":"n"}')
-      assert_equal status, response.status, "#{authenticate.call.inspect rescue "raise"}: #{response.body}"
+      assert_equal status, response.status, "#{begin
+        authenticate.call.inspect
+      rescue StandardError
+        "raise"
+      end}: #{response.body}"
       if status == 200
         assert_equal outcome, verifier.verify(JSON.parse(response.body)["identity_token"]).user_id
       else

@@ -14,7 +14,8 @@ class FrameworksTest < Minitest::Test
   include TestSupport
 
   LIB = File.expand_path("../lib", __dir__)
-  README_SECTION = File.read(File.join(ROOT, "README.md"))[/^<!-- bindings:ruby -->\n(.*)^<!-- \/bindings:ruby -->$/m, 1]
+  README_SECTION = File.read(File.join(ROOT, "README.md"))[%r{^<!-- bindings:ruby -->\n(.*)^<!-- /bindings:ruby -->$}m,
+                                                           1]
   SESSION_SECRET = "s" * 64
   README_PROVIDER_ID = "layer:///providers/7d1c2f4e-56b1-11e5-a0e4-5a0b0c0d0e0f"
 
@@ -42,8 +43,12 @@ class FrameworksTest < Minitest::Test
     loop do
       port = File.read(output.path)[%r{Listening on http://127\.0\.0\.1:(\d+)}, 1]
       return [Integer(port), output] if port
-      raise "puma did not start:\n#{File.read(output.path)}" if Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline ||
-                                                               Process.wait(pid, Process::WNOHANG)
+
+      stopped = Process.wait(pid, Process::WNOHANG)
+      if stopped || Process.clock_gettime(Process::CLOCK_MONOTONIC) > deadline
+        raise "puma did not start:
+#{File.read(output.path)}"
+      end
 
       sleep 0.1
     end
@@ -112,8 +117,8 @@ class FrameworksTest < Minitest::Test
                                              "Authorization" => "Bearer secret-session-token"), "rack-1")
     assert_equal "unauthenticated", error_code(post_nonce(port, "/identity-token", "rack-2"))
     assert_equal "200", request(port, "GET", "/healthz").code
-    assert_equal "invalid_json", error_code(request(port, "POST", "/identity-token", body: "{",
-                                                                                       headers: { "Content-Type" => "application/json" }))
+    malformed = request(port, "POST", "/identity-token", body: "{", headers: { "Content-Type" => "application/json" })
+    assert_equal "invalid_json", error_code(malformed)
   end
 
   RAILS_CONFIG_RU = <<~'RUBY'
@@ -200,8 +205,9 @@ class FrameworksTest < Minitest::Test
                                  provider_id: README_PROVIDER_ID)
     assert_equal "unauthenticated", error_code(post_nonce(port, "/layer/identity-token", "anonymous"))
     assert_equal "unauthenticated", error_code(post_nonce(port, "/account/layer-identity-token", "anonymous"))
-    assert_equal "missing_field", error_code(request(port, "POST", "/account/layer-identity-token", body: "{}",
-                                                                                                   headers: json.merge("Content-Type" => "application/json")))
+    without_nonce = request(port, "POST", "/account/layer-identity-token",
+                            body: "{}", headers: json.merge("Content-Type" => "application/json"))
+    assert_equal "missing_field", error_code(without_nonce)
     assert_equal "200", request(port, "GET", "/layer/healthz").code
     # Forgery protection is still on for the app's own forms.
     assert_equal "422", request(port, "POST", "/notes", body: "", headers: json).code

@@ -93,7 +93,13 @@ class LifecycleTest < Minitest::Test
     handle = NativeHandle.new(0x5678, free, "test handle")
     entered = Queue.new
     release = Queue.new
-    caller = Thread.new { handle.use { |address| entered << address; release.pop; :done } }
+    caller = Thread.new do
+      handle.use do |address|
+        entered << address
+        release.pop
+        :done
+      end
+    end
     assert_equal 0x5678, entered.pop
     assert handle.close
     assert_empty free.calls, "freed while a call was in flight"

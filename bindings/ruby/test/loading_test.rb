@@ -60,7 +60,8 @@ class LoadingTest < Minitest::Test
   end
 
   def test_then_pkg_config
-    assert system("pkg-config --version", out: File::NULL, err: File::NULL), "pkg-config is not installed (scripts/install-deps.sh)"
+    assert system("pkg-config --version", out: File::NULL, err: File::NULL),
+           "pkg-config is not installed (scripts/install-deps.sh)"
     File.write(File.join(@dir, "layer_identity.pc"), <<~PC)
       libdir=#{File.dirname(BUILT)}
       Name: layer_identity

@@ -27,7 +27,7 @@ class ReadmeTest < Minitest::Test
 
   def top_level_section
     readme = File.read(File.join(ROOT, "README.md"))
-    section = readme[/^<!-- bindings:ruby -->\n(.*)^<!-- \/bindings:ruby -->$/m, 1]
+    section = readme[%r{^<!-- bindings:ruby -->\n(.*)^<!-- /bindings:ruby -->$}m, 1]
     refute_nil section, "README.md lacks the bindings:ruby markers"
     assert section.start_with?("## Ruby\n")
     section

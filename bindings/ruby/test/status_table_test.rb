@@ -10,7 +10,7 @@ class StatusTableTest < Minitest::Test
   # {name => value} of the C enum whose typedef name is `name`.
   def enum(name)
     body = HEADER[/typedef enum \{([^}]*)\} #{name};/, 1] or flunk "no enum #{name} in the header"
-    body.gsub(%r{/\*.*?\*/}m, "").scan(/^\s*(LAYER_\w+)\s*=\s*(\d+),/).to_h { |key, value| [key, Integer(value)] }
+    body.gsub(%r{/\*.*?\*/}m, "").scan(/^\s*(LAYER_\w+)\s*=\s*(\d+),/).to_h.transform_values { |value| Integer(value) }
   end
 
   def native
@@ -92,25 +92,30 @@ class StatusTableTest < Minitest::Test
   def test_the_header_enums_are_the_ones_the_gem_uses
     claim_texts = enum("LayerClaimText")
     assert_equal [0, 1, 2, 3, 4, 5, 6, 8], claim_texts.values_at(*%w[LAYER_CLAIM_PROVIDER_ID LAYER_CLAIM_USER_ID
-                                                                      LAYER_CLAIM_NONCE LAYER_CLAIM_FIRST_NAME
-                                                                      LAYER_CLAIM_LAST_NAME LAYER_CLAIM_DISPLAY_NAME
-                                                                      LAYER_CLAIM_AVATAR_URL
-                                                                      LAYER_CLAIM_METADATA_JSON])
+                                                                     LAYER_CLAIM_NONCE LAYER_CLAIM_FIRST_NAME
+                                                                     LAYER_CLAIM_LAST_NAME LAYER_CLAIM_DISPLAY_NAME
+                                                                     LAYER_CLAIM_AVATAR_URL
+                                                                     LAYER_CLAIM_METADATA_JSON])
     endpoint = LayerIdentity::Rack::IdentityTokenEndpoint
-    assert_equal enum("LayerField").reject { |name, _| name == "LAYER_FIELD_COUNT" }
-                                   .to_h { |name, value| [name.delete_prefix("LAYER_FIELD_").downcase.to_sym, value] },
+    assert_equal enum("LayerField").except("LAYER_FIELD_COUNT")
+                                   .transform_keys { |name| name.delete_prefix("LAYER_FIELD_").downcase.to_sym },
                  endpoint.const_get(:FIELDS).each_with_index.to_h
     assert_equal enum("LayerAuthOutcome").transform_keys { |name| name.delete_prefix("LAYER_AUTH_").downcase.to_sym },
                  endpoint.const_get(:OUTCOMES)
-    assert_equal enum("LayerExchangeStep").transform_keys { |name| name.delete_prefix("LAYER_EXCHANGE_").downcase.to_sym },
+    assert_equal enum("LayerExchangeStep").transform_keys { |name|
+                   name.delete_prefix("LAYER_EXCHANGE_").downcase.to_sym
+                 },
                  endpoint.const_get(:STEPS)
   end
 
   # Functions of the header the gem leaves alone on purpose: the ABI 1 and 2 forms of the
   # calls it binds as pointer and length (ABI 3), and the claims getters, whose values
   # layer_verifier_verify_n reads in the same call.
-  SUPERSEDED = %w[layer_sign_token layer_signer_new layer_signer_sign layer_signer_sign_with layer_verifier_new
-                  layer_verifier_verify layer_verifier_verify_claims layer_token_inspect].freeze
+  SUPERSEDED = { "layer_sign_token" => "layer_sign_token_n", "layer_signer_new" => "layer_signer_new_n",
+                 "layer_signer_sign" => "layer_signer_sign_n", "layer_signer_sign_with" => "layer_signer_sign_n",
+                 "layer_verifier_new" => "layer_verifier_new_n", "layer_verifier_verify" => "layer_verifier_verify_n",
+                 "layer_verifier_verify_claims" => "layer_verifier_verify_n",
+                 "layer_token_inspect" => "layer_token_inspect_n" }.freeze
   CLAIMS_GETTERS = %w[layer_claims_provider_id layer_claims_user_id layer_claims_nonce layer_claims_issued_at
                       layer_claims_expires_at layer_claims_first_name layer_claims_last_name
                       layer_claims_display_name layer_claims_avatar_url layer_claims_metadata_count
@@ -119,10 +124,10 @@ class StatusTableTest < Minitest::Test
   def test_every_function_of_the_header_is_bound
     declared = HEADER.scan(/\b(layer_\w+)\(/).flatten.uniq - %w[layer_abi_version]
     bound = native::SIGNATURES.keys
-    unbound = SUPERSEDED + CLAIMS_GETTERS
+    unbound = SUPERSEDED.keys + CLAIMS_GETTERS
     assert_empty declared - bound - unbound, "functions of the header the gem does not bind"
     assert_empty unbound - declared, "an unbound name the header lacks"
     assert_empty bound - declared, "functions the gem binds that the header lacks"
-    SUPERSEDED.each { |name| assert_includes bound, "#{name}_n", "#{name} without its _n form" }
+    SUPERSEDED.each { |name, replacement| assert_includes bound, replacement, "#{name} without its ABI 3 form" }
   end
 end

@@ -105,7 +105,7 @@ class VectorsTest < Minitest::Test
       signer.close
     end
     report_file("sign.json", "#{cases.size} cases byte for byte (#{one_shot} also through sign_token), " \
-                        "each verified by ruby-jwt")
+                             "each verified by ruby-jwt")
   end
 
   def decode_segment(token, index)
@@ -153,10 +153,11 @@ class VectorsTest < Minitest::Test
     assert_equal cases.size, counts.values.sum
     assert_equal INEXPRESSIBLE.size, counts[:inexpressible], "every INEXPRESSIBLE name is a case"
     report_file("errors.json", "#{cases.size} cases: #{counts[:library]} with the library's status and message, " \
-                          "#{counts[:nil]} nil arguments (NullArgumentError, LAYER_ERR_NULL_ARGUMENT), " \
-                          "#{counts[:key_bytes]} keys of bytes that are not UTF-8 (InvalidKeyError: keys are bytes), " \
-                          "#{counts[:ruby]} refused by Ruby (a wrong type or an unknown keyword, naming it), " \
-                          "#{counts[:inexpressible]} not expressible (listed by name)")
+                               "#{counts[:nil]} nil arguments (NullArgumentError, LAYER_ERR_NULL_ARGUMENT), " \
+                               "#{counts[:key_bytes]} keys of bytes that are not UTF-8 " \
+                               "(InvalidKeyError: keys are bytes), " \
+                               "#{counts[:ruby]} refused by Ruby (a wrong type or an unknown keyword, naming it), " \
+                               "#{counts[:inexpressible]} not expressible (listed by name)")
   end
 
   # An inexpressible case must still be a real case: it names the argument it is about.
@@ -270,8 +271,8 @@ class VectorsTest < Minitest::Test
       verifier.close
     end
     report_file("verify.json", "#{cases.size} cases (#{accepted} accepted with their claims, " \
-                          "#{cases.size - accepted - negative_now} refused with status and eit_*, " \
-                          "#{negative_now} with a negative now refused as ABI 3 does)")
+                               "#{cases.size - accepted - negative_now} refused with status and eit_*, " \
+                               "#{negative_now} with a negative now refused as ABI 3 does)")
   end
 
   # The Claims#to_h a verified token's claims JSON must give: attributes that are null or
@@ -306,7 +307,7 @@ class VectorsTest < Minitest::Test
         error = assert_raises(LayerIdentity::Error, c["name"]) { LayerIdentity::Signer.from_env(**options) }
         assert_equal c["expected_status"], error.status_name, "#{c["name"]}: #{error.message}"
         assert_includes error.message.downcase, c["message_contains"], c["name"]
-        refute_match(/MII[A-Za-z0-9+\/]{8}/, error.message, "#{c["name"]}: key material in the message")
+        refute_match(%r{MII[A-Za-z0-9+/]{8}}, error.message, "#{c["name"]}: key material in the message")
       end
     end
     report_file("env.json", "#{cases.size} cases through Signer.from_env")

@@ -7,8 +7,8 @@ module LayerIdentity
   # empty texts, negative times, milliseconds, metadata names, token type names) is the
   # library's to judge. Internal.
   module Arguments
-    INT64_RANGE = (-(2**63)..(2**63) - 1).freeze
-    UINT32_RANGE = (0..0xFFFF_FFFF).freeze
+    INT64_RANGE = (-(2**63)..(2**63) - 1)
+    UINT32_RANGE = (0..0xFFFF_FFFF)
     PASS_THROUGH_ENCODINGS = [Encoding::UTF_8, Encoding::US_ASCII, Encoding::BINARY].freeze
 
     module_function
@@ -42,7 +42,11 @@ module LayerIdentity
     # boolean (neither true nor false is an Integer in Ruby).
     def user_id(value)
       return value.to_s if value.is_a?(Integer)
-      raise TypeError, "user_id must be a String or an Integer, not #{value.class}" unless value.nil? || value.is_a?(String)
+
+      unless value.nil? || value.is_a?(String)
+        raise TypeError,
+              "user_id must be a String or an Integer, not #{value.class}"
+      end
 
       string(value, "user_id")
     end

@@ -68,12 +68,10 @@ module LayerIdentity
 
     # Runs the block with the native address, counted as a call in flight; ClosedError after
     # #close, and for an object made by `allocate` (it has no handle).
-    def with_handle
-      unless @handle
-        raise ClosedError, "this #{self.class.name} has no native handle: it was made by allocate, not new"
-      end
+    def with_handle(&)
+      raise ClosedError, "this #{self.class.name} has no native handle: it was made by allocate, not new" unless @handle
 
-      @handle.use { |address| yield address }
+      @handle.use(&)
     end
   end
   private_constant :Closeable

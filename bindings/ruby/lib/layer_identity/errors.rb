@@ -1,3 +1,5 @@
+# frozen_string_literal: true
+
 module LayerIdentity
   # Every error the library reports includes this module, so one `rescue LayerIdentity::Error`
   # catches them all. `#status` is the LayerStatus number, `#status_name` its name

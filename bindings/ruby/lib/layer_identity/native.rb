@@ -47,7 +47,7 @@ module LayerIdentity
       # [Fiddle::Handle, description] of the first library that loads; raises
       # NativeLibraryError naming every place tried and why each failed.
       def open_library
-        explicit = ENV["LAYER_IDENTITY_LIB"]
+        explicit = ENV.fetch("LAYER_IDENTITY_LIB", nil)
         if explicit && !explicit.empty?
           begin
             return [Fiddle.dlopen(explicit), explicit]
@@ -65,8 +65,8 @@ module LayerIdentity
           tried << "#{place} (#{path}): #{e.message}"
         end
         raise NativeLibraryError,
-              "layer_identity: cannot load the native library liblayer_identity. Tried:\n" +
-              tried.map { |line| "  - #{line}\n" }.join +
+              "layer_identity: cannot load the native library liblayer_identity. Tried:\n" \
+              "#{tried.map { |line| "  - #{line}\n" }.join}" \
               "Install the platform gem (layer_identity-*-x86_64-linux.gem), install the C " \
               "library (make install), or set LAYER_IDENTITY_LIB to the library's path."
       end

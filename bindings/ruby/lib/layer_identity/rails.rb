@@ -37,8 +37,8 @@ module LayerIdentity
 
       # The identity-token endpoint (a Rack app) with the application's signer and logger;
       # `authenticate` as for Rack::IdentityTokenEndpoint.
-      def endpoint(&authenticate)
-        Rack::IdentityTokenEndpoint.new(signer, logger: ::Rails.logger, &authenticate)
+      def endpoint(&)
+        Rack::IdentityTokenEndpoint.new(signer, logger: ::Rails.logger, &)
       end
 
       private

@@ -115,12 +115,12 @@ module LayerIdentity
 
     private
 
-    # (The kept_* locals hold, and pin, the Strings the arrays point to until this returns.)
-    def sign_n(signer, user, nonce, issued, ttl, attributes, names, values)
-      attribute_pointers, attribute_lengths, kept_attributes =
+    # (The _kept_* locals hold, and pin, the Strings the arrays point to until this returns.)
+    def sign_n(signer, user, nonce, issued, ttl, attributes, names, values) # rubocop:disable Metrics/ParameterLists
+      attribute_pointers, attribute_lengths, _kept_attributes =
         attributes.any? ? Native.text_arrays(attributes) : [nil, nil, nil]
-      name_pointers, name_lengths, kept_names = Native.text_arrays(names)
-      value_pointers, value_lengths, kept_values = Native.text_arrays(values)
+      name_pointers, name_lengths, _kept_names = Native.text_arrays(names)
+      value_pointers, value_lengths, _kept_values = Native.text_arrays(values)
       out = Native::Out.new(2)
       status = Native::LAYER_SIGNER_SIGN_N.call(signer, user, user.bytesize, nonce, nonce.bytesize, issued, ttl,
                                                 attribute_pointers, attribute_lengths, name_pointers, name_lengths,

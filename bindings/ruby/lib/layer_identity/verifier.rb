@@ -23,7 +23,7 @@ module LayerIdentity
     ERROR = EIT + 1
     SLOTS = ERROR + 1
     # The pack directives of the slots: addresses and sizes, then the two int64_t times.
-    SLOTS_LAYOUT = "J#{TIMES}q2J#{SLOTS - TIMES - 2}"
+    SLOTS_LAYOUT = "J#{TIMES}q2J#{SLOTS - TIMES - 2}".freeze
     # The LayerClaimText of the metadata object's JSON.
     METADATA_JSON = 8
     EMPTY_METADATA = {}.freeze
@@ -83,7 +83,7 @@ module LayerIdentity
     # Claims from what layer_verifier_verify_n wrote: the texts (copied: they live in the
     # claims handle), iat and exp. Read with one unpack and built with allocate and the member
     # writers, then frozen: verify is fast enough in C that every allocation around it shows.
-    def read_claims(out)
+    def read_claims(out) # rubocop:disable Metrics/AbcSize -- one line per claim
       slots = out.values(SLOTS_LAYOUT)
       claims = Claims.allocate
       claims.provider_id = Native.string_at(slots[TEXTS], slots[LENGTHS])

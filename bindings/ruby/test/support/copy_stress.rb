@@ -53,7 +53,7 @@ rounds.times do
   workers = start_workers(copies, copied[:verifier].clone, stop, done)
   copies.size.times { done.pop }
   # The originals go while the copies' calls are in flight.
-  originals = settings = verifier = nil
+  originals = settings = verifier = nil # rubocop:disable Lint/UselessAssignment -- dropping them is the point
   3.times { GC.start }
   stop[0] = true
   verified += workers.sum(&:value)
@@ -65,7 +65,7 @@ rounds.times do
   done = Queue.new
   workers = start_workers([signer], copied[:verifier], stop, done)
   done.pop
-  copied = copies = nil
+  copied = copies = nil # rubocop:disable Lint/UselessAssignment -- as above
   3.times { GC.start }
   stop[0] = true
   verified += workers.sum(&:value)

@@ -36,7 +36,9 @@ module LayerIdentity
       FIELDS = %i[nonce first_name last_name display_name avatar_url user_id].freeze
       OUTCOMES = Exchange::OUTCOMES
       STEPS = Exchange::STEPS
-      private_constant :FIELDS, :OUTCOMES, :STEPS
+      # What #authenticate returns for a block that raised.
+      FAILED = Object.new.freeze
+      private_constant :FIELDS, :OUTCOMES, :STEPS, :FAILED
 
       # The request's fields, as the library validated them: #nonce, and #first_name,
       # #last_name, #display_name, #avatar_url (nil when absent), frozen Strings. #user_id is
@@ -108,7 +110,7 @@ module LayerIdentity
         exchange.put_body(read_body(env["rack.input"])) if exchange.step == :read_body
         return unless exchange.step == :authenticate
 
-        outcome, user_id = authenticate(exchange, env)
+        outcome, user_id = outcome(authenticate(exchange, env))
         if outcome == :user
           @signer.send(:with_handle) { |signer| exchange.finish(signer, :user, user_id) }
         else
@@ -123,16 +125,18 @@ module LayerIdentity
         input.read(Native::ENDPOINT_MAX_BODY_BYTES + 1) || "".b
       end
 
-      # [outcome, user ID or a description for the log] of the authenticate block.
+      # What the authenticate block returned, or FAILED when it raised (logged).
       def authenticate(exchange, env)
-        fields = Fields.new(exchange, exchange.fields)
-        user_id = begin
-          @authenticate.call(env, fields)
-        rescue StandardError => e
-          log(env, 401, "identity-token: authenticate raised #{e.class}: #{e.message}")
-          return [:failed, nil]
-        end
+        @authenticate.call(env, Fields.new(exchange, exchange.fields))
+      rescue StandardError => e
+        log(env, 401, "identity-token: authenticate raised #{e.class}: #{e.message}")
+        FAILED
+      end
+
+      # [outcome, user ID or a description for the log] of what authenticate returned.
+      def outcome(user_id)
         case user_id
+        when FAILED then [:failed, nil]
         when nil then [:none, nil]
         when Integer then [:user, user_id.to_s]
         when String then [:user, Arguments.text(user_id, "user_id")]
@@ -144,7 +148,7 @@ module LayerIdentity
         status, headers, body = exchange.response
         message = exchange.log_message
         log(env, status, "identity-token: #{message}") if message
-        [status, headers.to_h { |name, value| [name.downcase, value] }, [body]]
+        [status, headers.to_h.transform_keys(&:downcase), [body]]
       end
 
       # Writes `line` to the logger (an error for a 500, else a warning) or rack.errors.
