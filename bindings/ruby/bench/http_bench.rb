@@ -3,9 +3,9 @@
 # Tokens per second over HTTP keep-alive, at 1 and at 8 connections, with the median and 99th
 # percentile latency (wrk, from Debian's packages), beside `openssl speed -multi 2 rsa2048`
 # measured in the same run: for the sample backend (the endpoint on WEBrick, what
-# scripts/run-backend ruby starts) and for the same Rack app on Puma (one process, and two
-# workers). Each server signs with a 2048-bit key and the demo authenticator; every answer
-# must be a 200.
+# scripts/run-backend ruby starts: one worker process per core, and one process alone) and
+# for the same Rack app on Puma (one process, and two workers). Each server signs with a
+# 2048-bit key and the demo authenticator; every answer must be a 200.
 #
 #   ruby bench/http_bench.rb [--seconds S] [--rounds N]     (`rake bench`; defaults 5 s x 1)
 #
@@ -84,10 +84,9 @@ module HttpBench
   def servers(dir)
     File.write(File.join(dir, "config.ru"), PUMA_APP)
     puma = ->(*options) { ->(port) { ["puma", "-q", *options, "-b", "tcp://127.0.0.1:#{port}", "config.ru"] } }
-    [Server.new("WEBrick (sample backend)", lambda { |_|
-                                              [RbConfig.ruby, File.expand_path("../examples/backend.rb", __dir__)]
-                                            },
-                dir),
+    backend = [RbConfig.ruby, File.expand_path("../examples/backend.rb", __dir__)]
+    [Server.new("WEBrick, 1 process", ->(_) { ["env", "WEB_CONCURRENCY=1", *backend] }, dir),
+     Server.new("WEBrick, 2 workers (backend)", ->(_) { ["env", "WEB_CONCURRENCY=2", *backend] }, dir),
      Server.new("Puma, 1 process x 8 threads", puma.call("-t", "8:8"), dir),
      Server.new("Puma, 2 workers x 4 threads", puma.call("-w", "2", "-t", "4:4"), dir)]
   end

@@ -21,13 +21,22 @@ module LayerIdentity
     # request body was not read to its end is closed after the answer, never read as the next
     # request; and replies go out without Nagle's delay (TCP_NODELAY).
     #
+    # With `workers:` above 1 it forks that many processes that serve the same listening
+    # socket (Ruby code runs one thread at a time per process, so this is how a server uses
+    # more than one core, as Puma's workers do); #shutdown in the parent, or a signal handler
+    # that calls it, stops them all.
+    #
     #   server = LayerIdentity::Rack::WEBrickServer.new(app, host: "127.0.0.1", port: 8080)
     #   trap("TERM") { server.shutdown }
     #   server.start # returns once shut down
     class WEBrickServer
       # host, port:: where to listen (port 0: any free port, see #port).
       # logger:: WEBrick's own messages (errors); nil for warnings and errors on $stderr.
-      def initialize(app, host: "127.0.0.1", port: 8080, logger: nil)
+      # workers:: processes serving requests (forked by #start); 1 serves in this process.
+      def initialize(app, host: "127.0.0.1", port: 8080, logger: nil, workers: 1)
+        raise ArgumentError, "workers must be a positive Integer" unless workers.is_a?(Integer) && workers.positive?
+
+        @workers = workers
         @server = ::WEBrick::HTTPServer.new(
           BindAddress: host, Port: port, Logger: logger || ::WEBrick::Log.new($stderr, ::WEBrick::BasicLog::WARN),
           AccessLog: [], DoNotReverseLookup: true,
@@ -42,16 +51,38 @@ module LayerIdentity
         @server.listeners.first.addr[1]
       end
 
-      # Serves until #shutdown, then waits for the requests in flight.
+      # Serves until #shutdown, then waits for the requests in flight (in every worker).
       def start
-        @server.start
-        @in_flight.wait
+        return serve if @workers == 1
+
+        @children = Array.new(@workers) do
+          fork do
+            @children = nil
+            serve
+            exit!(0) # the parent's code after #start is the parent's to run, once
+          end
+        end
+        @server.listeners.each(&:close) # the workers have theirs
+        @children.each { |pid| Process.wait(pid) }
       end
 
       # Stops accepting connections; #start returns once the requests in flight are answered.
       # Takes no lock: safe from a signal handler.
       def shutdown
-        @server.shutdown
+        return @server.shutdown unless @children
+
+        @children.each do |pid|
+          Process.kill("TERM", pid)
+        rescue Errno::ESRCH
+          nil # it has stopped already
+        end
+      end
+
+      private
+
+      def serve
+        @server.start
+        @in_flight.wait
       end
 
       # The threads answering a request. WEBrick joins its threads when it shuts down, but
