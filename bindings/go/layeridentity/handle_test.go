@@ -98,10 +98,14 @@ func TestUseAfterClose(t *testing.T) {
 	_, calls["Sign"] = s.Sign("alice", "n")
 	_, calls["SignWith"] = s.SignWith("alice", "n", SignOptions{FirstName: "A"})
 	_, calls["PublicKeyPEM"] = s.PublicKeyPEM()
-	_, calls["Verify"] = v.Verify(token, VerifyOptions{})
+	_, calls["Verify"] = v.Verify(token, VerifyOptions{Nonce: "n"})
 	_, calls["nil Sign"] = nilSigner.Sign("alice", "n")
 	_, calls["nil PublicKeyPEM"] = nilSigner.PublicKeyPEM()
-	_, calls["nil Verify"] = nilVerifier.Verify(token, VerifyOptions{})
+	_, calls["nil Verify"] = nilVerifier.Verify(token, VerifyOptions{Nonce: "n"})
+	var zeroSigner Signer
+	var zeroVerifier Verifier
+	_, calls["zero Signer Sign"] = zeroSigner.Sign("alice", "n")
+	_, calls["zero Verifier Verify"] = zeroVerifier.Verify(token, VerifyOptions{Nonce: "n"})
 	for name, err := range calls {
 		if !errors.Is(err, ErrClosed) {
 			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
@@ -214,4 +218,78 @@ func TestTemporaryHandles(t *testing.T) {
 		}
 	}
 	runtime.GC()
+}
+
+// Copies of a Signer or Verifier share its handle and its closed state: closing one closes
+// every copy, a copy's calls then report ErrClosed, and the handle is freed once. (When a
+// Signer held the raw pointer, s2 := *s; s.Close(); s2.Sign(...) used freed memory, and
+// s2.Close() freed it again.)
+func TestCopiesShareTheHandle(t *testing.T) {
+	before := liveHandles.Load()
+	s, err := NewSigner(testKey(t), testProvider, testKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVerifier(vectorFile(t, "keys/rsa2048.public.pem"), testProvider, testKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, v2 := *s, *v
+	token, err := s2.Sign("alice", "n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v2.Verify(token, VerifyOptions{Nonce: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	v.Close()
+	if _, err := s2.Sign("alice", "n"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a copy after Close: %v", err)
+	}
+	if _, err := v2.Verify(token, VerifyOptions{Nonce: "n"}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a copy after Close: %v", err)
+	}
+	s2.Close()
+	v2.Close()
+	if after := liveHandles.Load(); after != before {
+		t.Fatalf("live handles %d -> %d", before, after)
+	}
+	// The copy keeps the handle alive: collecting the original frees nothing.
+	s, _ = NewSigner(testKey(t), testProvider, testKeyID)
+	kept := *s
+	s = nil
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+	}
+	if _, err := kept.Sign("alice", "n"); err != nil {
+		t.Fatalf("a copy after the original was collected: %v", err)
+	}
+	kept.Close()
+}
+
+// Close never waits: with a call in flight it returns at once, later calls get ErrClosed,
+// and the call in flight, the last user, frees the handle when it ends. (With a lock that
+// Close took for writing, this test deadlocked.)
+func TestCloseNeverBlocks(t *testing.T) {
+	before := liveHandles.Load()
+	s, err := NewSigner(testKey(t), testProvider, testKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.h.acquire("a call in flight"); err != nil { // what every method does first
+		t.Fatal(err)
+	}
+	s.Close() // returns: nothing here waits for the call
+	s.Close()
+	if _, err := s.Sign("alice", "n"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a call after Close: %v", err)
+	}
+	if live := liveHandles.Load(); live != before+1 {
+		t.Fatalf("the handle was freed while a call was in flight (live %d, want %d)", live, before+1)
+	}
+	s.h.release() // the call in flight ends
+	if live := liveHandles.Load(); live != before {
+		t.Fatalf("the last call did not free the handle (live %d, want %d)", live, before)
+	}
 }
