@@ -34,23 +34,37 @@ func flagOptions(t *testing.T, names []string) (signer []SignerOption, verifier 
 	return signer, verifier
 }
 
-func issuedAtTime(seconds int64) time.Time {
-	if seconds <= 0 { // the ABI's "now"
+// vectorTime is a vector's time in seconds as a time.Time: 0 is the zero time (now, the
+// system clock). A case of ABI 3 gives a negative time as it is, for the library to refuse;
+// in the other cases a negative time is the NUL-terminated functions' "now" too.
+func vectorTime(seconds int64, abi int) time.Time {
+	if seconds == 0 || (seconds < 0 && abi < 3) {
 		return time.Time{}
 	}
 	return time.Unix(seconds, 0)
 }
 
+// leeway is a vector's leeway in seconds as VerifyOptions.Leeway: the ABI's 0 is no
+// leeway (NoLeeway), since Go's zero Leeway is the default.
+func leeway(seconds int64) time.Duration {
+	if seconds == 0 {
+		return NoLeeway
+	}
+	return time.Duration(seconds) * time.Second
+}
+
 type signCase struct {
-	Name               string  `json:"name"`
-	PrivateKeyFile     string  `json:"private_key_file"`
-	Passphrase         *string `json:"passphrase"`
-	ProviderID         string  `json:"provider_id"`
-	KeyID              string  `json:"key_id"`
-	UserID             string  `json:"user_id"`
-	Nonce              string  `json:"nonce"`
-	IssuedAt           int64   `json:"issued_at"`
-	TTLSeconds         int64   `json:"ttl_seconds"`
+	Name               string   `json:"name"`
+	ABI                int      `json:"abi"`
+	PrivateKeyFile     string   `json:"private_key_file"`
+	Passphrase         *textArg `json:"passphrase"`
+	TokenType          *string  `json:"token_type"`
+	ProviderID         string   `json:"provider_id"`
+	KeyID              string   `json:"key_id"`
+	UserID             string   `json:"user_id"`
+	Nonce              string   `json:"nonce"`
+	IssuedAt           int64    `json:"issued_at"`
+	TTLSeconds         int64    `json:"ttl_seconds"`
 	Flags              []string
 	AttributesJSON     *string `json:"attributes_json"`
 	OneShot            bool    `json:"one_shot"`
@@ -66,15 +80,22 @@ func TestSignVectors(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			key := vectorFile(t, c.PrivateKeyFile)
 			opts, _ := flagOptions(t, c.Flags)
-			if c.Passphrase != nil {
-				opts = append(opts, WithPassphrase(*c.Passphrase))
+			if c.Passphrase != nil && !c.Passphrase.null {
+				opts = append(opts, WithPassphrase(c.Passphrase.value))
+			}
+			if c.TokenType != nil {
+				typ, err := ParseTokenType(*c.TokenType)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts = append(opts, WithTokenType(typ))
 			}
 			s, err := NewSigner(key, c.ProviderID, c.KeyID, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			o := SignOptions{IssuedAt: issuedAtTime(c.IssuedAt), TTL: time.Duration(c.TTLSeconds) * time.Second}
+			o := SignOptions{IssuedAt: vectorTime(c.IssuedAt, c.ABI), TTL: time.Duration(c.TTLSeconds) * time.Second}
 			if c.AttributesJSON != nil {
 				attrs, why := signOptionsFromJSON([]byte(*c.AttributesJSON))
 				if why != "" {
@@ -102,7 +123,7 @@ func TestSignVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, verifierOpts := flagOptions(t, c.Flags)
+			_, verifierOpts := flagOptions(t, c.Flags) // the token type is the signer's alone
 			v, err := NewVerifier(public, c.ProviderID, c.KeyID, verifierOpts...)
 			if err != nil {
 				t.Fatal(err)
@@ -162,6 +183,7 @@ func (a *textArg) UnmarshalJSON(b []byte) error {
 type errorCase struct {
 	Name            string `json:"name"`
 	Call            string `json:"call"`
+	ABI             int    `json:"abi"`
 	ExpectedStatus  string `json:"expected_status"`
 	MessageContains string `json:"message_contains"`
 	Args            struct {
@@ -169,7 +191,7 @@ type errorCase struct {
 		KeyFile        *string  `json:"key_file"`
 		PrivateKey     *textArg `json:"private_key"`
 		Key            *textArg `json:"key"`
-		Passphrase     *string  `json:"passphrase"`
+		Passphrase     *textArg `json:"passphrase"`
 		ProviderID     textArg  `json:"provider_id"`
 		KeyID          textArg  `json:"key_id"`
 		UserID         textArg  `json:"user_id"`
@@ -187,6 +209,21 @@ type errorCase struct {
 			KeyID          string   `json:"key_id"`
 			Flags          []string `json:"flags"`
 		} `json:"signer"`
+		// ABI 3: the attributes and metadata of layer_signer_sign_n, the arguments of
+		// layer_verifier_verify_n and of layer_token_type_flags.
+		Attributes map[string]textArg `json:"attributes"`
+		Metadata   [][]textArg        `json:"metadata"`
+		Verifier   *struct {
+			KeyFile    string   `json:"key_file"`
+			ProviderID string   `json:"provider_id"`
+			KeyID      string   `json:"key_id"`
+			Flags      []string `json:"flags"`
+		} `json:"verifier"`
+		Token         textArg `json:"token"`
+		ExpectedNonce textArg `json:"expected_nonce"`
+		Now           int64   `json:"now"`
+		LeewaySeconds int64   `json:"leeway_seconds"`
+		TokenType     textArg `json:"token_type"`
 	} `json:"args"`
 }
 
@@ -304,7 +341,7 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 			return nil, noNull
 		}
 		_, err = SignToken(key, a.ProviderID.value, a.KeyID.value, a.UserID.value, a.Nonce.value,
-			issuedAtTime(a.IssuedAt), time.Duration(a.TTLSeconds)*time.Second)
+			vectorTime(a.IssuedAt, c.ABI), time.Duration(a.TTLSeconds)*time.Second)
 	case "signer_new":
 		key, _ := keyArg(t, a.PrivateKeyFile, a.PrivateKey)
 		if nullText(a.ProviderID, a.KeyID) {
@@ -314,8 +351,8 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 		if why != "" {
 			return nil, why
 		}
-		if a.Passphrase != nil {
-			opts = append(opts, WithPassphrase(*a.Passphrase))
+		if a.Passphrase != nil && !a.Passphrase.null {
+			opts = append(opts, WithPassphrase(a.Passphrase.value))
 		}
 		var s *Signer
 		s, err = NewSigner(key, a.ProviderID.value, a.KeyID.value, opts...)
@@ -341,7 +378,24 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 				return nil, why
 			}
 		}
-		o.IssuedAt, o.TTL = issuedAtTime(a.IssuedAt), time.Duration(a.TTLSeconds)*time.Second
+		for name, value := range a.Attributes {
+			field := map[string]*string{"first_name": &o.FirstName, "last_name": &o.LastName,
+				"display_name": &o.DisplayName, "avatar_url": &o.AvatarURL}[name]
+			if field == nil {
+				t.Fatalf("unknown attribute %q", name)
+			}
+			*field = value.value
+		}
+		for _, pair := range a.Metadata {
+			if o.Metadata == nil {
+				o.Metadata = map[string]string{}
+			}
+			if _, dup := o.Metadata[pair[0].value]; dup {
+				return nil, "a Go map holds each name once"
+			}
+			o.Metadata[pair[0].value] = pair[1].value
+		}
+		o.IssuedAt, o.TTL = vectorTime(a.IssuedAt, c.ABI), time.Duration(a.TTLSeconds)*time.Second
 		_, err = s.SignWith(a.UserID.value, a.Nonce.value, o)
 	case "verifier_new":
 		key, _ := keyArg(t, a.KeyFile, a.Key)
@@ -355,6 +409,25 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 		var v *Verifier
 		v, err = NewVerifier(key, a.ProviderID.value, a.KeyID.value, opts...)
 		v.Close()
+	case "verifier_verify":
+		spec := a.Verifier
+		_, opts := flagOptions(t, spec.Flags)
+		v, verr := NewVerifier(vectorFile(t, spec.KeyFile), spec.ProviderID, spec.KeyID, opts...)
+		if verr != nil {
+			t.Fatalf("the case's verifier must load: %v", verr)
+		}
+		defer v.Close()
+		if a.Token.null {
+			return nil, noNull
+		}
+		o := VerifyOptions{Nonce: a.ExpectedNonce.value, SkipNonceCheck: a.ExpectedNonce.null,
+			Now: vectorTime(a.Now, c.ABI), Leeway: leeway(a.LeewaySeconds)}
+		_, err = v.Verify(a.Token.value, o)
+	case "token_type_flags":
+		if a.TokenType.null {
+			return nil, noNull
+		}
+		_, err = ParseTokenType(a.TokenType.value)
 	case "generate_key_pair":
 		_, _, err = GenerateKeyPair(int(a.Bits))
 	default:
@@ -403,7 +476,7 @@ func TestErrorVectors(t *testing.T) {
 			if e.EitCode != "" {
 				t.Fatalf("EitCode %q outside verification", e.EitCode)
 			}
-			if p := c.Args.Passphrase; p != nil && *p != "" && strings.Contains(err.Error(), *p) {
+			if p := c.Args.Passphrase; p != nil && p.value != "" && strings.Contains(err.Error(), p.value) {
 				t.Fatalf("the message quotes the passphrase: %v", err)
 			}
 		})
@@ -458,10 +531,7 @@ func TestVerifyVectors(t *testing.T) {
 				}
 				verifiers[config] = v
 			}
-			o := VerifyOptions{Now: issuedAtTime(c.Now), Leeway: time.Duration(c.LeewaySeconds) * time.Second}
-			if c.LeewaySeconds == 0 {
-				o.Leeway = NoLeeway
-			}
+			o := VerifyOptions{Now: vectorTime(c.Now, 0), Leeway: leeway(c.LeewaySeconds)}
 			if c.ExpectedNonce != nil {
 				o.Nonce = *c.ExpectedNonce
 			} else {
@@ -630,7 +700,7 @@ func TestEnvVectors(t *testing.T) {
 			}
 			defer s.Close()
 			token, err := s.SignWith(c.Sign.UserID, c.Sign.Nonce, SignOptions{
-				IssuedAt: issuedAtTime(c.Sign.IssuedAt), TTL: time.Duration(c.Sign.TTLSeconds) * time.Second,
+				IssuedAt: vectorTime(c.Sign.IssuedAt, 0), TTL: time.Duration(c.Sign.TTLSeconds) * time.Second,
 			})
 			if err != nil || token != *c.ExpectedToken {
 				t.Fatalf("token %q (%v), want %q", token, err, *c.ExpectedToken)
