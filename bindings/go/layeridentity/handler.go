@@ -159,14 +159,17 @@ func (e *Endpoint) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// log writes why a request was answered as it was: 5xx as errors, the rest (401) as
-// information, with authenticate's error when it returned one.
+// log writes why a request was answered as it was: a 5xx as an error; a failure of
+// authenticate (401) as information, with its error; nobody logged in (401) for debugging.
 func (e *Endpoint) log(r *http.Request, a answer, authErr error) {
-	level := slog.LevelInfo
-	if a.status >= 500 {
-		level = slog.LevelError
-	}
+	level := slog.LevelDebug
 	attrs := []any{"status", a.status, "method", r.Method}
+	switch {
+	case a.status >= 500:
+		level = slog.LevelError
+	case authErr != nil:
+		level = slog.LevelInfo
+	}
 	if authErr != nil {
 		attrs = append(attrs, "error", authErr.Error())
 	}
