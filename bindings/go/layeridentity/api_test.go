@@ -160,7 +160,7 @@ func TestArgumentsRefused(t *testing.T) {
 			return err
 		}},
 		{"InspectToken with U+0000", "token", func() error { _, _, err := InspectToken("\x00"); return err }},
-		{"token type", "token type", func() error { _, err := ParseTokenType("JWE"); return err }},
+		{"token type", "token_type", func() error { _, err := ParseTokenType("JWE"); return err }},
 		// The wrapper's: values Go cannot convert, options that contradict each other.
 		{"TTL not whole seconds", "SignOptions.TTL", sign(SignOptions{TTL: 1500 * time.Millisecond})},
 		{"leeway not whole seconds", "VerifyOptions.Leeway", verify(token, VerifyOptions{Nonce: "n", Leeway: time.Millisecond})},

@@ -101,6 +101,7 @@ type Case struct {
 		Message         *string           `json:"message"`
 		MessageContains *string           `json:"message_contains"`
 		ServerMayRefuse bool              `json:"server_may_refuse"`
+		ServerMayRoute  bool              `json:"server_may_route"`
 	} `json:"expected"`
 }
 
@@ -291,11 +292,14 @@ func Check(c Case, resp *Response, body, publicKey []byte) []string {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	want := c.Expected
-	if want.ServerMayRefuse && resp.StatusCode == http.StatusBadRequest && !isJSONObject(resp.Body) {
+	if want.ServerMayRefuse && resp.StatusCode == http.StatusBadRequest && !isContractError(resp.Body) {
 		if !resp.Close {
 			add("the server refused the request (%q) without closing the connection", resp.Body)
 		}
 		return problems
+	}
+	if want.ServerMayRoute && resp.StatusCode == http.StatusNotFound && !isContractError(resp.Body) {
+		return nil // the server's own 404 for a target it normalizes
 	}
 	if resp.StatusCode != want.Status {
 		return []string{fmt.Sprintf("status %d, want %d (%s)", resp.StatusCode, want.Status, resp.Body)}
@@ -400,9 +404,22 @@ func Check(c Case, resp *Response, body, publicKey []byte) []string {
 	return problems
 }
 
-func isJSONObject(b []byte) bool {
+// isContractError reports whether b is the contract's error body, {"error":{"code":...}}.
+func isContractError(b []byte) bool {
 	v, err := exactjson.Parse(b)
-	return err == nil && v.Kind == exactjson.Object
+	if err != nil || v.Kind != exactjson.Object {
+		return false
+	}
+	for _, m := range v.Members {
+		if m.Name == "error" && m.Value.Kind == exactjson.Object {
+			for _, f := range m.Value.Members {
+				if f.Name == "code" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // echoedInput is a run of more than 64 characters of the client's path or body (raw, or
