@@ -29,6 +29,7 @@ type handle struct {
 	state atomic.Uint64
 	ptr   unsafe.Pointer
 	free  func(unsafe.Pointer)
+	freed atomic.Int32 // how many times the native handle was freed (the tests check: once)
 }
 
 const (
@@ -91,5 +92,6 @@ func (h *handle) close() {
 func (h *handle) destroy() {
 	runtime.SetFinalizer(h, nil)
 	h.free(h.ptr)
+	h.freed.Add(1)
 	liveHandles.Add(-1)
 }

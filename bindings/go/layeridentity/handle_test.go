@@ -116,7 +116,6 @@ func TestUseAfterClose(t *testing.T) {
 // Close from several goroutines while others sign: each call either signs or reports
 // ErrClosed, nothing crashes, and the handle is freed once.
 func TestCloseRacesWithUse(t *testing.T) {
-	before := liveHandles.Load()
 	for round := 0; round < 20; round++ {
 		s, err := NewSigner(testKey(t), testProvider, testKeyID)
 		if err != nil {
@@ -151,9 +150,9 @@ func TestCloseRacesWithUse(t *testing.T) {
 		if _, err := s.Sign("alice", "n"); !errors.Is(err, ErrClosed) {
 			t.Fatalf("after the race: %v", err)
 		}
-	}
-	if after := liveHandles.Load(); after != before {
-		t.Fatalf("live handles %d -> %d: a handle was freed twice or not at all", before, after)
+		if n := s.h.freed.Load(); n != 1 {
+			t.Fatalf("round %d: the handle was freed %d times", round, n)
+		}
 	}
 }
 
@@ -189,6 +188,7 @@ func TestFinalizersFreeForgottenHandles(t *testing.T) {
 // could finalize it (and free the C object) while C still signs with it. The forced-GC
 // build collects right after the pointer is read, so this test would crash there.
 func TestTemporaryHandles(t *testing.T) {
+	before := liveHandles.Load()
 	key, public := testKey(t), vectorFile(t, "keys/rsa2048.public.pem")
 	signer := func() *Signer {
 		s, err := NewSigner(key, testProvider, testKeyID)
@@ -217,7 +217,15 @@ func TestTemporaryHandles(t *testing.T) {
 			t.Fatalf("%v %+v", err, claims)
 		}
 	}
-	runtime.GC()
+	// Leave no handle for a later test's finalizers to free (they count live handles).
+	deadline := time.Now().Add(10 * time.Second)
+	for liveHandles.Load() > before && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := liveHandles.Load(); got != before {
+		t.Fatalf("live handles %d after GC, want %d", got, before)
+	}
 }
 
 // Copies of a Signer or Verifier share its handle and its closed state: closing one closes
@@ -225,7 +233,6 @@ func TestTemporaryHandles(t *testing.T) {
 // Signer held the raw pointer, s2 := *s; s.Close(); s2.Sign(...) used freed memory, and
 // s2.Close() freed it again.)
 func TestCopiesShareTheHandle(t *testing.T) {
-	before := liveHandles.Load()
 	s, err := NewSigner(testKey(t), testProvider, testKeyID)
 	if err != nil {
 		t.Fatal(err)
@@ -252,8 +259,8 @@ func TestCopiesShareTheHandle(t *testing.T) {
 	}
 	s2.Close()
 	v2.Close()
-	if after := liveHandles.Load(); after != before {
-		t.Fatalf("live handles %d -> %d", before, after)
+	if n, m := s.h.freed.Load(), v.h.freed.Load(); n != 1 || m != 1 {
+		t.Fatalf("the signer was freed %d times, the verifier %d times", n, m)
 	}
 	// The copy keeps the handle alive: collecting the original frees nothing.
 	s, _ = NewSigner(testKey(t), testProvider, testKeyID)
@@ -272,7 +279,6 @@ func TestCopiesShareTheHandle(t *testing.T) {
 // and the call in flight, the last user, frees the handle when it ends. (With a lock that
 // Close took for writing, this test deadlocked.)
 func TestCloseNeverBlocks(t *testing.T) {
-	before := liveHandles.Load()
 	s, err := NewSigner(testKey(t), testProvider, testKeyID)
 	if err != nil {
 		t.Fatal(err)
@@ -285,11 +291,11 @@ func TestCloseNeverBlocks(t *testing.T) {
 	if _, err := s.Sign("alice", "n"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("a call after Close: %v", err)
 	}
-	if live := liveHandles.Load(); live != before+1 {
-		t.Fatalf("the handle was freed while a call was in flight (live %d, want %d)", live, before+1)
+	if n := s.h.freed.Load(); n != 0 {
+		t.Fatal("the handle was freed while a call was in flight")
 	}
 	s.h.release() // the call in flight ends
-	if live := liveHandles.Load(); live != before {
-		t.Fatalf("the last call did not free the handle (live %d, want %d)", live, before)
+	if n := s.h.freed.Load(); n != 1 {
+		t.Fatalf("the last call freed the handle %d times, want once", n)
 	}
 }
