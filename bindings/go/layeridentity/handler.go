@@ -138,6 +138,8 @@ func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, path string, au
 		}
 	}
 
+	// The answer as given. When the core says to close the connection, its headers hold
+	// Connection: close, which net/http honors by closing after the response.
 	a := x.answer()
 	h := w.Header()
 	for _, header := range a.headers {
