@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +60,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil || !strings.HasPrefix(decodeSegment(t, token, 0), `{"typ":"JWT",`) {
 		t.Fatalf("WithTokenType(JWT): %v %s", err, token)
 	}
-	if _, err := v.Verify(token, VerifyOptions{}); err != nil {
+	if _, err := v.Verify(token, VerifyOptions{Nonce: "n"}); err != nil {
 		t.Fatalf("the verifier takes typ JWT: %v", err)
 	}
 	jws := newTestSigner(t, WithTokenType(JWT), WithTokenType(JWS), nil)
@@ -86,7 +88,7 @@ func TestSignWithAttributesAndMetadata(t *testing.T) {
 	if got := decodeSegment(t, token, 1); got != want {
 		t.Fatalf("claims\n got %s\nwant %s", got, want)
 	}
-	claims, err := v.Verify(token, VerifyOptions{Now: iat.Add(time.Minute)})
+	claims, err := v.Verify(token, VerifyOptions{Nonce: "n", Now: iat.Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,59 +110,61 @@ func TestSignWithAttributesAndMetadata(t *testing.T) {
 	}
 }
 
-// Arguments the wrapper refuses before calling the library: an *Error with
-// StatusInvalidArgument that names the argument.
-func TestArgumentsRefusedInGo(t *testing.T) {
+// Values the library refuses reach it as they are, and come back as an *Error with its
+// status and a message that names the argument as the library calls it: U+0000 inside a
+// text, a negative time, an empty expected nonce. The few arguments Go cannot convert (a
+// duration of a fraction of a second, a key size beyond uint32, contradictory options) are
+// refused by the wrapper the same way, naming the Go argument.
+func TestArgumentsRefused(t *testing.T) {
 	s := newTestSigner(t)
 	v := newTestVerifier(t)
 	key := testKey(t)
-	nulKey := append(append([]byte{}, key[:100]...), append([]byte{0}, key[100:]...)...)
+	token, err := s.Sign("alice", "n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(o SignOptions) func() error {
+		return func() error { _, err := s.SignWith("alice", "n", o); return err }
+	}
+	verify := func(token string, o VerifyOptions) func() error {
+		return func() error { _, err := v.Verify(token, o); return err }
+	}
 	cases := []struct {
 		name, argument string
 		call           func() error
 	}{
-		{"user ID with U+0000", "userID", func() error { _, err := s.Sign("al\x00ice", "n"); return err }},
+		// The library's refusals.
+		{"user ID with U+0000", "user_id", func() error { _, err := s.Sign("al\x00ice", "n"); return err }},
 		{"nonce with U+0000", "nonce", func() error { _, err := s.Sign("alice", "n\x00"); return err }},
-		{"first name with U+0000", "SignOptions.FirstName", func() error {
-			_, err := s.SignWith("alice", "n", SignOptions{FirstName: "\x00"})
+		{"first name with U+0000", "first_name", sign(SignOptions{FirstName: "\x00"})},
+		{"avatar URL with U+0000", "avatar_url", sign(SignOptions{AvatarURL: "a\x00"})},
+		{"metadata name with U+0000", "metadata_names", sign(SignOptions{Metadata: map[string]string{"a\x00": "x"}})},
+		{"metadata value with U+0000", "metadata_values", sign(SignOptions{Metadata: map[string]string{"a": "x\x00"}})},
+		{"negative TTL", "ttl_seconds", sign(SignOptions{TTL: -time.Second})},
+		{"TTL over 2^32-1 s", "ttl_seconds", sign(SignOptions{TTL: 1 << 32 * time.Second})},
+		{"issued before 1970", "issued_at", sign(SignOptions{IssuedAt: time.Date(1969, 7, 20, 20, 17, 40, 0, time.UTC)})},
+		{"issued half a second before 1970", "issued_at", sign(SignOptions{IssuedAt: time.Unix(0, 0).Add(-time.Second / 2)})},
+		{"provider ID with U+0000", "provider_id", func() error { _, err := NewSigner(key, testProvider+"\x00", testKeyID); return err }},
+		{"key ID with U+0000", "key_id", func() error { _, err := NewVerifier(key, testProvider, "\x00"+testKeyID); return err }},
+		{"token with U+0000", "token", verify("a.b\x00.c", VerifyOptions{SkipNonceCheck: true})},
+		{"expected nonce with U+0000", "expected_nonce", verify(token, VerifyOptions{Nonce: "\x00"})},
+		{"empty expected nonce", "expected_nonce", verify(token, VerifyOptions{})},
+		{"now before 1970", "now", verify(token, VerifyOptions{Nonce: "n", Now: time.Unix(-1, 0)})},
+		{"negative leeway", "leeway_seconds", verify(token, VerifyOptions{Nonce: "n", Leeway: -time.Second})},
+		{"SignToken TTL", "ttl_seconds", func() error {
+			_, err := SignToken(key, testProvider, testKeyID, "a", "n", time.Time{}, -time.Second)
 			return err
 		}},
-		{"avatar URL with U+0000", "SignOptions.AvatarURL", func() error {
-			_, err := s.SignWith("alice", "n", SignOptions{AvatarURL: "a\x00"})
+		{"SignToken user ID", "user_id", func() error {
+			_, err := SignToken(key, testProvider, testKeyID, "\x00", "n", time.Time{}, 0)
 			return err
 		}},
-		{"metadata name with U+0000", "SignOptions.Metadata name", func() error {
-			_, err := s.SignWith("alice", "n", SignOptions{Metadata: map[string]string{"a\x00": "x"}})
-			return err
-		}},
-		{"metadata value with U+0000", `SignOptions.Metadata["a"]`, func() error {
-			_, err := s.SignWith("alice", "n", SignOptions{Metadata: map[string]string{"a": "x\x00"}})
-			return err
-		}},
-		{"negative TTL", "SignOptions.TTL", func() error { _, err := s.SignWith("a", "n", SignOptions{TTL: -time.Second}); return err }},
-		{"TTL not whole seconds", "SignOptions.TTL", func() error {
-			_, err := s.SignWith("a", "n", SignOptions{TTL: 1500 * time.Millisecond})
-			return err
-		}},
-		{"TTL over 2^32-1 s", "SignOptions.TTL", func() error {
-			_, err := s.SignWith("a", "n", SignOptions{TTL: 1 << 32 * time.Second})
-			return err
-		}},
-		{"issued at the epoch", "SignOptions.IssuedAt", func() error {
-			_, err := s.SignWith("a", "n", SignOptions{IssuedAt: time.Unix(0, 0)})
-			return err
-		}},
-		{"issued before 1970", "SignOptions.IssuedAt", func() error {
-			_, err := s.SignWith("a", "n", SignOptions{IssuedAt: time.Date(1969, 7, 20, 0, 0, 0, 0, time.UTC)})
-			return err
-		}},
-		{"key with a NUL byte", "privateKeyPEM", func() error { _, err := NewSigner(nulKey, testProvider, testKeyID); return err }},
-		{"provider ID with U+0000", "providerID", func() error { _, err := NewSigner(key, testProvider+"\x00", testKeyID); return err }},
-		{"key ID with U+0000", "keyID", func() error { _, err := NewVerifier(key, testProvider, "\x00"+testKeyID); return err }},
-		{"passphrase with U+0000", "passphrase", func() error {
-			_, err := NewSigner(key, testProvider, testKeyID, WithPassphrase("secret\x00passphrase"))
-			return err
-		}},
+		{"InspectToken with U+0000", "token", func() error { _, _, err := InspectToken("\x00"); return err }},
+		{"token type", "token_type", func() error { _, err := ParseTokenType("JWE"); return err }},
+		// The wrapper's: values Go cannot convert, options that contradict each other.
+		{"TTL not whole seconds", "SignOptions.TTL", sign(SignOptions{TTL: 1500 * time.Millisecond})},
+		{"leeway not whole seconds", "VerifyOptions.Leeway", verify(token, VerifyOptions{Nonce: "n", Leeway: time.Millisecond})},
+		{"nonce and no nonce check", "VerifyOptions.SkipNonceCheck", verify(token, VerifyOptions{Nonce: "n", SkipNonceCheck: true})},
 		{"undefined token type", "WithTokenType", func() error {
 			_, err := NewSigner(key, testProvider, testKeyID, WithTokenType(TokenType(7)))
 			return err
@@ -169,30 +173,8 @@ func TestArgumentsRefusedInGo(t *testing.T) {
 			_, err := SignerFromEnv(WithPassphrase("x"))
 			return err
 		}},
-		{"token with U+0000", "token", func() error { _, err := v.Verify("a.b\x00.c", VerifyOptions{}); return err }},
-		{"expected nonce with U+0000", "VerifyOptions.Nonce", func() error {
-			_, err := v.Verify("a.b.c", VerifyOptions{Nonce: "\x00"})
-			return err
-		}},
-		{"leeway not whole seconds", "VerifyOptions.Leeway", func() error {
-			_, err := v.Verify("a.b.c", VerifyOptions{Leeway: time.Millisecond})
-			return err
-		}},
-		{"now before 1970", "VerifyOptions.Now", func() error {
-			_, err := v.Verify("a.b.c", VerifyOptions{Now: time.Unix(-1, 0)})
-			return err
-		}},
-		{"SignToken TTL", "ttl", func() error {
-			_, err := SignToken(key, testProvider, testKeyID, "a", "n", time.Time{}, -1)
-			return err
-		}},
-		{"SignToken user ID", "userID", func() error {
-			_, err := SignToken(key, testProvider, testKeyID, "\x00", "n", time.Time{}, 0)
-			return err
-		}},
 		{"negative key size", "bits", func() error { _, _, err := GenerateKeyPair(-2048); return err }},
 		{"key size over uint32", "bits", func() error { _, _, err := GenerateKeyPair(1 << 40); return err }},
-		{"InspectToken with U+0000", "token", func() error { _, _, err := InspectToken("\x00"); return err }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -204,10 +186,66 @@ func TestArgumentsRefusedInGo(t *testing.T) {
 			if !strings.HasPrefix(e.Message, c.argument) {
 				t.Fatalf("message %q does not name %s", e.Message, c.argument)
 			}
-			if strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "MII") {
-				t.Fatalf("message quotes a secret: %v", err)
-			}
 		})
+	}
+}
+
+// An empty expected nonce is an error, not "skip the check": a nonce that never arrived
+// (a missing form field, an unset variable) cannot make a token for another session's nonce
+// verify. (Before ABI 3 the wrapper passed NULL for "", and this token verified.)
+func TestEmptyExpectedNonceIsRefused(t *testing.T) {
+	s := newTestSigner(t)
+	v := newTestVerifier(t)
+	token, err := s.Sign("alice", "the-nonce-of-another-session")
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := v.Verify(token, VerifyOptions{Nonce: ""})
+	if !errors.Is(err, ErrInvalidArgument) || claims != nil {
+		t.Fatalf("an empty expected nonce: %v, %+v", err, claims)
+	}
+	if !strings.Contains(err.Error(), "expected_nonce") {
+		t.Fatalf("the message does not name the argument: %v", err)
+	}
+	// Skipping the check is an explicit option.
+	claims, err = v.Verify(token, VerifyOptions{SkipNonceCheck: true})
+	if err != nil || claims.Nonce != "the-nonce-of-another-session" {
+		t.Fatalf("SkipNonceCheck: %v %+v", err, claims)
+	}
+	if _, err := v.Verify(token, VerifyOptions{Nonce: "mine"}); !errors.Is(err, ErrClaimMismatch) {
+		t.Fatalf("another nonce: %v", err)
+	}
+}
+
+// The core's rules reach Go untouched: an empty attribute is left out of the token, like an
+// absent one (the other wrappers used to write "first_name":""); a zero TTL is 600 s; the
+// zero time is now.
+func TestCoreRulesPassThrough(t *testing.T) {
+	s := newTestSigner(t)
+	iat := time.Unix(1_700_000_000, 0)
+	empty, err := s.SignWith("alice", "n", SignOptions{IssuedAt: iat, FirstName: "", LastName: "L", DisplayName: ""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	absent, err := s.SignWith("alice", "n", SignOptions{IssuedAt: iat, LastName: "L", TTL: DefaultTTL})
+	if err != nil || empty != absent {
+		t.Fatalf("an empty attribute is written (%v):\n%s\n%s", err, decodeSegment(t, empty, 1), decodeSegment(t, absent, 1))
+	}
+	if claims := decodeSegment(t, empty, 1); strings.Contains(claims, "first_name") || !strings.Contains(claims, `"exp":1700000600`) {
+		t.Fatalf("claims %s", claims)
+	}
+}
+
+func TestParseTokenType(t *testing.T) {
+	for name, want := range map[string]TokenType{"JWS": JWS, "jwt": JWT, "Jwt": JWT, "jws": JWS} {
+		if got, err := ParseTokenType(name); err != nil || got != want {
+			t.Errorf("ParseTokenType(%q) = %v, %v", name, got, err)
+		}
+	}
+	for _, name := range []string{"", "JWE", "JWT ", "jwt\x00"} {
+		if _, err := ParseTokenType(name); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("ParseTokenType(%q): %v", name, err)
+		}
 	}
 }
 
@@ -266,12 +304,12 @@ func TestLeeway(t *testing.T) {
 		{iat.Add(-61 * time.Second), 0, ErrNotYetValid},
 		{iat.Add(-time.Second), NoLeeway, ErrNotYetValid},
 	} {
-		_, err := v.Verify(token, VerifyOptions{Now: c.now, Leeway: c.leeway})
+		_, err := v.Verify(token, VerifyOptions{Nonce: "n", Now: c.now, Leeway: c.leeway})
 		if (c.want == nil) != (err == nil) || (c.want != nil && !errors.Is(err, c.want)) {
 			t.Errorf("now exp%+ds leeway %v: %v, want %v", c.now.Unix()-exp.Unix(), c.leeway, err, c.want)
 		}
 	}
-	_, err = v.Verify(token, VerifyOptions{Now: exp.Add(time.Hour)})
+	_, err = v.Verify(token, VerifyOptions{Nonce: "n", Now: exp.Add(time.Hour)})
 	if e := asError(t, err); e.EitCode != EitExpired || !strings.HasPrefix(e.Message, "eit_expired") {
 		t.Fatalf("%+v", e)
 	}
@@ -354,5 +392,45 @@ func TestErrorFormatting(t *testing.T) {
 	var target *Error
 	if errors.As(ErrExpired, &target) {
 		t.Fatal("a sentinel is not an *Error")
+	}
+}
+
+// Keys cross as bytes: DER itself is a key, and a key with a NUL byte in it is a key that
+// does not load (never quoted in the message).
+func TestKeyBytes(t *testing.T) {
+	block, _ := pem.Decode(testKey(t))
+	s, err := NewSigner(block.Bytes, testProvider, testKeyID)
+	if err != nil {
+		t.Fatalf("DER: %v", err)
+	}
+	defer s.Close()
+	derived, err := s.PublicKeyPEM()
+	if err != nil || string(derived) != string(vectorFile(t, "keys/rsa2048.public.pem")) {
+		t.Fatalf("the DER key's public key: %v", err)
+	}
+	key := testKey(t)
+	withNUL := append(append(append([]byte{}, key[:100]...), 0), key[100:]...)
+	_, err = NewSigner(withNUL, testProvider, testKeyID)
+	if !errors.Is(err, ErrInvalidKey) || strings.Contains(err.Error(), string(key[40:56])) {
+		t.Fatalf("a key with a NUL byte: %v", err)
+	}
+}
+
+// Without cgo the package cannot work; the build says so in its first error, naming cgo
+// and a C compiler (it said "undefined: Signer").
+func TestBuildWithoutCgo(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is not on PATH: %v", err)
+	}
+	cmd := exec.Command(goTool, "build", "-o", os.DevNull, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("the package built without cgo")
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "requires_cgo") || !strings.Contains(lines[1], "CGO_ENABLED_1_and_a_C_compiler") {
+		t.Fatalf("the build without cgo said:\n%s", out)
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/layerhq/layer-identity/bindings/go/layeridentity"
@@ -57,4 +60,36 @@ func Example() {
 	// Output:
 	// alice@example.com Alice L. 2024-05-01T12:05:00Z
 	// LAYER_ERR_EXPIRED eit_expired
+}
+
+func ExampleHandler() {
+	privatePEM, _, err := layeridentity.GenerateKeyPair(2048)
+	if err != nil {
+		log.Fatal(err)
+	}
+	signer, err := layeridentity.NewSigner(privatePEM, providerID, keyID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer signer.Close()
+	// The application's session check: the logged-in user, or "" for nobody (401).
+	currentUser := func(r *http.Request, _ layeridentity.Fields) (string, error) {
+		if r.Header.Get("Authorization") == "Bearer session-of-alice" {
+			return "alice@example.com", nil
+		}
+		return "", nil
+	}
+	handler := layeridentity.Handler(signer, currentUser)
+
+	for _, authorization := range []string{"Bearer session-of-alice", ""} {
+		r := httptest.NewRequest("POST", "/identity-token", strings.NewReader(`{"nonce":"nonce-1"}`))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", authorization)
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		fmt.Println(w.Code, strings.HasPrefix(w.Body.String(), `{"identity_token":"ey`))
+	}
+	// Output:
+	// 200 true
+	// 401 false
 }

@@ -1,113 +1,71 @@
 package layeridentity
 
 /*
-#include <stdlib.h>
 #include <string.h>
 #include "layer_identity.h"
 
-#if !defined(LAYER_ABI_VERSION) || LAYER_ABI_VERSION < 2
-#error "layeridentity needs layer_identity.h with LAYER_ABI_VERSION >= 2: install a newer layer-identity"
+#if !defined(LAYER_ABI_VERSION) || LAYER_ABI_VERSION < 3
+#error "layeridentity needs layer_identity.h with LAYER_ABI_VERSION >= 3: install a newer layer-identity"
 #endif
 */
 import "C"
 
 import (
 	"fmt"
-	"runtime"
-	"strings"
 	"sync"
 	"unsafe"
 )
 
-// How strings cross into C
+// How values cross into C
 //
-// The library never keeps a pointer to an input string after a call returns (the header's
-// contract), so the wrapper does not copy inputs into C memory with C.CString: it packs the
-// arguments of one call, each followed by a NUL byte, into one Go byte slice and passes
-// pointers into it. cgo allows that (the slice holds no Go pointers, and the garbage
-// collector does not move heap memory), and it saves a malloc and a free per argument. Key
-// text and passphrases are overwritten with zeros as soon as the call returns.
+// Every function this package calls takes its texts as pointer and length (the ABI's `_n`
+// functions), and the library never keeps an input pointer after a call returns. So a Go
+// string or byte slice is passed as it is: a pointer to its bytes and its length, with no
+// copy, no terminator and no check of the wrapper's own. The library decides what it
+// accepts: invalid UTF-8 is StatusInvalidUTF8, U+0000 inside a text StatusInvalidArgument,
+// each with a message that names the argument. (cgo allows passing such pointers: the bytes
+// hold no Go pointers, and the cgo call keeps its arguments alive until it returns.)
 //
-// Go strings may hold U+0000, which a C string cannot: such an argument is refused before
-// any call, with an *Error whose Status is StatusInvalidArgument and whose message names the
-// argument (see argError). Invalid UTF-8 is passed through: the library answers it with
-// StatusInvalidUTF8, in its own words, as it does for every language.
+// NULL means "absent" to the library, so an empty string must not become NULL:
+// unsafe.StringData may return nil for "", and text gives every empty text the address of
+// one static byte instead.
 //
 // Every string the library returns is copied into Go memory and released with
 // layer_string_free at once, so no C memory outlives the function that received it.
 
-// cArgs holds the NUL-terminated copies of the string arguments of one C call.
-type cArgs struct {
-	buf    []byte
-	secret bool // zeroize buf in free: it holds a key or a passphrase
+// emptyText is where an empty text points (the library reads none of its bytes).
+var emptyText byte
+
+// text is s as the pointer and length of an ABI text argument, never NULL.
+func text(s string) (*C.char, C.size_t) {
+	if len(s) == 0 {
+		return (*C.char)(unsafe.Pointer(&emptyText)), 0
+	}
+	return (*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s))
 }
 
-// arg is one argument inside a cArgs: its offset, or -1 for NULL.
-type arg int
-
-const nullArg arg = -1
-
-// newCArgs reserves room for size bytes of argument text (NUL bytes included).
-func newCArgs(size int) *cArgs {
-	return &cArgs{buf: make([]byte, 0, size)}
+// optionalText is text, with NULL (absent) when present is false.
+func optionalText(s string, present bool) (*C.char, C.size_t) {
+	if !present {
+		return nil, 0
+	}
+	return text(s)
 }
 
-// str appends s (checked for NUL by the caller) and its terminating NUL.
-func (a *cArgs) str(s string) arg {
-	off := len(a.buf)
-	a.buf = append(a.buf, s...)
-	a.buf = append(a.buf, 0)
-	return arg(off)
-}
-
-// bytes appends p and a NUL; a nil p is NULL (so the library reports the missing value).
-func (a *cArgs) bytes(p []byte) arg {
+// byteArg is p as an ABI bytes argument: NULL for a nil slice (the library then names the
+// missing argument), otherwise a pointer that is never NULL, even for an empty slice.
+func byteArg(p []byte) (*C.uint8_t, C.size_t) {
 	if p == nil {
-		return nullArg
+		return nil, 0
 	}
-	off := len(a.buf)
-	a.buf = append(a.buf, p...)
-	a.buf = append(a.buf, 0)
-	return arg(off)
+	if len(p) == 0 {
+		return (*C.uint8_t)(unsafe.Pointer(&emptyText)), 0
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(p))), C.size_t(len(p))
 }
 
-// ptr is the C view of an argument. Call it only after the last str/bytes of this cArgs
-// (an append may move the buffer).
-func (a *cArgs) ptr(x arg) *C.char {
-	if x == nullArg {
-		return nil
-	}
-	return (*C.char)(unsafe.Pointer(&a.buf[x]))
-}
-
-// free zeroizes the buffer when it holds a secret; call it once the C call has returned.
-func (a *cArgs) free() {
-	if a.secret {
-		clear(a.buf[:cap(a.buf)])
-	}
-	runtime.KeepAlive(a.buf)
-}
-
-// checkText refuses a Go string that cannot cross as a C string.
-func checkText(name, s string) error {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		return argError(name, fmt.Sprintf("contains U+0000 (a NUL byte, at byte %d), which cannot cross the C ABI", i))
-	}
-	return nil
-}
-
-// checkBytes is checkText for key material: it never quotes the bytes.
-func checkBytes(name string, p []byte) error {
-	for i, b := range p {
-		if b == 0 {
-			return argError(name, fmt.Sprintf("contains a NUL byte (at byte %d), which cannot cross the C ABI", i))
-		}
-	}
-	return nil
-}
-
-// goString copies a library-owned string of n bytes (it may hold U+0000) into Go memory;
-// NULL is "".
+// goString copies n bytes of library-owned text (it may hold U+0000) into Go memory; NULL
+// is "".
 func goString(p *C.char, n C.size_t) string {
 	if p == nil {
 		return ""
@@ -115,8 +73,8 @@ func goString(p *C.char, n C.size_t) string {
 	return C.GoStringN(p, C.int(n))
 }
 
-// takeString copies a string the library allocated and frees it (layer_string_free zeroizes
-// it first).
+// takeString copies a NUL-terminated string the library allocated and frees it
+// (layer_string_free zeroizes it first).
 func takeString(p *C.char) string {
 	if p == nil {
 		return ""

@@ -98,10 +98,14 @@ func TestUseAfterClose(t *testing.T) {
 	_, calls["Sign"] = s.Sign("alice", "n")
 	_, calls["SignWith"] = s.SignWith("alice", "n", SignOptions{FirstName: "A"})
 	_, calls["PublicKeyPEM"] = s.PublicKeyPEM()
-	_, calls["Verify"] = v.Verify(token, VerifyOptions{})
+	_, calls["Verify"] = v.Verify(token, VerifyOptions{Nonce: "n"})
 	_, calls["nil Sign"] = nilSigner.Sign("alice", "n")
 	_, calls["nil PublicKeyPEM"] = nilSigner.PublicKeyPEM()
-	_, calls["nil Verify"] = nilVerifier.Verify(token, VerifyOptions{})
+	_, calls["nil Verify"] = nilVerifier.Verify(token, VerifyOptions{Nonce: "n"})
+	var zeroSigner Signer
+	var zeroVerifier Verifier
+	_, calls["zero Signer Sign"] = zeroSigner.Sign("alice", "n")
+	_, calls["zero Verifier Verify"] = zeroVerifier.Verify(token, VerifyOptions{Nonce: "n"})
 	for name, err := range calls {
 		if !errors.Is(err, ErrClosed) {
 			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
@@ -112,7 +116,6 @@ func TestUseAfterClose(t *testing.T) {
 // Close from several goroutines while others sign: each call either signs or reports
 // ErrClosed, nothing crashes, and the handle is freed once.
 func TestCloseRacesWithUse(t *testing.T) {
-	before := liveHandles.Load()
 	for round := 0; round < 20; round++ {
 		s, err := NewSigner(testKey(t), testProvider, testKeyID)
 		if err != nil {
@@ -147,9 +150,9 @@ func TestCloseRacesWithUse(t *testing.T) {
 		if _, err := s.Sign("alice", "n"); !errors.Is(err, ErrClosed) {
 			t.Fatalf("after the race: %v", err)
 		}
-	}
-	if after := liveHandles.Load(); after != before {
-		t.Fatalf("live handles %d -> %d: a handle was freed twice or not at all", before, after)
+		if n := s.h.freed.Load(); n != 1 {
+			t.Fatalf("round %d: the handle was freed %d times", round, n)
+		}
 	}
 }
 
@@ -185,6 +188,7 @@ func TestFinalizersFreeForgottenHandles(t *testing.T) {
 // could finalize it (and free the C object) while C still signs with it. The forced-GC
 // build collects right after the pointer is read, so this test would crash there.
 func TestTemporaryHandles(t *testing.T) {
+	before := liveHandles.Load()
 	key, public := testKey(t), vectorFile(t, "keys/rsa2048.public.pem")
 	signer := func() *Signer {
 		s, err := NewSigner(key, testProvider, testKeyID)
@@ -213,5 +217,85 @@ func TestTemporaryHandles(t *testing.T) {
 			t.Fatalf("%v %+v", err, claims)
 		}
 	}
-	runtime.GC()
+	// Leave no handle for a later test's finalizers to free (they count live handles).
+	deadline := time.Now().Add(10 * time.Second)
+	for liveHandles.Load() > before && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := liveHandles.Load(); got != before {
+		t.Fatalf("live handles %d after GC, want %d", got, before)
+	}
+}
+
+// Copies of a Signer or Verifier share its handle and its closed state: closing one closes
+// every copy, a copy's calls then report ErrClosed, and the handle is freed once. (When a
+// Signer held the raw pointer, s2 := *s; s.Close(); s2.Sign(...) used freed memory, and
+// s2.Close() freed it again.)
+func TestCopiesShareTheHandle(t *testing.T) {
+	s, err := NewSigner(testKey(t), testProvider, testKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVerifier(vectorFile(t, "keys/rsa2048.public.pem"), testProvider, testKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, v2 := *s, *v
+	token, err := s2.Sign("alice", "n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v2.Verify(token, VerifyOptions{Nonce: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	v.Close()
+	if _, err := s2.Sign("alice", "n"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a copy after Close: %v", err)
+	}
+	if _, err := v2.Verify(token, VerifyOptions{Nonce: "n"}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a copy after Close: %v", err)
+	}
+	s2.Close()
+	v2.Close()
+	if n, m := s.h.freed.Load(), v.h.freed.Load(); n != 1 || m != 1 {
+		t.Fatalf("the signer was freed %d times, the verifier %d times", n, m)
+	}
+	// The copy keeps the handle alive: collecting the original frees nothing.
+	s, _ = NewSigner(testKey(t), testProvider, testKeyID)
+	kept := *s
+	s = nil
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+	}
+	if _, err := kept.Sign("alice", "n"); err != nil {
+		t.Fatalf("a copy after the original was collected: %v", err)
+	}
+	kept.Close()
+}
+
+// Close never waits: with a call in flight it returns at once, later calls get ErrClosed,
+// and the call in flight, the last user, frees the handle when it ends. (With a lock that
+// Close took for writing, this test deadlocked.)
+func TestCloseNeverBlocks(t *testing.T) {
+	s, err := NewSigner(testKey(t), testProvider, testKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.h.acquire("a call in flight"); err != nil { // what every method does first
+		t.Fatal(err)
+	}
+	s.Close() // returns: nothing here waits for the call
+	s.Close()
+	if _, err := s.Sign("alice", "n"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("a call after Close: %v", err)
+	}
+	if n := s.h.freed.Load(); n != 0 {
+		t.Fatal("the handle was freed while a call was in flight")
+	}
+	s.h.release() // the call in flight ends
+	if n := s.h.freed.Load(); n != 1 {
+		t.Fatalf("the last call freed the handle %d times, want once", n)
+	}
 }

@@ -1,474 +1,260 @@
+//go:build cgo
+
 package layeridentity
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
+	"sync"
 )
 
-// The identity-token endpoint: the HTTP contract of tests/endpoint/README.md, which every
-// layer-identity wrapper answers the same way.
+// The identity-token endpoint: an adapter between net/http and the core's implementation of
+// the HTTP contract (exchange.go). It moves bytes and calls authenticate; the core routes,
+// checks the content type and length, parses the body, checks the fields, signs and writes
+// every answer.
 
-const (
-	// MaxBodyBytes is the largest request body the endpoint reads; a larger one is 413.
-	MaxBodyBytes = 65536
-	// MaxFieldBytes is the longest field value (in UTF-8 bytes) the endpoint accepts.
-	MaxFieldBytes = 2048
-	// maxJSONDepth is the deepest nesting a JSON body may have (the top-level object is 1).
-	maxJSONDepth = 64
-)
-
-// The paths the endpoint serves.
-const (
-	IdentityTokenPath = "/identity-token"
-	HealthzPath       = "/healthz"
-)
-
-// DemoWarning is what a program that mounts Handler with TrustBodyUserID should print at
-// start-up (the sample backend prints it on stderr).
+// DemoWarning is what a program that mounts the endpoint with TrustBodyUserID should print
+// at start-up (the sample backend prints it on stderr).
 const DemoWarning = "WARNING: demo authenticator: trusting user_id from the request body; " +
 	"replace it with your own session check"
 
-// Handler returns the identity-token endpoint: POST /identity-token with the nonce the Layer
-// client SDK obtained (JSON or form-encoded: "nonce", and optionally "first_name",
-// "last_name", "display_name", "avatar_url") answers {"identity_token": "<token>"} signed by
-// signer for the user that authenticate returns; GET /healthz answers {"status": "ok"}. Every
-// other request gets the contract's error (404, 405, 413, 415, 400 with a code and a
-// message).
-//
-// authenticate is the application's own session check: it gets the request (headers,
-// cookies, context) after the body has been read and its fields checked, and returns the
-// user ID. When it returns an error the answer is 401 "authentication required" and the error
-// goes to the log, never to the client. The fields of the body are available to it through
-// RequestField (TrustBodyUserID, for demos, takes the user ID from there).
-//
-// The handler serves the two paths itself (404 for any other); mount it at the root of a
-// server or a mux, or under a prefix with http.StripPrefix. Failures are logged with
-// log/slog's default logger. It panics when signer or authenticate is nil.
-func Handler(signer *Signer, authenticate func(*http.Request) (userID string, err error)) http.Handler {
-	if signer == nil {
-		panic("layeridentity.Handler: nil *Signer")
+// Fields are the fields of an identity-token request for authenticate, read from the body
+// (JSON or form) and checked by the contract's rules before authenticate is called: each a
+// non-empty string of at most 2048 bytes of valid UTF-8 without U+0000, given once. The
+// optional ones are "" when absent.
+type Fields struct {
+	Nonce       string
+	FirstName   string
+	LastName    string
+	DisplayName string
+	AvatarURL   string
+
+	x *exchange
+}
+
+// DemoUserID is the demo authenticator: the body's user_id under the field rules. It
+// trusts the client completely (anyone can obtain a token for any user), so use it only to
+// try the endpoint out. Its error, returned by authenticate, answers the field's 400
+// (missing_field or invalid_field) instead of 401. It works only during the authenticate
+// call that received f.
+func (f Fields) DemoUserID() (string, error) {
+	if f.x == nil {
+		return "", errDemoOutsideAuthenticate
 	}
+	return f.x.demoUserID()
+}
+
+// TrustBodyUserID is a DEMO authenticate function for Handler: f.DemoUserID(), the user ID
+// the client put in the body. Print DemoWarning when you mount it, and replace it with
+// your application's own session check.
+func TrustBodyUserID(_ *http.Request, f Fields) (string, error) { return f.DemoUserID() }
+
+// Handler returns the identity-token endpoint as an http.Handler: POST /identity-token with
+// the nonce the Layer client SDK obtained (JSON or form-encoded: "nonce", and optionally
+// "first_name", "last_name", "display_name", "avatar_url") answers {"identity_token":
+// "<token>"} signed by signer for the user that authenticate returns; GET /healthz answers
+// {"status":"ok"}; every other request gets the contract's error (404, 405, 413, 415, 400
+// with a code and a message).
+//
+// authenticate is the application's session check. It gets the request (headers, cookies,
+// context: what middleware put there) and the body's fields, and returns the user ID: a
+// non-empty string answers the token; "" with a nil error (nobody is logged in) answers 401;
+// an error answers 401 and goes to the log, never to the client.
+//
+// The handler serves its two paths relative to where it is mounted: at the root of a server,
+// or under a prefix with http.StripPrefix:
+//
+//	mux.Handle("/layer/", http.StripPrefix("/layer", layeridentity.Handler(signer, currentUser)))
+//
+// (The layerchi, layergin and layerecho modules mount it on those routers the way each
+// mounts things.) Failures are logged with log/slog's default logger. Handler panics when
+// signer or authenticate is nil.
+func Handler(signer *Signer, authenticate func(r *http.Request, f Fields) (userID string, err error)) http.Handler {
+	e := &Endpoint{Signer: signer}
+	e.mustBeValid("layeridentity.Handler")
 	if authenticate == nil {
 		panic("layeridentity.Handler: nil authenticate function")
 	}
-	return &endpoint{signer: signer, authenticate: authenticate}
-}
-
-type endpoint struct {
-	signer       *Signer
-	authenticate func(*http.Request) (string, error)
-}
-
-func (e *endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.EscapedPath() { // as received: no decoding, no cleaning
-	case IdentityTokenPath:
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "POST")
-			e.fail(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "use POST", true)
-			return
-		}
-		e.identityToken(w, r)
-	case HealthzPath:
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			e.fail(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "use GET or HEAD", true)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}, false)
-	default:
-		e.fail(w, r, http.StatusNotFound, "not_found", "not found", true)
-	}
-}
-
-// The fields of a request body, in the order they are checked.
-var checkedFields = [...]string{"nonce", "first_name", "last_name", "display_name", "avatar_url"}
-
-// rawField is a known field as the body gave it.
-type rawField struct {
-	count int    // how many times it was given
-	json  []byte // a JSON body: the value's JSON text (of the first occurrence)
-	form  string // a form body: the decoded value
-	isSet bool   // present in a form body
-}
-
-// requestBody holds a parsed body's known fields (user_id and the checked ones).
-type requestBody struct {
-	form   bool
-	fields map[string]*rawField
-}
-
-type bodyKey struct{}
-
-func (e *endpoint) identityToken(w http.ResponseWriter, r *http.Request) {
-	form, ok := acceptedContentType(r.Header.Values("Content-Type"))
-	if !ok {
-		e.fail(w, r, http.StatusUnsupportedMediaType, "unsupported_media_type",
-			"Content-Type must be application/json or application/x-www-form-urlencoded (charset utf-8)", true)
-		return
-	}
-	if r.ContentLength > MaxBodyBytes {
-		e.fail(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than 65536 bytes", true)
-		return
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
-	if err != nil {
-		slog.Warn("layeridentity: identity-token: reading the request body", "error", err)
-		e.fail(w, r, http.StatusBadRequest, "invalid_json", "the body could not be read", true)
-		return
-	}
-	if len(raw) > MaxBodyBytes {
-		e.fail(w, r, http.StatusRequestEntityTooLarge, "body_too_large", "the body is larger than 65536 bytes", true)
-		return
-	}
-	body, problem := parseBody(raw, form)
-	if problem != "" {
-		e.fail(w, r, http.StatusBadRequest, "invalid_json", problem, false)
-		return
-	}
-	var values [len(checkedFields)]string
-	for i, name := range checkedFields {
-		value, ferr := body.field(name, i == 0)
-		if ferr != nil {
-			e.fail(w, r, http.StatusBadRequest, ferr.code, ferr.message, false)
-			return
-		}
-		values[i] = value
-	}
-
-	authenticated := r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
-	userID, err := e.authenticate(authenticated)
-	if err != nil {
-		var ferr *fieldError
-		if errors.As(err, &ferr) {
-			e.fail(w, r, http.StatusBadRequest, ferr.code, ferr.message, false)
-			return
-		}
-		slog.Info("layeridentity: identity-token: authentication failed", "error", err)
-		e.fail(w, r, http.StatusUnauthorized, "unauthenticated", "authentication required", false)
-		return
-	}
-	if userID == "" || strings.IndexByte(userID, 0) >= 0 {
-		slog.Error("layeridentity: identity-token: authenticate returned a user ID that is empty or holds U+0000")
-		e.serverError(w, r)
-		return
-	}
-
-	token, err := e.signer.SignWith(userID, values[0], SignOptions{
-		FirstName: values[1], LastName: values[2], DisplayName: values[3], AvatarURL: values[4],
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.Serve(w, r, "", func(f Fields) (string, error) { return authenticate(r, f) })
 	})
-	if err != nil {
-		var lerr *Error
-		if errors.As(err, &lerr) && lerr.Status == StatusInvalidArgument {
-			e.fail(w, r, http.StatusBadRequest, "invalid_field", lerr.Message, false)
-			return
-		}
-		slog.Error("layeridentity: identity-token: signing failed", "error", err)
-		e.serverError(w, r)
+}
+
+// Endpoint is the identity-token endpoint for a router of any kind: Handler and the router
+// modules (layerchi, layergin, layerecho) call its Serve.
+type Endpoint struct {
+	// Signer signs the tokens.
+	Signer *Signer
+	// Logger receives what the endpoint logs (why a request got 401 or 500); nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (e *Endpoint) mustBeValid(caller string) {
+	if e.Signer == nil {
+		panic(caller + ": nil *Signer")
+	}
+}
+
+// Serve answers one request. path is the part of the request's path below the mount point
+// as the router matched it (r.URL.Path's or r.URL.RawPath's tail, such as "/identity-token"),
+// or "" when the endpoint is mounted at the root or below http.StripPrefix; Serve gives the
+// core that part of the path as the client sent it, with the query. authenticate is called
+// with the request's fields once they pass the contract's checks.
+func (e *Endpoint) Serve(w http.ResponseWriter, r *http.Request, path string, authenticate func(Fields) (userID string, err error)) {
+	contentType, hasContentType := headerValue(r.Header, "Content-Type")
+	contentLength, hasContentLength := headerValue(r.Header, "Content-Length")
+	x, err := newExchange(r.Method, requestTarget(r, path), contentType, hasContentType, contentLength, hasContentLength)
+	if err != nil { // only for a NULL argument, which text never passes
+		e.logger().Error("layeridentity: identity-token: "+err.Error(), "method", r.Method)
+		http.Error(w, "", http.StatusInternalServerError)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"identity_token": token}, false)
-}
+	defer x.free()
 
-func (e *endpoint) serverError(w http.ResponseWriter, r *http.Request) {
-	e.fail(w, r, http.StatusInternalServerError, "server_error", "could not create the identity token", false)
-}
-
-// fail answers an error. unread: the body was not read, so the connection is closed after the
-// response instead of reading what the client may still send.
-func (e *endpoint) fail(w http.ResponseWriter, r *http.Request, status int, code, message string, unread bool) {
-	type errorBody struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+	if x.step() == stepReadBody {
+		if body, err := readBody(r.Body); err != nil {
+			x.fail("reading the request body: " + err.Error())
+		} else {
+			err = x.putBody(body.bytes)
+			body.release()
+			if err != nil {
+				x.fail(err.Error())
+			}
+		}
 	}
-	writeJSON(w, status, map[string]errorBody{"error": {code, message}}, unread)
-}
-
-func writeJSON(w http.ResponseWriter, status int, value any, closeConnection bool) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(value); err != nil { // strings only: cannot fail
-		panic(err)
+	var authErr error
+	if x.step() == stepAuthenticate {
+		var userID string
+		func() {
+			defer x.authenticated() // also when authenticate panics
+			userID, authErr = authenticate(x.fields())
+		}()
+		if err := x.finish(e.Signer, userID, authErr); err != nil {
+			x.fail("signing: " + err.Error())
+		}
 	}
+
+	// The answer as given. When the core says to close the connection, its headers hold
+	// Connection: close, which net/http honors by closing after the response.
+	a := x.answer()
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	if closeConnection {
-		h.Set("Connection", "close")
+	for _, header := range a.headers {
+		h.Set(header[0], header[1])
 	}
-	w.WriteHeader(status)
-	w.Write(buf.Bytes()) // a HEAD request's body is dropped by the server
+	w.WriteHeader(a.status)
+	if len(a.body) > 0 {
+		w.Write(a.body) // a failed write is the client's problem: it left
+	}
+	if a.log != "" {
+		e.log(r, a, authErr)
+	}
 }
 
-// acceptedContentType says whether the Content-Type is one the endpoint reads (exactly one
-// header; application/json or application/x-www-form-urlencoded, case-insensitive; a charset
-// parameter, if any, utf-8; other parameters ignored), and whether it is the form.
-func acceptedContentType(values []string) (form, ok bool) {
-	if len(values) != 1 {
-		return false, false
+func (e *Endpoint) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
 	}
-	kind, params, _ := strings.Cut(values[0], ";")
-	switch strings.ToLower(strings.TrimSpace(kind)) {
-	case "application/json":
-	case "application/x-www-form-urlencoded":
-		form = true
-	default:
-		return false, false
-	}
-	for _, param := range strings.Split(params, ";") {
-		name, value, _ := strings.Cut(param, "=")
-		if !strings.EqualFold(strings.TrimSpace(name), "charset") {
-			continue
-		}
-		value = strings.TrimSpace(value)
-		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
-			value = value[1 : len(value)-1]
-		}
-		if !strings.EqualFold(value, "utf-8") {
-			return false, false
-		}
-	}
-	return form, true
+	return slog.Default()
 }
 
-func isKnownField(name string) bool {
-	if name == "user_id" {
-		return true
-	}
-	for _, f := range checkedFields {
-		if f == name {
-			return true
-		}
-	}
-	return false
-}
-
-// parseBody reads a JSON or form body; the problem is the message of a 400 invalid_json.
-func parseBody(raw []byte, form bool) (*requestBody, string) {
-	body := &requestBody{form: form, fields: map[string]*rawField{}}
-	add := func(name string) *rawField {
-		f := body.fields[name]
-		if f == nil {
-			f = &rawField{}
-			body.fields[name] = f
-		}
-		f.count++
-		return f
-	}
-	if form {
-		for _, piece := range strings.Split(string(raw), "&") {
-			if piece == "" {
-				continue
-			}
-			rawName, rawValue, _ := strings.Cut(piece, "=")
-			name, err1 := url.QueryUnescape(rawName)
-			value, err2 := url.QueryUnescape(rawValue)
-			if err1 != nil || err2 != nil {
-				return nil, "the body is not valid form data"
-			}
-			if !utf8.ValidString(name) || !utf8.ValidString(value) {
-				return nil, "the body is not valid UTF-8"
-			}
-			if isKnownField(name) {
-				if f := add(name); f.count == 1 {
-					f.form, f.isSet = value, true
-				}
-			}
-		}
-		return body, ""
-	}
-
+// log writes why a request was answered as it was: a 5xx as an error; a failure of
+// authenticate (401) as information, with its error; nobody logged in (401) for debugging.
+func (e *Endpoint) log(r *http.Request, a answer, authErr error) {
+	level := slog.LevelDebug
+	attrs := []any{"status", a.status, "method", r.Method}
 	switch {
-	case !utf8.Valid(raw):
-		return nil, "the body is not valid UTF-8"
-	case !json.Valid(raw): // also a byte order mark, NaN, trailing data, an empty body
-		return nil, "the body is not valid JSON"
-	case jsonDepth(raw) > maxJSONDepth:
-		return nil, "the body is nested more than 64 levels deep"
+	case a.status >= 500:
+		level = slog.LevelError
+	case authErr != nil:
+		level = slog.LevelInfo
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, "the body must be a JSON object"
+	if authErr != nil {
+		attrs = append(attrs, "error", authErr.Error())
 	}
-	for dec.More() {
-		t, err := dec.Token()
-		name, isName := t.(string)
-		var value json.RawMessage
-		if err != nil || !isName || dec.Decode(&value) != nil {
-			return nil, "the body is not valid JSON" // not reached: the body is valid JSON
-		}
-		if isKnownField(name) {
-			if f := add(name); f.count == 1 {
-				f.json = value
-			}
-		}
-	}
-	return body, ""
+	e.logger().Log(r.Context(), level, "layeridentity: identity-token: "+a.log, attrs...)
 }
 
-// jsonDepth is the deepest nesting of arrays and objects in valid JSON text.
-func jsonDepth(raw []byte) int {
-	depth, deepest, inString := 0, 0, false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			depth++
-			deepest = max(deepest, depth)
-		case c == ']' || c == '}':
-			depth--
-		}
-	}
-	return deepest
-}
-
-// fieldError is a field that breaks the contract's rules: a 400 with code and message.
-type fieldError struct {
-	code, message string
-}
-
-func (e *fieldError) Error() string { return e.message }
-
-// field is the value of a field under the contract's rules; "" for an absent optional one.
-func (b *requestBody) field(name string, required bool) (string, *fieldError) {
-	invalid := func(rule string) (string, *fieldError) {
-		return "", &fieldError{"invalid_field", name + " " + rule}
-	}
-	f := b.fields[name]
-	if f == nil {
-		if required {
-			return "", &fieldError{"missing_field", name + " is required"}
-		}
-		return "", nil
-	}
-	if f.count > 1 {
-		return invalid("is given more than once")
-	}
-	var value string
-	if b.form {
-		value = f.form
-	} else {
-		if string(f.json) == "null" && !required {
-			return "", nil
-		}
-		var ok bool
-		if value, ok = jsonString(f.json); !ok {
-			if f.json[0] == '"' {
-				return invalid("must be valid Unicode")
-			}
-			return invalid("must be a non-empty string")
-		}
-	}
-	switch {
-	case value == "":
-		return invalid("must be a non-empty string")
-	case len(value) > MaxFieldBytes:
-		return invalid("must be at most 2048 bytes")
-	case strings.IndexByte(value, 0) >= 0:
-		return invalid("must not contain U+0000")
-	}
-	return value, nil
-}
-
-// jsonString decodes the text of a valid JSON string value exactly; false for another kind
-// of value and for a string with an unpaired surrogate escape (which has no UTF-8 form:
-// encoding/json would silently turn it into U+FFFD).
-func jsonString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' {
+// headerValue is the request's header as the client sent it: its value, or its lines
+// joined by ", " (RFC 9110's list form) when it came more than once; false when absent.
+func headerValue(h http.Header, canonicalName string) (string, bool) {
+	switch values := h[canonicalName]; len(values) {
+	case 0:
 		return "", false
+	case 1:
+		return values[0], true
+	default:
+		return strings.Join(values, ", "), true
 	}
-	raw = raw[1 : len(raw)-1]
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw), true
+}
+
+// requestTarget is the target to give the core: the path below the mount point as the
+// client sent it, and the query.
+func requestTarget(r *http.Request, routedPath string) string {
+	path := rawPath(r.URL.EscapedPath(), r.URL.Path, r.URL.RawPath, routedPath)
+	if r.URL.RawQuery != "" || r.URL.ForceQuery {
+		return path + "?" + r.URL.RawQuery
 	}
-	out := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '\\' {
-			out = append(out, raw[i])
-			continue
-		}
-		i++
-		switch raw[i] {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r := hex4(raw[i+1 : i+5])
-			i += 4
-			if utf16.IsSurrogate(r) {
-				if r >= 0xdc00 || i+6 >= len(raw) || raw[i+1] != '\\' || raw[i+2] != 'u' {
-					return "", false
-				}
-				low := hex4(raw[i+3 : i+7])
-				if low < 0xdc00 || low > 0xdfff {
-					return "", false
-				}
-				r = utf16.DecodeRune(r, low)
-				i += 6
+	return path
+}
+
+// rawPath maps routed, the tail of the request's path that a router matched below its
+// mount point, to the same tail of escaped, the path as the client sent it. Routers match
+// either the decoded path (whose tail would take "/identity%2Dtoken" for "/identity-token")
+// or the raw one; "" stands for the whole path.
+func rawPath(escaped, decoded, raw, routed string) string {
+	switch {
+	case routed == "":
+		return escaped
+	case raw != "" && strings.HasSuffix(raw, routed):
+		return routed
+	case strings.HasSuffix(decoded, routed):
+		// Skip as many decoded bytes of escaped as the router's prefix took: "%XX" is one.
+		skip, i := len(decoded)-len(routed), 0
+		for ; skip > 0 && i < len(escaped); skip-- {
+			if escaped[i] == '%' {
+				i += 2
 			}
-			out = utf8.AppendRune(out, r)
-		default: // '"', '\\', '/'
-			out = append(out, raw[i])
+			i++
+		}
+		return escaped[min(i, len(escaped)):]
+	default:
+		return routed
+	}
+}
+
+// body is a request body read into a pooled buffer.
+type body struct {
+	bytes  []byte
+	buffer *[]byte
+}
+
+var bodyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, MaxBodyBytes+1)
+	return &b
+}}
+
+// readBody reads the body until it ends or more than MaxBodyBytes bytes have arrived (at
+// most one more, as the core asks).
+func readBody(r io.Reader) (body, error) {
+	buffer := bodyBuffers.Get().(*[]byte)
+	b := *buffer
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			bodyBuffers.Put(buffer)
+			return body{}, err
 		}
 	}
-	return string(out), true
+	return body{bytes: b[:n], buffer: buffer}, nil
 }
 
-func hex4(b []byte) rune {
-	n, _ := strconv.ParseUint(string(b), 16, 32) // valid JSON: four hex digits
-	return rune(n)
-}
-
-// RequestField returns a field of the request body that Handler has read, under the
-// contract's field rules (a non-empty string of at most 2048 bytes, without U+0000, given
-// once), for an authenticate function. Its error, returned by authenticate, answers 400
-// missing_field or invalid_field instead of 401. Outside Handler it returns an error.
-func RequestField(r *http.Request, name string) (string, error) {
-	body, _ := r.Context().Value(bodyKey{}).(*requestBody)
-	if body == nil {
-		return "", errors.New("layeridentity.RequestField: the request was not passed by layeridentity.Handler")
-	}
-	if !isKnownField(name) {
-		return "", errors.New("layeridentity.RequestField: " + strconv.Quote(name) + " is not a field of the endpoint")
-	}
-	value, err := body.field(name, true)
-	if err != nil {
-		return "", err
-	}
-	return value, nil
-}
-
-// TrustBodyUserID is a DEMO authenticate function for Handler: it takes the user ID from
-// the body's "user_id" field and so trusts the client completely (anyone can obtain a token
-// for any user). Use it only to try the endpoint out, print DemoWarning when you do, and
-// replace it with your application's own session check.
-func TrustBodyUserID(r *http.Request) (string, error) {
-	return RequestField(r, "user_id")
-}
+func (b body) release() { bodyBuffers.Put(b.buffer) }

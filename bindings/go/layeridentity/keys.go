@@ -34,14 +34,9 @@ func InspectToken(token string) (headerJSON, claimsJSON string, err error) {
 	if err := checkABI(); err != nil {
 		return "", "", err
 	}
-	if err := checkText("token", token); err != nil {
-		return "", "", err
-	}
-	a := newCArgs(len(token) + 1)
-	t := a.str(token)
+	t, tLen := text(token)
 	var header, claims, message *C.char
-	status := C.layer_token_inspect(a.ptr(t), &header, &claims, &message)
-	a.free()
+	status := C.layer_token_inspect_n(t, tLen, &header, &claims, &message)
 	if status != C.LAYER_OK {
 		return "", "", libraryError(status, message, C.LAYER_EIT_NONE)
 	}

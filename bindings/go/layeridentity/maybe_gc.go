@@ -1,4 +1,4 @@
-//go:build !layer_identity_forcegc
+//go:build cgo && !layer_identity_forcegc
 
 package layeridentity
 

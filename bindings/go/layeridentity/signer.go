@@ -3,13 +3,58 @@ package layeridentity
 /*
 #include <stdlib.h>
 #include "layer_identity.h"
+
+// layer_signer_sign_n with the four attributes as separate arguments and the metadata packed
+// in one buffer: name 0, value 0, name 1, value 1, ... back to back, with their lengths in
+// lens in the same order. The arrays the ABI takes are built here, in C memory: Go may not
+// hand C an array that holds Go pointers.
+static LayerStatus li_sign(const LayerSigner *signer, const char *user_id, size_t user_id_len,
+		const char *nonce, size_t nonce_len, int64_t issued_at, int64_t ttl_seconds,
+		const char *first, size_t first_len, const char *last, size_t last_len,
+		const char *display, size_t display_len, const char *avatar, size_t avatar_len,
+		const char *metadata, const size_t *lens, size_t count,
+		char **out_token, char **out_error) {
+	const char *attributes[LAYER_ATTRIBUTE_COUNT];
+	size_t attribute_lens[LAYER_ATTRIBUTE_COUNT];
+	attributes[LAYER_ATTRIBUTE_FIRST_NAME] = first;
+	attribute_lens[LAYER_ATTRIBUTE_FIRST_NAME] = first_len;
+	attributes[LAYER_ATTRIBUTE_LAST_NAME] = last;
+	attribute_lens[LAYER_ATTRIBUTE_LAST_NAME] = last_len;
+	attributes[LAYER_ATTRIBUTE_DISPLAY_NAME] = display;
+	attribute_lens[LAYER_ATTRIBUTE_DISPLAY_NAME] = display_len;
+	attributes[LAYER_ATTRIBUTE_AVATAR_URL] = avatar;
+	attribute_lens[LAYER_ATTRIBUTE_AVATAR_URL] = avatar_len;
+	if (count == 0) {
+		return layer_signer_sign_n(signer, user_id, user_id_len, nonce, nonce_len, issued_at,
+			ttl_seconds, attributes, attribute_lens, NULL, NULL, NULL, NULL, 0, out_token, out_error);
+	}
+	// names, values, name lengths, value lengths: one allocation
+	void *block = malloc(2 * count * (sizeof(const char *) + sizeof(size_t)));
+	if (block == NULL) {
+		return LAYER_ERR_INTERNAL; // out of memory: Go reports it without the library's message
+	}
+	const char **names = block, **values = names + count;
+	size_t *name_lens = (size_t *)(values + count), *value_lens = name_lens + count;
+	const char *next = metadata;
+	for (size_t i = 0; i < count; i++) {
+		names[i] = next;
+		name_lens[i] = lens[2 * i];
+		next += name_lens[i];
+		values[i] = next;
+		value_lens[i] = lens[2 * i + 1];
+		next += value_lens[i];
+	}
+	LayerStatus status = layer_signer_sign_n(signer, user_id, user_id_len, nonce, nonce_len,
+		issued_at, ttl_seconds, attributes, attribute_lens, names, name_lens, values, value_lens,
+		count, out_token, out_error);
+	free(block);
+	return status;
+}
 */
 import "C"
 
 import (
 	"fmt"
-	"math"
-	"runtime"
 	"time"
 	"unsafe"
 )
@@ -47,9 +92,10 @@ type KeyOption interface {
 }
 
 type signerConfig struct {
-	passphrase *string
-	flags      C.uint32_t
-	err        error
+	passphrase    string
+	hasPassphrase bool
+	flags         C.uint32_t
+	err           error
 }
 
 type verifierConfig struct {
@@ -59,13 +105,13 @@ type verifierConfig struct {
 type passphraseOption string
 
 func (p passphraseOption) applySigner(c *signerConfig) {
-	s := string(p)
-	c.passphrase = &s
+	c.passphrase, c.hasPassphrase = string(p), true
 }
 
 // WithPassphrase gives the passphrase of an encrypted private key (PKCS#8 "ENCRYPTED PRIVATE
-// KEY"). It is ignored for an unencrypted key; SignerFromEnv refuses it (the passphrase comes
-// from LAYER_PRIVATE_KEY_PASSPHRASE there). No error message ever contains it.
+// KEY"): its bytes, which need not be UTF-8. It is ignored for an unencrypted key;
+// SignerFromEnv refuses it (the passphrase comes from LAYER_PRIVATE_KEY_PASSPHRASE there). No
+// error message ever contains it.
 func WithPassphrase(passphrase string) SignerOption { return passphraseOption(passphrase) }
 
 type tokenTypeOption TokenType
@@ -84,6 +130,25 @@ func (t tokenTypeOption) applySigner(c *signerConfig) {
 // WithTokenType selects the header's "typ": JWS (the default) or JWT.
 func WithTokenType(t TokenType) SignerOption { return tokenTypeOption(t) }
 
+// ParseTokenType reads a token type by name, by the library's rule for every language (and
+// for LAYER_TOKEN_TYPE): "JWS" or "JWT" in any letter case. Anything else is an *Error with
+// StatusInvalidArgument.
+func ParseTokenType(name string) (TokenType, error) {
+	if err := checkABI(); err != nil {
+		return JWS, err
+	}
+	var flags C.uint32_t
+	var message *C.char
+	p, n := text(name)
+	if status := C.layer_token_type_flags(p, n, &flags, &message); status != C.LAYER_OK {
+		return JWS, libraryError(status, message, C.LAYER_EIT_NONE)
+	}
+	if flags&C.LAYER_FLAG_TYP_JWT != 0 {
+		return JWT, nil
+	}
+	return JWS, nil
+}
+
 type legacyKeyOption struct{}
 
 func (legacyKeyOption) applySigner(c *signerConfig)     { c.flags |= C.LAYER_FLAG_ALLOW_1024_BIT_KEY }
@@ -94,28 +159,31 @@ func (legacyKeyOption) applyVerifier(c *verifierConfig) { c.flags |= C.LAYER_FLA
 func WithLegacy1024BitKey() KeyOption { return legacyKeyOption{} }
 
 // Signer mints identity tokens with one private key, provider ID and key ID. It is safe for
-// concurrent use by any number of goroutines; create one at start-up and share it.
+// concurrent use by any number of goroutines; create one at start-up and share it. Copies of
+// a Signer share its key: closing one closes them all.
 //
-// Close releases the key (its bytes are zeroized); a finalizer does it if the program does not.
+// Close releases the key (its bytes are zeroized); a finalizer does it if the program does
+// not. The zero Signer is closed.
 type Signer struct {
-	h handle
+	h *handle
 }
 
 func newSigner(p *C.LayerSigner) *Signer {
-	s := &Signer{h: newHandle(unsafe.Pointer(p))}
-	runtime.SetFinalizer(s, (*Signer).Close)
-	return s
+	return &Signer{h: newHandle(unsafe.Pointer(p), freeSigner)}
 }
+
+func freeSigner(p unsafe.Pointer) { C.layer_signer_free((*C.LayerSigner)(p)) }
 
 // NewSigner loads and checks an RSA private key once, for any number of tokens.
 //
 // privateKeyPEM is PEM (PKCS#1 "RSA PRIVATE KEY", PKCS#8 "PRIVATE KEY", encrypted PKCS#8 with
-// WithPassphrase) or base64 DER; CRLF, surrounding whitespace, literal \n escapes and lost
-// line breaks are tolerated. It must be RSA, at least 2048 bits (see WithLegacy1024BitKey).
-// providerID is "layer:///providers/<uuid>" or the bare UUID, keyID "layer:///keys/<uuid>"
-// or the bare UUID. A nil privateKeyPEM is ErrNullArgument.
+// WithPassphrase), base64 DER or DER itself; CRLF, surrounding whitespace, literal \n escapes
+// and lost line breaks are tolerated. It must be RSA, at least 2048 bits (see
+// WithLegacy1024BitKey). providerID is "layer:///providers/<uuid>" or the bare UUID, keyID
+// "layer:///keys/<uuid>" or the bare UUID. A nil privateKeyPEM is ErrNullArgument.
 //
-// The wrapper's copy of the key text is zeroized as soon as the library has read it.
+// The library reads privateKeyPEM during the call and keeps its own copy, which it zeroizes
+// when the signer is closed; the slice stays the caller's.
 func NewSigner(privateKeyPEM []byte, providerID, keyID string, opts ...SignerOption) (*Signer, error) {
 	if err := checkABI(); err != nil {
 		return nil, err
@@ -129,35 +197,19 @@ func NewSigner(privateKeyPEM []byte, providerID, keyID string, opts ...SignerOpt
 	if cfg.err != nil {
 		return nil, cfg.err
 	}
-	if err := checkBytes("privateKeyPEM", privateKeyPEM); err != nil {
-		return nil, err
+	key, keyLen := byteArg(privateKeyPEM)
+	var passphrase *C.uint8_t
+	var passphraseLen C.size_t
+	if cfg.hasPassphrase {
+		p, n := text(cfg.passphrase)
+		passphrase, passphraseLen = (*C.uint8_t)(unsafe.Pointer(p)), n
 	}
-	if err := checkText("providerID", providerID); err != nil {
-		return nil, err
-	}
-	if err := checkText("keyID", keyID); err != nil {
-		return nil, err
-	}
-	size := len(privateKeyPEM) + len(providerID) + len(keyID) + 3
-	if cfg.passphrase != nil {
-		if err := checkBytes("passphrase (WithPassphrase)", []byte(*cfg.passphrase)); err != nil {
-			return nil, err
-		}
-		size += len(*cfg.passphrase) + 1
-	}
-	a := newCArgs(size)
-	a.secret = true
-	key := a.bytes(privateKeyPEM)
-	provider := a.str(providerID)
-	kid := a.str(keyID)
-	passphrase := nullArg
-	if cfg.passphrase != nil {
-		passphrase = a.str(*cfg.passphrase)
-	}
+	provider, providerLen := text(providerID)
+	kid, kidLen := text(keyID)
 	var out *C.LayerSigner
 	var message *C.char
-	status := C.layer_signer_new(a.ptr(key), a.ptr(passphrase), a.ptr(provider), a.ptr(kid), cfg.flags, &out, &message)
-	a.free()
+	status := C.layer_signer_new_n(key, keyLen, passphrase, passphraseLen, provider, providerLen,
+		kid, kidLen, cfg.flags, &out, &message)
 	if status != C.LAYER_OK {
 		return nil, libraryError(status, message, C.LAYER_EIT_NONE)
 	}
@@ -185,7 +237,7 @@ func SignerFromEnv(opts ...SignerOption) (*Signer, error) {
 	if cfg.err != nil {
 		return nil, cfg.err
 	}
-	if cfg.passphrase != nil {
+	if cfg.hasPassphrase {
 		return nil, argError("WithPassphrase", "is not an option of SignerFromEnv: set LAYER_PRIVATE_KEY_PASSPHRASE")
 	}
 	var out *C.LayerSigner
@@ -199,10 +251,11 @@ func SignerFromEnv(opts ...SignerOption) (*Signer, error) {
 
 // SignOptions are the optional inputs of Signer.SignWith. The zero value gives the defaults.
 type SignOptions struct {
-	// IssuedAt is the token's "iat", floored to a second; the zero time.Time means now.
+	// IssuedAt is the token's "iat", floored to a second; the zero time.Time means now. A
+	// time before 1970 is refused.
 	IssuedAt time.Time
 	// TTL is the token's lifetime ("exp" - "iat"), a whole number of seconds; zero means 600 s
-	// (DefaultTTL; a Layer nonce lives 10 minutes).
+	// (DefaultTTL; a Layer nonce lives 10 minutes). A negative TTL is refused.
 	TTL time.Duration
 
 	// The optional identity attributes; "" leaves one out of the token.
@@ -225,53 +278,46 @@ func (s *Signer) Sign(userID, nonce string) (string, error) {
 // SignWith mints a token like Sign, with the time, lifetime, identity attributes and
 // metadata of o.
 func (s *Signer) SignWith(userID, nonce string, o SignOptions) (string, error) {
-	issuedAt, err := unixSeconds("SignOptions.IssuedAt", o.IssuedAt)
+	ttl, err := seconds("SignOptions.TTL", o.TTL)
 	if err != nil {
 		return "", err
 	}
-	ttl, err := wholeSeconds("SignOptions.TTL", o.TTL)
-	if err != nil {
-		return "", err
-	}
-	texts := [...]struct{ name, value string }{
-		{"userID", userID}, {"nonce", nonce},
-		{"SignOptions.FirstName", o.FirstName}, {"SignOptions.LastName", o.LastName},
-		{"SignOptions.DisplayName", o.DisplayName}, {"SignOptions.AvatarURL", o.AvatarURL},
-	}
-	size := 0
-	for _, t := range texts {
-		if err := checkText(t.name, t.value); err != nil {
-			return "", err
+	// The metadata as li_sign takes it: name, value, name, value, ... in one buffer.
+	var metadata []byte
+	var lens []C.size_t
+	if len(o.Metadata) > 0 {
+		size := 0
+		for name, value := range o.Metadata {
+			size += len(name) + len(value)
 		}
-		size += len(t.value) + 1
-	}
-	meta, err := newCMetadata(o.Metadata)
-	if err != nil {
-		return "", err
-	}
-	defer meta.free()
-
-	a := newCArgs(size)
-	user, n := a.str(userID), a.str(nonce)
-	optional := func(v string) arg {
-		if v == "" {
-			return nullArg
+		metadata = make([]byte, 0, max(size, 1)) // never nil: a pointer to pass
+		lens = make([]C.size_t, 0, 2*len(o.Metadata))
+		for name, value := range o.Metadata {
+			metadata = append(append(metadata, name...), value...)
+			lens = append(lens, C.size_t(len(name)), C.size_t(len(value)))
 		}
-		return a.str(v)
 	}
-	first, last, display, avatar := optional(o.FirstName), optional(o.LastName), optional(o.DisplayName), optional(o.AvatarURL)
+	user, userLen := text(userID)
+	n, nLen := text(nonce)
+	first, firstLen := text(o.FirstName)
+	last, lastLen := text(o.LastName)
+	display, displayLen := text(o.DisplayName)
+	avatar, avatarLen := text(o.AvatarURL)
+	var meta *C.char
+	var metaLens *C.size_t
+	if lens != nil {
+		meta, metaLens = (*C.char)(unsafe.Pointer(unsafe.SliceData(metadata))), &lens[0]
+	}
 
-	p, err := s.acquire("Signer.SignWith")
+	p, err := s.handle().acquire("Signer.SignWith")
 	if err != nil {
 		return "", err
 	}
-	defer s.h.mu.RUnlock()
 	var token, message *C.char
-	status := C.layer_signer_sign_with((*C.LayerSigner)(p), a.ptr(user), a.ptr(n), issuedAt, ttl,
-		a.ptr(first), a.ptr(last), a.ptr(display), a.ptr(avatar),
-		meta.names, meta.values, meta.count, &token, &message)
-	runtime.KeepAlive(s)
-	a.free()
+	status := C.li_sign((*C.LayerSigner)(p), user, userLen, n, nLen, unixTime(o.IssuedAt), ttl,
+		first, firstLen, last, lastLen, display, displayLen, avatar, avatarLen,
+		meta, metaLens, C.size_t(len(lens)/2), &token, &message)
+	s.h.release()
 	if status != C.LAYER_OK {
 		return "", libraryError(status, message, C.LAYER_EIT_NONE)
 	}
@@ -281,39 +327,34 @@ func (s *Signer) SignWith(userID, nonce string, o SignOptions) (string, error) {
 // PublicKeyPEM is the signer's public key as SPKI PEM ("BEGIN PUBLIC KEY"): the text to
 // upload to Layer for this key ID, or to give NewVerifier.
 func (s *Signer) PublicKeyPEM() ([]byte, error) {
-	p, err := s.acquire("Signer.PublicKeyPEM")
+	p, err := s.handle().acquire("Signer.PublicKeyPEM")
 	if err != nil {
 		return nil, err
 	}
-	defer s.h.mu.RUnlock()
 	var pem, message *C.char
 	status := C.layer_signer_public_key_pem((*C.LayerSigner)(p), &pem, &message)
-	runtime.KeepAlive(s)
+	s.h.release()
 	if status != C.LAYER_OK {
 		return nil, libraryError(status, message, C.LAYER_EIT_NONE)
 	}
 	return takeBytes(pem), nil
 }
 
-// Close releases the signer and zeroizes its key. It waits for signatures in flight, may be
-// called any number of times from any goroutine, and always returns nil; afterwards every
-// method returns an error matching ErrClosed.
+// Close releases the signer and zeroizes its key, for every copy of it. It never blocks:
+// signatures in flight finish, and the last of them releases the key. It may be called any
+// number of times from any goroutine and always returns nil; afterwards every method returns
+// an error matching ErrClosed.
 func (s *Signer) Close() error {
-	if s == nil {
-		return nil
-	}
-	if p := s.h.take(); p != nil {
-		runtime.SetFinalizer(s, nil)
-		C.layer_signer_free((*C.LayerSigner)(p))
-	}
+	s.handle().close()
 	return nil
 }
 
-func (s *Signer) acquire(op string) (unsafe.Pointer, error) {
+// handle is the signer's handle; nil for a nil *Signer, which is closed.
+func (s *Signer) handle() *handle {
 	if s == nil {
-		return nil, &closedError{op}
+		return nil
 	}
-	return s.h.acquire(op)
+	return s.h
 }
 
 // SignToken mints one token with the default options ("typ":"JWS", no attributes) from the
@@ -325,31 +366,18 @@ func SignToken(privateKeyPEM []byte, providerID, keyID, userID, nonce string, is
 	if err := checkABI(); err != nil {
 		return "", err
 	}
-	iat, err := unixSeconds("issuedAt", issuedAt)
+	ttlSeconds, err := seconds("ttl", ttl)
 	if err != nil {
 		return "", err
 	}
-	seconds, err := wholeSeconds("ttl", ttl)
-	if err != nil {
-		return "", err
-	}
-	if err := checkBytes("privateKeyPEM", privateKeyPEM); err != nil {
-		return "", err
-	}
-	for _, t := range [...]struct{ name, value string }{
-		{"providerID", providerID}, {"keyID", keyID}, {"userID", userID}, {"nonce", nonce},
-	} {
-		if err := checkText(t.name, t.value); err != nil {
-			return "", err
-		}
-	}
-	a := newCArgs(len(privateKeyPEM) + len(providerID) + len(keyID) + len(userID) + len(nonce) + 5)
-	a.secret = true
-	key := a.bytes(privateKeyPEM)
-	provider, kid, user, n := a.str(providerID), a.str(keyID), a.str(userID), a.str(nonce)
+	key, keyLen := byteArg(privateKeyPEM)
+	provider, providerLen := text(providerID)
+	kid, kidLen := text(keyID)
+	user, userLen := text(userID)
+	n, nLen := text(nonce)
 	var token, message *C.char
-	status := C.layer_sign_token(a.ptr(key), a.ptr(provider), a.ptr(kid), a.ptr(user), a.ptr(n), iat, seconds, &token, &message)
-	a.free()
+	status := C.layer_sign_token_n(key, keyLen, provider, providerLen, kid, kidLen, user, userLen,
+		n, nLen, unixTime(issuedAt), ttlSeconds, &token, &message)
 	if status != C.LAYER_OK {
 		return "", libraryError(status, message, C.LAYER_EIT_NONE)
 	}
@@ -362,81 +390,21 @@ func ClearKeyCache() {
 	C.layer_key_cache_clear()
 }
 
-// unixSeconds converts a time to the ABI's Unix seconds: 0 (now) for the zero time, an error
-// for a time not after the epoch (which the ABI would also read as "now").
-func unixSeconds(name string, t time.Time) (C.int64_t, error) {
+// unixTime is t as the ABI's Unix seconds (floored): 0, which the library reads as now or
+// the system clock, for the zero time.Time; negative before 1970, which the library refuses.
+func unixTime(t time.Time) C.int64_t {
 	if t.IsZero() {
-		return 0, nil
+		return 0
 	}
-	u := t.Unix()
-	if u <= 0 {
-		return 0, argError(name, fmt.Sprintf("is %s, not after 1970-01-01T00:00:00Z (use the zero time.Time for now)",
-			t.UTC().Format(time.RFC3339)))
-	}
-	return C.int64_t(u), nil
+	return C.int64_t(t.Unix())
 }
 
-// wholeSeconds converts a non-negative duration of whole seconds to the ABI's uint32 seconds.
-func wholeSeconds(name string, d time.Duration) (C.uint32_t, error) {
-	switch {
-	case d < 0:
-		return 0, argError(name, fmt.Sprintf("is negative (%v)", d))
-	case d%time.Second != 0:
+// seconds is d as the ABI's whole seconds; the library decides which values it accepts (a
+// negative one is refused). A duration that is not a whole number of seconds has no such
+// value: an *Error naming the argument, rather than a silently rounded lifetime.
+func seconds(name string, d time.Duration) (C.int64_t, error) {
+	if d%time.Second != 0 {
 		return 0, argError(name, fmt.Sprintf("is %v, not a whole number of seconds", d))
-	case d/time.Second > math.MaxUint32:
-		return 0, argError(name, fmt.Sprintf("is %v, over 2^32-1 seconds", d))
 	}
-	return C.uint32_t(d / time.Second), nil
-}
-
-// cMetadata holds metadata names and values as C strings, with the two pointer arrays that
-// layer_signer_sign_with takes, in one C allocation (C may not receive arrays of Go pointers).
-type cMetadata struct {
-	block         unsafe.Pointer
-	names, values **C.char
-	count         C.size_t
-}
-
-func newCMetadata(m map[string]string) (cMetadata, error) {
-	if len(m) == 0 {
-		return cMetadata{}, nil
-	}
-	text := 0
-	for name, value := range m {
-		if err := checkText(fmt.Sprintf("SignOptions.Metadata name %q", name), name); err != nil {
-			return cMetadata{}, err
-		}
-		if err := checkText(fmt.Sprintf("SignOptions.Metadata[%q]", name), value); err != nil {
-			return cMetadata{}, err
-		}
-		text += len(name) + len(value) + 2
-	}
-	n := len(m)
-	pointers := 2 * n * int(unsafe.Sizeof((*C.char)(nil)))
-	block := C.malloc(C.size_t(pointers + text))
-	if block == nil {
-		panic("layeridentity: out of memory")
-	}
-	ptrs := unsafe.Slice((**C.char)(block), 2*n)
-	buf := unsafe.Slice((*byte)(unsafe.Add(block, pointers)), text)
-	off, i := 0, 0
-	put := func(s string) *C.char {
-		p := (*C.char)(unsafe.Pointer(&buf[off]))
-		off += copy(buf[off:], s)
-		buf[off] = 0
-		off++
-		return p
-	}
-	for name, value := range m {
-		ptrs[i] = put(name)
-		ptrs[n+i] = put(value)
-		i++
-	}
-	return cMetadata{block: block, names: &ptrs[0], values: &ptrs[n], count: C.size_t(n)}, nil
-}
-
-func (m cMetadata) free() {
-	if m.block != nil {
-		C.free(m.block)
-	}
+	return C.int64_t(d / time.Second), nil
 }

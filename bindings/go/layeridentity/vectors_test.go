@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/layerhq/layer-identity/bindings/go/internal/exactjson"
 )
 
 // The shared vectors (vectors/README.md), through the typed Go API.
@@ -32,23 +34,37 @@ func flagOptions(t *testing.T, names []string) (signer []SignerOption, verifier 
 	return signer, verifier
 }
 
-func issuedAtTime(seconds int64) time.Time {
-	if seconds <= 0 { // the ABI's "now"
+// vectorTime is a vector's time in seconds as a time.Time: 0 is the zero time (now, the
+// system clock). A case of ABI 3 gives a negative time as it is, for the library to refuse;
+// in the other cases a negative time is the NUL-terminated functions' "now" too.
+func vectorTime(seconds int64, abi int) time.Time {
+	if seconds == 0 || (seconds < 0 && abi < 3) {
 		return time.Time{}
 	}
 	return time.Unix(seconds, 0)
 }
 
+// leeway is a vector's leeway in seconds as VerifyOptions.Leeway: the ABI's 0 is no
+// leeway (NoLeeway), since Go's zero Leeway is the default.
+func leeway(seconds int64) time.Duration {
+	if seconds == 0 {
+		return NoLeeway
+	}
+	return time.Duration(seconds) * time.Second
+}
+
 type signCase struct {
-	Name               string  `json:"name"`
-	PrivateKeyFile     string  `json:"private_key_file"`
-	Passphrase         *string `json:"passphrase"`
-	ProviderID         string  `json:"provider_id"`
-	KeyID              string  `json:"key_id"`
-	UserID             string  `json:"user_id"`
-	Nonce              string  `json:"nonce"`
-	IssuedAt           int64   `json:"issued_at"`
-	TTLSeconds         int64   `json:"ttl_seconds"`
+	Name               string   `json:"name"`
+	ABI                int      `json:"abi"`
+	PrivateKeyFile     string   `json:"private_key_file"`
+	Passphrase         *textArg `json:"passphrase"`
+	TokenType          *string  `json:"token_type"`
+	ProviderID         string   `json:"provider_id"`
+	KeyID              string   `json:"key_id"`
+	UserID             string   `json:"user_id"`
+	Nonce              string   `json:"nonce"`
+	IssuedAt           int64    `json:"issued_at"`
+	TTLSeconds         int64    `json:"ttl_seconds"`
 	Flags              []string
 	AttributesJSON     *string `json:"attributes_json"`
 	OneShot            bool    `json:"one_shot"`
@@ -64,15 +80,22 @@ func TestSignVectors(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			key := vectorFile(t, c.PrivateKeyFile)
 			opts, _ := flagOptions(t, c.Flags)
-			if c.Passphrase != nil {
-				opts = append(opts, WithPassphrase(*c.Passphrase))
+			if c.Passphrase != nil && !c.Passphrase.null {
+				opts = append(opts, WithPassphrase(c.Passphrase.value))
+			}
+			if c.TokenType != nil {
+				typ, err := ParseTokenType(*c.TokenType)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts = append(opts, WithTokenType(typ))
 			}
 			s, err := NewSigner(key, c.ProviderID, c.KeyID, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			o := SignOptions{IssuedAt: issuedAtTime(c.IssuedAt), TTL: time.Duration(c.TTLSeconds) * time.Second}
+			o := SignOptions{IssuedAt: vectorTime(c.IssuedAt, c.ABI), TTL: time.Duration(c.TTLSeconds) * time.Second}
 			if c.AttributesJSON != nil {
 				attrs, why := signOptionsFromJSON([]byte(*c.AttributesJSON))
 				if why != "" {
@@ -100,7 +123,7 @@ func TestSignVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, verifierOpts := flagOptions(t, c.Flags)
+			_, verifierOpts := flagOptions(t, c.Flags) // the token type is the signer's alone
 			v, err := NewVerifier(public, c.ProviderID, c.KeyID, verifierOpts...)
 			if err != nil {
 				t.Fatal(err)
@@ -160,14 +183,19 @@ func (a *textArg) UnmarshalJSON(b []byte) error {
 type errorCase struct {
 	Name            string `json:"name"`
 	Call            string `json:"call"`
+	ABI             int    `json:"abi"`
 	ExpectedStatus  string `json:"expected_status"`
 	MessageContains string `json:"message_contains"`
-	Args            struct {
+	// NULTerminatedOnly marks a key given as text that is not UTF-8, refused as such only by
+	// the NUL-terminated functions: the Go API passes keys as bytes to the _n functions,
+	// which read the same bytes as a key that does not load (LAYER_ERR_INVALID_KEY).
+	NULTerminatedOnly bool `json:"nul_terminated_only"`
+	Args              struct {
 		PrivateKeyFile *string  `json:"private_key_file"`
 		KeyFile        *string  `json:"key_file"`
 		PrivateKey     *textArg `json:"private_key"`
 		Key            *textArg `json:"key"`
-		Passphrase     *string  `json:"passphrase"`
+		Passphrase     *textArg `json:"passphrase"`
 		ProviderID     textArg  `json:"provider_id"`
 		KeyID          textArg  `json:"key_id"`
 		UserID         textArg  `json:"user_id"`
@@ -185,6 +213,21 @@ type errorCase struct {
 			KeyID          string   `json:"key_id"`
 			Flags          []string `json:"flags"`
 		} `json:"signer"`
+		// ABI 3: the attributes and metadata of layer_signer_sign_n, the arguments of
+		// layer_verifier_verify_n and of layer_token_type_flags.
+		Attributes map[string]textArg `json:"attributes"`
+		Metadata   [][]textArg        `json:"metadata"`
+		Verifier   *struct {
+			KeyFile    string   `json:"key_file"`
+			ProviderID string   `json:"provider_id"`
+			KeyID      string   `json:"key_id"`
+			Flags      []string `json:"flags"`
+		} `json:"verifier"`
+		Token         textArg `json:"token"`
+		ExpectedNonce textArg `json:"expected_nonce"`
+		Now           int64   `json:"now"`
+		LeewaySeconds int64   `json:"leeway_seconds"`
+		TokenType     textArg `json:"token_type"`
 	} `json:"args"`
 }
 
@@ -294,7 +337,7 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 			return nil, noNull
 		}
 		_, err = SignToken(key, a.ProviderID.value, a.KeyID.value, a.UserID.value, a.Nonce.value,
-			issuedAtTime(a.IssuedAt), time.Duration(a.TTLSeconds)*time.Second)
+			vectorTime(a.IssuedAt, c.ABI), time.Duration(a.TTLSeconds)*time.Second)
 	case "signer_new":
 		key, _ := keyArg(t, a.PrivateKeyFile, a.PrivateKey)
 		if nullText(a.ProviderID, a.KeyID) {
@@ -304,8 +347,8 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 		if why != "" {
 			return nil, why
 		}
-		if a.Passphrase != nil {
-			opts = append(opts, WithPassphrase(*a.Passphrase))
+		if a.Passphrase != nil && !a.Passphrase.null {
+			opts = append(opts, WithPassphrase(a.Passphrase.value))
 		}
 		var s *Signer
 		s, err = NewSigner(key, a.ProviderID.value, a.KeyID.value, opts...)
@@ -331,7 +374,24 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 				return nil, why
 			}
 		}
-		o.IssuedAt, o.TTL = issuedAtTime(a.IssuedAt), time.Duration(a.TTLSeconds)*time.Second
+		for name, value := range a.Attributes {
+			field := map[string]*string{"first_name": &o.FirstName, "last_name": &o.LastName,
+				"display_name": &o.DisplayName, "avatar_url": &o.AvatarURL}[name]
+			if field == nil {
+				t.Fatalf("unknown attribute %q", name)
+			}
+			*field = value.value
+		}
+		for _, pair := range a.Metadata {
+			if o.Metadata == nil {
+				o.Metadata = map[string]string{}
+			}
+			if _, dup := o.Metadata[pair[0].value]; dup {
+				return nil, "a Go map holds each name once"
+			}
+			o.Metadata[pair[0].value] = pair[1].value
+		}
+		o.IssuedAt, o.TTL = vectorTime(a.IssuedAt, c.ABI), time.Duration(a.TTLSeconds)*time.Second
 		_, err = s.SignWith(a.UserID.value, a.Nonce.value, o)
 	case "verifier_new":
 		key, _ := keyArg(t, a.KeyFile, a.Key)
@@ -345,6 +405,25 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 		var v *Verifier
 		v, err = NewVerifier(key, a.ProviderID.value, a.KeyID.value, opts...)
 		v.Close()
+	case "verifier_verify":
+		spec := a.Verifier
+		_, opts := flagOptions(t, spec.Flags)
+		v, verr := NewVerifier(vectorFile(t, spec.KeyFile), spec.ProviderID, spec.KeyID, opts...)
+		if verr != nil {
+			t.Fatalf("the case's verifier must load: %v", verr)
+		}
+		defer v.Close()
+		if a.Token.null {
+			return nil, noNull
+		}
+		o := VerifyOptions{Nonce: a.ExpectedNonce.value, SkipNonceCheck: a.ExpectedNonce.null,
+			Now: vectorTime(a.Now, c.ABI), Leeway: leeway(a.LeewaySeconds)}
+		_, err = v.Verify(a.Token.value, o)
+	case "token_type_flags":
+		if a.TokenType.null {
+			return nil, noNull
+		}
+		_, err = ParseTokenType(a.TokenType.value)
 	case "generate_key_pair":
 		_, _, err = GenerateKeyPair(int(a.Bits))
 	default:
@@ -355,7 +434,7 @@ func runErrorCase(t *testing.T, c errorCase) (err error, inexpressible string) {
 
 func TestErrorVectors(t *testing.T) {
 	cases := loadCases[errorCase](t, "errors.json")
-	ran, inexpressible := 0, map[string]string{}
+	ran, inexpressible, keyBytes := 0, map[string]string{}, 0
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			err, why := runErrorCase(t, c)
@@ -370,6 +449,13 @@ func TestErrorVectors(t *testing.T) {
 				t.Fatalf("listed as inexpressible, but the Go API expresses it")
 			}
 			ran++
+			if c.NULTerminatedOnly {
+				if e := asError(t, err); e.Status != StatusInvalidKey {
+					t.Fatalf("a key as bytes: %v, want LAYER_ERR_INVALID_KEY", err)
+				}
+				keyBytes++
+				return
+			}
 			if err == nil {
 				t.Fatalf("succeeded; want %s", c.ExpectedStatus)
 			}
@@ -386,7 +472,7 @@ func TestErrorVectors(t *testing.T) {
 			if e.EitCode != "" {
 				t.Fatalf("EitCode %q outside verification", e.EitCode)
 			}
-			if p := c.Args.Passphrase; p != nil && *p != "" && strings.Contains(err.Error(), *p) {
+			if p := c.Args.Passphrase; p != nil && p.value != "" && strings.Contains(err.Error(), p.value) {
 				t.Fatalf("the message quotes the passphrase: %v", err)
 			}
 		})
@@ -398,8 +484,9 @@ func TestErrorVectors(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d error vectors: %d run with their exact status and message fragment, %d listed as inexpressible in Go",
-		len(cases), ran, len(inexpressible))
+	t.Logf("%d error vectors: %d run with their exact status and message fragment (%d nul_terminated_only: a key "+
+		"read as bytes, refused as a key), "+
+		"%d listed as inexpressible in Go", len(cases), ran, keyBytes, len(inexpressible))
 }
 
 type verifyCase struct {
@@ -438,15 +525,11 @@ func TestVerifyVectors(t *testing.T) {
 				}
 				verifiers[config] = v
 			}
-			o := VerifyOptions{Now: issuedAtTime(c.Now), Leeway: time.Duration(c.LeewaySeconds) * time.Second}
-			if c.LeewaySeconds == 0 {
-				o.Leeway = NoLeeway
-			}
+			o := VerifyOptions{Now: vectorTime(c.Now, 0), Leeway: leeway(c.LeewaySeconds)}
 			if c.ExpectedNonce != nil {
-				if *c.ExpectedNonce == "" {
-					t.Fatal("an empty expected nonce cannot be told from none in VerifyOptions")
-				}
 				o.Nonce = *c.ExpectedNonce
+			} else {
+				o.SkipNonceCheck = true
 			}
 			claims, err := v.Verify(c.Token, o)
 			if c.ExpectedStatus == "LAYER_OK" {
@@ -483,22 +566,22 @@ func checkClaims(t *testing.T, got *Claims, expectedJSON string) {
 	if got.JSON != expectedJSON {
 		t.Fatalf("claims JSON %q, want %q", got.JSON, expectedJSON)
 	}
-	want, err := parseJSON([]byte(expectedJSON))
-	if err != nil || want.kind != jsonObject {
+	want, err := exactjson.Parse([]byte(expectedJSON))
+	if err != nil || want.Kind != exactjson.Object {
 		t.Fatalf("expected claims: %v", err)
 	}
-	fields := map[string]*jsonValue{}
-	for _, m := range want.members {
-		fields[m.name] = m.value
+	fields := map[string]*exactjson.Value{}
+	for _, m := range want.Members {
+		fields[m.Name] = m.Value
 	}
 	str := func(name string) string {
-		if v := fields[name]; v != nil && v.kind == jsonStr {
-			return v.str
+		if v := fields[name]; v != nil && v.Kind == exactjson.String {
+			return v.Str
 		}
 		return ""
 	}
 	unix := func(name string) time.Time {
-		n, err := strconv.ParseInt(fields[name].str, 10, 64)
+		n, err := strconv.ParseInt(fields[name].Str, 10, 64)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -520,9 +603,9 @@ func checkClaims(t *testing.T, got *Claims, expectedJSON string) {
 		t.Errorf("IssuedAt is not in UTC")
 	}
 	wantMeta := map[string]string{}
-	if m := fields["metadata"]; m != nil && m.kind == jsonObject {
-		for _, entry := range m.members {
-			wantMeta[entry.name] = entry.value.str
+	if m := fields["metadata"]; m != nil && m.Kind == exactjson.Object {
+		for _, entry := range m.Members {
+			wantMeta[entry.Name] = entry.Value.Str
 		}
 	}
 	if len(got.Metadata) != len(wantMeta) {
@@ -611,7 +694,7 @@ func TestEnvVectors(t *testing.T) {
 			}
 			defer s.Close()
 			token, err := s.SignWith(c.Sign.UserID, c.Sign.Nonce, SignOptions{
-				IssuedAt: issuedAtTime(c.Sign.IssuedAt), TTL: time.Duration(c.Sign.TTLSeconds) * time.Second,
+				IssuedAt: vectorTime(c.Sign.IssuedAt, 0), TTL: time.Duration(c.Sign.TTLSeconds) * time.Second,
 			})
 			if err != nil || token != *c.ExpectedToken {
 				t.Fatalf("token %q (%v), want %q", token, err, *c.ExpectedToken)

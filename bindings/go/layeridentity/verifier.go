@@ -3,55 +3,18 @@ package layeridentity
 /*
 #include "layer_identity.h"
 
-// The typed claims of one verified token, read with one cgo call instead of one per getter.
-// The pointers belong to the LayerClaims and are valid until layer_claims_free.
-enum {
-	LI_PROVIDER_ID, LI_USER_ID, LI_NONCE, LI_FIRST_NAME, LI_LAST_NAME, LI_DISPLAY_NAME,
-	LI_AVATAR_URL, LI_JSON, LI_FIELDS
-};
-
-typedef struct {
-	const char *text[LI_FIELDS];
-	size_t len[LI_FIELDS];
-	int64_t issued_at, expires_at;
-	size_t metadata_count;
-} li_claims_view;
-
-static void li_claims_read(const LayerClaims *c, li_claims_view *v) {
-	v->text[LI_PROVIDER_ID] = layer_claims_provider_id(c, &v->len[LI_PROVIDER_ID]);
-	v->text[LI_USER_ID] = layer_claims_user_id(c, &v->len[LI_USER_ID]);
-	v->text[LI_NONCE] = layer_claims_nonce(c, &v->len[LI_NONCE]);
-	v->text[LI_FIRST_NAME] = layer_claims_first_name(c, &v->len[LI_FIRST_NAME]);
-	v->text[LI_LAST_NAME] = layer_claims_last_name(c, &v->len[LI_LAST_NAME]);
-	v->text[LI_DISPLAY_NAME] = layer_claims_display_name(c, &v->len[LI_DISPLAY_NAME]);
-	v->text[LI_AVATAR_URL] = layer_claims_avatar_url(c, &v->len[LI_AVATAR_URL]);
-	v->text[LI_JSON] = layer_claims_json(c, &v->len[LI_JSON]);
-	v->issued_at = layer_claims_issued_at(c);
-	v->expires_at = layer_claims_expires_at(c);
-	v->metadata_count = layer_claims_metadata_count(c);
-}
-
-// Verifies and, on success, reads the claims' view in the same cgo call.
-static LayerStatus li_verify(const LayerVerifier *verifier, const char *token,
-		const char *expected_nonce, int64_t now, uint32_t leeway_seconds,
-		LayerClaims **out_claims, li_claims_view *view, LayerEit *out_eit, char **out_error) {
-	LayerStatus status = layer_verifier_verify_claims(verifier, token, expected_nonce, now,
-		leeway_seconds, out_claims, out_eit, out_error);
-	if (status == LAYER_OK) li_claims_read(*out_claims, view);
-	return status;
-}
-
-// Metadata entry i of claims, name and value, in one call.
-static void li_claims_metadata(const LayerClaims *c, size_t i, const char **name,
-		size_t *name_len, const char **value, size_t *value_len) {
-	*name = layer_claims_metadata_name(c, i, name_len);
-	*value = layer_claims_metadata_value(c, i, value_len);
+// Metadata entries 0 .. count-1 of claims, names and values, in one call.
+static void li_claims_metadata(const LayerClaims *c, size_t count, const char **names,
+		size_t *name_lens, const char **values, size_t *value_lens) {
+	for (size_t i = 0; i < count; i++) {
+		names[i] = layer_claims_metadata_name(c, i, &name_lens[i]);
+		values[i] = layer_claims_metadata_value(c, i, &value_lens[i]);
+	}
 }
 */
 import "C"
 
 import (
-	"runtime"
 	"time"
 	"unsafe"
 )
@@ -65,19 +28,23 @@ const DefaultLeeway = C.LAYER_DEFAULT_LEEWAY_SECONDS * time.Second
 const DefaultTTL = C.LAYER_DEFAULT_TTL_SECONDS * time.Second
 
 // NoLeeway, as VerifyOptions.Leeway, allows no clock skew at all (the zero Leeway means
-// DefaultLeeway).
+// DefaultLeeway). It is a marker, not a duration: any other negative Leeway is refused.
 const NoLeeway time.Duration = -1
 
 // Verifier checks identity tokens with the rules of the Layer dashboard's identity token
 // validation tool (RFC 8725: RS256 with the configured key only, the exact header, the
-// configured key ID and provider ID, the times, the nonce). It is safe for concurrent use.
+// configured key ID and provider ID, the times, the nonce). It is safe for concurrent use;
+// copies of a Verifier share its key, and closing one closes them all. The zero Verifier is
+// closed.
 type Verifier struct {
-	h handle
+	h *handle
 }
 
+func freeVerifier(p unsafe.Pointer) { C.layer_verifier_free((*C.LayerVerifier)(p)) }
+
 // NewVerifier creates a verifier for tokens signed with the key of publicKeyPEM (SPKI
-// "PUBLIC KEY" or PKCS#1 "RSA PUBLIC KEY", PEM or base64 DER, or an unencrypted private key
-// to derive it from) that carry keyID in "kid" and providerID in "iss".
+// "PUBLIC KEY" or PKCS#1 "RSA PUBLIC KEY", PEM, base64 DER or DER, or an unencrypted private
+// key to derive it from) that carry keyID in "kid" and providerID in "iss".
 func NewVerifier(publicKeyPEM []byte, providerID, keyID string, opts ...VerifierOption) (*Verifier, error) {
 	if err := checkABI(); err != nil {
 		return nil, err
@@ -88,39 +55,33 @@ func NewVerifier(publicKeyPEM []byte, providerID, keyID string, opts ...Verifier
 			o.applyVerifier(&cfg)
 		}
 	}
-	if err := checkBytes("publicKeyPEM", publicKeyPEM); err != nil {
-		return nil, err
-	}
-	if err := checkText("providerID", providerID); err != nil {
-		return nil, err
-	}
-	if err := checkText("keyID", keyID); err != nil {
-		return nil, err
-	}
-	a := newCArgs(len(publicKeyPEM) + len(providerID) + len(keyID) + 3)
-	a.secret = true // it may be a private key
-	key, provider, kid := a.bytes(publicKeyPEM), a.str(providerID), a.str(keyID)
+	key, keyLen := byteArg(publicKeyPEM)
+	provider, providerLen := text(providerID)
+	kid, kidLen := text(keyID)
 	var out *C.LayerVerifier
 	var message *C.char
-	status := C.layer_verifier_new(a.ptr(key), a.ptr(provider), a.ptr(kid), cfg.flags, &out, &message)
-	a.free()
+	status := C.layer_verifier_new_n(key, keyLen, provider, providerLen, kid, kidLen, cfg.flags, &out, &message)
 	if status != C.LAYER_OK {
 		return nil, libraryError(status, message, C.LAYER_EIT_NONE)
 	}
-	v := &Verifier{h: newHandle(unsafe.Pointer(out))}
-	runtime.SetFinalizer(v, (*Verifier).Close)
-	return v, nil
+	return &Verifier{h: newHandle(unsafe.Pointer(out), freeVerifier)}, nil
 }
 
-// VerifyOptions are the inputs of Verifier.Verify besides the token. The zero value checks
-// no nonce, at the system clock's time, with DefaultLeeway.
+// VerifyOptions are the inputs of Verifier.Verify besides the token.
 type VerifyOptions struct {
-	// Nonce is the nonce the token must answer ("nce"); "" skips that check.
+	// Nonce is the nonce the token must answer ("nce"), the one the Layer client SDK
+	// obtained. It is required: an empty Nonce is an error (ErrInvalidArgument), so that a
+	// value that never arrived cannot switch the check off. See SkipNonceCheck.
 	Nonce string
-	// Now is the time to verify at; the zero time.Time means the system clock.
+	// SkipNonceCheck verifies the token without comparing its nonce with anything (for
+	// tools that inspect tokens; a service that accepts tokens checks the nonce). Nonce
+	// must then be "".
+	SkipNonceCheck bool
+	// Now is the time to verify at; the zero time.Time means the system clock. A time before
+	// 1970 is refused.
 	Now time.Time
 	// Leeway is the clock skew allowed for "exp" and "iat", whole seconds; zero means
-	// DefaultLeeway (60 s) and a negative value (NoLeeway) none.
+	// DefaultLeeway (60 s), NoLeeway none. A negative Leeway is refused.
 	Leeway time.Duration
 }
 
@@ -150,90 +111,81 @@ type Claims struct {
 // the rule the token broke (its Message starts with it); match the status with errors.Is
 // (ErrExpired, ErrBadSignature, ErrClaimMismatch, ErrMalformedToken, ...).
 func (v *Verifier) Verify(token string, o VerifyOptions) (*Claims, error) {
-	now, err := unixSeconds("VerifyOptions.Now", o.Now)
-	if err != nil {
-		return nil, err
-	}
-	var leeway C.uint32_t
-	switch {
-	case o.Leeway == 0:
-		leeway = C.uint32_t(DefaultLeeway / time.Second)
-	case o.Leeway > 0:
-		if leeway, err = wholeSeconds("VerifyOptions.Leeway", o.Leeway); err != nil {
+	var leeway C.int64_t
+	switch o.Leeway {
+	case 0:
+		leeway = C.LAYER_DEFAULT_LEEWAY_SECONDS
+	case NoLeeway:
+		leeway = 0
+	default:
+		var err error
+		if leeway, err = seconds("VerifyOptions.Leeway", o.Leeway); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkText("token", token); err != nil {
-		return nil, err
+	if o.SkipNonceCheck && o.Nonce != "" {
+		return nil, argError("VerifyOptions.SkipNonceCheck", "is set together with VerifyOptions.Nonce: give one of them")
 	}
-	if err := checkText("VerifyOptions.Nonce", o.Nonce); err != nil {
-		return nil, err
-	}
-	a := newCArgs(len(token) + len(o.Nonce) + 2)
-	t := a.str(token)
-	nonce := nullArg
-	if o.Nonce != "" {
-		nonce = a.str(o.Nonce)
-	}
+	t, tLen := text(token)
+	nonce, nonceLen := optionalText(o.Nonce, !o.SkipNonceCheck)
 
-	p, err := v.acquire("Verifier.Verify")
+	p, err := v.handle().acquire("Verifier.Verify")
 	if err != nil {
 		return nil, err
 	}
-	defer v.h.mu.RUnlock()
 	var claims *C.LayerClaims
-	var view C.li_claims_view
+	var texts [C.LAYER_CLAIM_TEXT_COUNT]*C.char
+	var lens [C.LAYER_CLAIM_TEXT_COUNT]C.size_t
+	var times [2]C.int64_t
 	var eit C.LayerEit
 	var message *C.char
-	status := C.li_verify((*C.LayerVerifier)(p), a.ptr(t), a.ptr(nonce), now, leeway, &claims, &view, &eit, &message)
-	runtime.KeepAlive(v)
-	a.free()
+	status := C.layer_verifier_verify_n((*C.LayerVerifier)(p), t, tLen, nonce, nonceLen, unixTime(o.Now), leeway,
+		&claims, &texts[0], &lens[0], C.LAYER_CLAIM_TEXT_COUNT, &times[0], &eit, &message)
+	v.h.release()
 	if status != C.LAYER_OK {
 		return nil, libraryError(status, message, eit)
 	}
 	defer C.layer_claims_free(claims)
-	text := func(i int) string { return goString(view.text[i], view.len[i]) }
+	claim := func(i C.LayerClaimText) string { return goString(texts[i], lens[i]) }
 	c := &Claims{
-		ProviderID:  text(C.LI_PROVIDER_ID),
-		UserID:      text(C.LI_USER_ID),
-		Nonce:       text(C.LI_NONCE),
-		IssuedAt:    time.Unix(int64(view.issued_at), 0).UTC(),
-		ExpiresAt:   time.Unix(int64(view.expires_at), 0).UTC(),
-		FirstName:   text(C.LI_FIRST_NAME),
-		LastName:    text(C.LI_LAST_NAME),
-		DisplayName: text(C.LI_DISPLAY_NAME),
-		AvatarURL:   text(C.LI_AVATAR_URL),
-		JSON:        text(C.LI_JSON),
+		ProviderID:  claim(C.LAYER_CLAIM_PROVIDER_ID),
+		UserID:      claim(C.LAYER_CLAIM_USER_ID),
+		Nonce:       claim(C.LAYER_CLAIM_NONCE),
+		IssuedAt:    time.Unix(int64(times[0]), 0).UTC(),
+		ExpiresAt:   time.Unix(int64(times[1]), 0).UTC(),
+		FirstName:   claim(C.LAYER_CLAIM_FIRST_NAME),
+		LastName:    claim(C.LAYER_CLAIM_LAST_NAME),
+		DisplayName: claim(C.LAYER_CLAIM_DISPLAY_NAME),
+		AvatarURL:   claim(C.LAYER_CLAIM_AVATAR_URL),
+		JSON:        claim(C.LAYER_CLAIM_JSON),
 	}
-	if n := int(view.metadata_count); n > 0 {
-		c.Metadata = make(map[string]string, n)
-		for i := 0; i < n; i++ {
-			var name, value *C.char
-			var nameLen, valueLen C.size_t
-			C.li_claims_metadata(claims, C.size_t(i), &name, &nameLen, &value, &valueLen)
-			c.Metadata[goString(name, nameLen)] = goString(value, valueLen)
+	if texts[C.LAYER_CLAIM_METADATA_JSON] != nil {
+		if n := C.layer_claims_metadata_count(claims); n > 0 {
+			names, values := make([]*C.char, n), make([]*C.char, n)
+			nameLens, valueLens := make([]C.size_t, n), make([]C.size_t, n)
+			C.li_claims_metadata(claims, n, &names[0], &nameLens[0], &values[0], &valueLens[0])
+			c.Metadata = make(map[string]string, n)
+			for i := range names {
+				c.Metadata[goString(names[i], nameLens[i])] = goString(values[i], valueLens[i])
+			}
 		}
 	}
 	return c, nil
 }
 
-// Close releases the verifier. It waits for verifications in flight, may be called any
-// number of times from any goroutine, and always returns nil; afterwards Verify returns an
-// error matching ErrClosed.
+// Close releases the verifier, for every copy of it. It never blocks: verifications in
+// flight finish, and the last of them releases the key. It may be called any number of
+// times from any goroutine and always returns nil; afterwards Verify returns an error
+// matching ErrClosed.
 func (v *Verifier) Close() error {
-	if v == nil {
-		return nil
-	}
-	if p := v.h.take(); p != nil {
-		runtime.SetFinalizer(v, nil)
-		C.layer_verifier_free((*C.LayerVerifier)(p))
-	}
+	v.handle().close()
 	return nil
 }
 
-func (v *Verifier) acquire(op string) (unsafe.Pointer, error) {
+// handle is the verifier's handle; nil for a nil *Verifier, which is closed.
+func (v *Verifier) handle() *handle {
 	if v == nil {
-		return nil, &closedError{op}
+		return nil
 	}
-	return v.h.acquire(op)
+	return v.h
 }

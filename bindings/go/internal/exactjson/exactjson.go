@@ -1,4 +1,9 @@
-package layeridentity
+// Package exactjson is a small exact JSON reader for the tests: encoding/json replaces
+// invalid UTF-8 in strings with U+FFFD (vectors pass such bytes on purpose, for the library
+// to refuse) and keeps only the last of duplicate members (vectors and the endpoint checks
+// need every one). This reader keeps string bytes as they are, after JSON unescaping, and
+// every member in order.
+package exactjson
 
 import (
 	"errors"
@@ -8,41 +13,40 @@ import (
 	"unicode/utf8"
 )
 
-// A small exact JSON reader for the tests' attributes_json inputs. encoding/json cannot be
-// used for them: it replaces invalid UTF-8 in strings with U+FFFD (a vector passes such
-// bytes on purpose, for the library to refuse) and keeps only the last of duplicate
-// members (vectors hold duplicates, which the typed API cannot express). This reader keeps
-// string bytes as they are, after JSON unescaping, and every member in order.
-
-type jsonKind int
+// Kind is the kind of a JSON value.
+type Kind int
 
 const (
-	jsonNull jsonKind = iota
-	jsonBool
-	jsonNumber
-	jsonStr
-	jsonArray
-	jsonObject
+	Null Kind = iota
+	Bool
+	Number
+	String
+	Array
+	Object
 )
 
-func (k jsonKind) String() string {
+// String is the kind's JSON name ("object", ...).
+func (k Kind) String() string {
 	return [...]string{"null", "boolean", "number", "string", "array", "object"}[k]
 }
 
-type jsonMember struct {
-	name  string
-	value *jsonValue
+// Member is one member of an object, in the order of the text.
+type Member struct {
+	Name  string
+	Value *Value
 }
 
-type jsonValue struct {
-	kind    jsonKind
-	str     string // a string's value, or a number's or boolean's text
-	members []jsonMember
-	items   []*jsonValue
+// Value is one JSON value.
+type Value struct {
+	Kind    Kind
+	Str     string   // a string's value (unescaped), or a number's or boolean's text
+	Members []Member // an object's members, duplicates included
+	Items   []*Value // an array's items
 }
 
-func parseJSON(b []byte) (*jsonValue, error) {
-	p := &jsonParser{b: b}
+// Parse reads exactly one JSON value (and whitespace) from b.
+func Parse(b []byte) (*Value, error) {
+	p := &parser{b: b}
 	v, err := p.value()
 	if err != nil {
 		return nil, err
@@ -54,18 +58,18 @@ func parseJSON(b []byte) (*jsonValue, error) {
 	return v, nil
 }
 
-type jsonParser struct {
+type parser struct {
 	b []byte
 	i int
 }
 
-func (p *jsonParser) space() {
+func (p *parser) space() {
 	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
 		p.i++
 	}
 }
 
-func (p *jsonParser) value() (*jsonValue, error) {
+func (p *parser) value() (*Value, error) {
 	p.space()
 	if p.i >= len(p.b) {
 		return nil, errors.New("unexpected end")
@@ -73,7 +77,7 @@ func (p *jsonParser) value() (*jsonValue, error) {
 	switch c := p.b[p.i]; {
 	case c == '{':
 		p.i++
-		v := &jsonValue{kind: jsonObject}
+		v := &Value{Kind: Object}
 		p.space()
 		if p.i < len(p.b) && p.b[p.i] == '}' {
 			p.i++
@@ -94,7 +98,7 @@ func (p *jsonParser) value() (*jsonValue, error) {
 			if err != nil {
 				return nil, err
 			}
-			v.members = append(v.members, jsonMember{name, item})
+			v.Members = append(v.Members, Member{name, item})
 			p.space()
 			if p.i < len(p.b) && p.b[p.i] == ',' {
 				p.i++
@@ -108,7 +112,7 @@ func (p *jsonParser) value() (*jsonValue, error) {
 		}
 	case c == '[':
 		p.i++
-		v := &jsonValue{kind: jsonArray}
+		v := &Value{Kind: Array}
 		p.space()
 		if p.i < len(p.b) && p.b[p.i] == ']' {
 			p.i++
@@ -119,7 +123,7 @@ func (p *jsonParser) value() (*jsonValue, error) {
 			if err != nil {
 				return nil, err
 			}
-			v.items = append(v.items, item)
+			v.Items = append(v.Items, item)
 			p.space()
 			if p.i < len(p.b) && p.b[p.i] == ',' {
 				p.i++
@@ -133,15 +137,15 @@ func (p *jsonParser) value() (*jsonValue, error) {
 		}
 	case c == '"':
 		s, err := p.string()
-		return &jsonValue{kind: jsonStr, str: s}, err
+		return &Value{Kind: String, Str: s}, err
 	case c == 't' || c == 'f' || c == 'n':
 		for _, word := range []string{"true", "false", "null"} {
 			if len(p.b)-p.i >= len(word) && string(p.b[p.i:p.i+len(word)]) == word {
 				p.i += len(word)
 				if word == "null" {
-					return &jsonValue{kind: jsonNull}, nil
+					return &Value{Kind: Null}, nil
 				}
-				return &jsonValue{kind: jsonBool, str: word}, nil
+				return &Value{Kind: Bool, Str: word}, nil
 			}
 		}
 	case c == '-' || (c >= '0' && c <= '9'):
@@ -154,13 +158,13 @@ func (p *jsonParser) value() (*jsonValue, error) {
 		if _, err := strconv.ParseFloat(text, 64); err != nil {
 			return nil, fmt.Errorf("bad number %q", text)
 		}
-		return &jsonValue{kind: jsonNumber, str: text}, nil
+		return &Value{Kind: Number, Str: text}, nil
 	}
 	return nil, fmt.Errorf("unexpected byte %q at %d", p.b[p.i], p.i)
 }
 
 // string reads a JSON string, unescaping it; other bytes (valid UTF-8 or not) are kept.
-func (p *jsonParser) string() (string, error) {
+func (p *parser) string() (string, error) {
 	if p.i >= len(p.b) || p.b[p.i] != '"' {
 		return "", fmt.Errorf("expected a string at byte %d", p.i)
 	}
@@ -220,7 +224,7 @@ func (p *jsonParser) string() (string, error) {
 	return "", errors.New("unterminated string")
 }
 
-func (p *jsonParser) hex4() (rune, error) {
+func (p *parser) hex4() (rune, error) {
 	if len(p.b)-p.i < 4 {
 		return 0, errors.New("short \\u escape")
 	}
@@ -230,61 +234,4 @@ func (p *jsonParser) hex4() (rune, error) {
 	}
 	p.i += 4
 	return rune(n), nil
-}
-
-// signOptionsFromJSON maps an attributes_json text onto the typed SignOptions, as a Go
-// caller would write them. When the text holds something SignOptions cannot express at
-// all, it returns the reason instead.
-func signOptionsFromJSON(text []byte) (o SignOptions, inexpressible string) {
-	v, err := parseJSON(text)
-	if err != nil {
-		return o, "not JSON (" + err.Error() + "): SignOptions is a struct, not text"
-	}
-	if v.kind != jsonObject {
-		return o, "a JSON " + v.kind.String() + ", not an object: SignOptions is a struct"
-	}
-	seen := map[string]bool{}
-	for _, m := range v.members {
-		if seen[m.name] {
-			return o, fmt.Sprintf("member %q given twice: a struct field is set once", m.name)
-		}
-		seen[m.name] = true
-		var field *string
-		switch m.name {
-		case "first_name":
-			field = &o.FirstName
-		case "last_name":
-			field = &o.LastName
-		case "display_name":
-			field = &o.DisplayName
-		case "avatar_url":
-			field = &o.AvatarURL
-		case "metadata":
-			switch m.value.kind {
-			case jsonNull:
-				o.Metadata = nil
-			case jsonObject:
-				o.Metadata = map[string]string{}
-				for _, entry := range m.value.members {
-					if _, dup := o.Metadata[entry.name]; dup {
-						return o, fmt.Sprintf("metadata name %q given twice: a Go map holds a name once", entry.name)
-					}
-					if entry.value.kind != jsonStr {
-						return o, "a metadata value that is a JSON " + entry.value.kind.String() + ": Metadata is map[string]string"
-					}
-					o.Metadata[entry.name] = entry.value.str
-				}
-			default:
-				return o, "metadata a JSON " + m.value.kind.String() + ": Metadata is map[string]string"
-			}
-			continue
-		default:
-			return o, fmt.Sprintf("member %q: SignOptions has no such field (the compiler refuses it)", m.name)
-		}
-		if m.value.kind != jsonStr {
-			return o, fmt.Sprintf("%s a JSON %s: the field is a Go string, which has no null or other type", m.name, m.value.kind)
-		}
-		*field = m.value.str
-	}
-	return o, ""
 }
