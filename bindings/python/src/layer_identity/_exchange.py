@@ -11,6 +11,7 @@ of the contract (a user ID, nothing, a failure, something else).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -146,7 +147,7 @@ class Exchange:
     """One request's ``LayerExchange``. Owned by one handler, used from one thread at a time
     (an ASGI handler may hand it to an executor thread and back); freed by ``close()``."""
 
-    __slots__ = ("_demo_refused", "_pointer", "in_executor")
+    __slots__ = ("_demo_refused", "_pointer", "in_thread")
 
     def __init__(
         self,
@@ -175,7 +176,7 @@ class Exchange:
         self._pointer: int | None = exchange.value
         self._demo_refused = False
         #: An executor thread is using it (asgi: then that thread's end frees it).
-        self.in_executor = False
+        self.in_thread = False
 
     def close(self) -> None:
         """Frees the exchange; idempotent."""
@@ -327,3 +328,19 @@ def _mount_end(raw: bytes, mount: bytes) -> int | None:
         if byte in b"/?" and end and urllib.parse.unquote_to_bytes(raw[:end]) == mount:
             return end
     return None
+
+
+async def in_executor(job: Callable[[], object], exchange: Exchange) -> object:
+    """Runs ``job`` (which uses ``exchange``) in the default executor. If this task is
+    cancelled meanwhile (the server shuts down, the client left), the job still runs to its
+    end in its thread; the exchange is then freed when it ends, never under its feet."""
+    future = asyncio.get_running_loop().run_in_executor(None, job)
+    exchange.in_thread = True
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        future.add_done_callback(lambda _: exchange.close())
+        raise
+    finally:
+        if future.done():
+            exchange.in_thread = False

@@ -18,7 +18,6 @@ validated body ``Fields``, and returns the user ID (a non-empty ``str``, or an `
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -32,6 +31,7 @@ from ._exchange import (
     Exchange,
     Fields,
     demo_authenticate,
+    in_executor,
     target_below_mount,
 )
 from ._signer import Signer
@@ -139,7 +139,6 @@ def identity_token_app(signer: Signer, authenticate: Authenticate) -> ASGIApp:
     async def run(exchange: Exchange, scope: Scope, receive: Receive) -> None:
         """Takes the exchange to its answer. The exchange is used by one thread at a time:
         this coroutine, or the executor job it awaits."""
-        loop = asyncio.get_running_loop()
         if exchange.step == READ_BODY:
             exchange.put_body(await _read_body(receive))
         if exchange.step != AUTHENTICATE:
@@ -150,7 +149,7 @@ def identity_token_app(signer: Signer, authenticate: Authenticate) -> ASGIApp:
             job = functools.partial(
                 _authenticate_and_finish, exchange, signer, authenticate, scope, fields
             )
-            pending = await _in_executor(loop, job, exchange)
+            pending = await in_executor(job, exchange)
             if pending is None:
                 return
             coroutine: Awaitable[object] = pending  # type: ignore[assignment]
@@ -161,7 +160,7 @@ def identity_token_app(signer: Signer, authenticate: Authenticate) -> ASGIApp:
         except Exception as failure:
             exchange.failed(failure)
             return
-        await _in_executor(loop, functools.partial(exchange.finish, signer, user), exchange)
+        await in_executor(functools.partial(exchange.finish, signer, user), exchange)
 
     async def application(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -179,7 +178,7 @@ def identity_token_app(signer: Signer, authenticate: Authenticate) -> ASGIApp:
                 exchange.fail(f"{type(failure).__name__}: {failure}")
             answer = exchange.answer()
         except BaseException:
-            if not exchange.in_executor:
+            if not exchange.in_thread:
                 exchange.close()
             raise
         exchange.close()
@@ -194,24 +193,6 @@ def identity_token_app(signer: Signer, authenticate: Authenticate) -> ASGIApp:
         await send({"type": "http.response.body", "body": answer.body})
 
     return application
-
-
-async def _in_executor(
-    loop: asyncio.AbstractEventLoop, job: Callable[[], object], exchange: Exchange
-) -> object:
-    """Runs ``job`` (which uses ``exchange``) in the default executor. If this task is
-    cancelled meanwhile (the server shuts down, the client left), the job still runs to its
-    end in its thread; the exchange is then freed when it ends, never under its feet."""
-    future = loop.run_in_executor(None, job)
-    exchange.in_executor = True
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        future.add_done_callback(lambda _: exchange.close())
-        raise
-    finally:
-        if future.done():
-            exchange.in_executor = False
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
