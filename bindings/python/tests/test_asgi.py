@@ -31,7 +31,7 @@ def server() -> Iterator[Server]:
         yield running
 
 
-@pytest.mark.server
+@pytest.mark.integration
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_contract_under_uvicorn(

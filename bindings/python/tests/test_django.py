@@ -52,7 +52,7 @@ def sent_in_full(case: dict[str, Any]) -> dict[str, Any]:
     return {**case, "request": request}
 
 
-@pytest.mark.server
+@pytest.mark.integration
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_contract_under_django(
@@ -89,7 +89,7 @@ def django_users(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield user
 
 
-@pytest.mark.server  # sets up Django in this process: only where the frameworks are installed
+@pytest.mark.integration  # sets up Django in this process: only where the frameworks are installed
 def test_request_user_under_wsgi_django(django_users: Any, public_pem: bytes) -> None:
     from django.test import Client
 
@@ -111,7 +111,7 @@ def test_request_user_under_wsgi_django(django_users: Any, public_pem: bytes) ->
     assert client.get("/layer/nope").status_code == 404
 
 
-@pytest.mark.server
+@pytest.mark.integration
 def test_request_user_under_asgi_django(django_users: Any, public_pem: bytes) -> None:
     from django.test import AsyncClient
 

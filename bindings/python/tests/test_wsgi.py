@@ -31,7 +31,7 @@ def server() -> Iterator[Server]:
         yield running
 
 
-@pytest.mark.server
+@pytest.mark.integration
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_contract_under_gunicorn(case: dict[str, Any], server: Server, checker: Any) -> None:
     check_case(server, case, f"/{case['authenticator']}", checker)

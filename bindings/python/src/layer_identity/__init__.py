@@ -91,6 +91,14 @@ __all__ = [
 ]
 
 
+# Tracebacks and reprs name the public classes where users import them from
+# (layer_identity.ExpiredError), not the private module that defines them.
+for _name in __all__:
+    _public = globals().get(_name)
+    if isinstance(_public, type):
+        _public.__module__ = __name__
+
+
 def library_version() -> str:
     """The version of the loaded native library, e.g. ``"0.1.0"``."""
     version: bytes = _lib.layer_version()

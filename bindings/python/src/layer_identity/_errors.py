@@ -179,31 +179,6 @@ class ClosedError(ValueError):
     """
 
 
-# Tracebacks and reprs name the classes where users import them from (layer_identity.X), not
-# this private module.
-for _class in (
-    LayerIdentityError,
-    NullArgumentError,
-    InvalidUtf8Error,
-    InvalidArgumentError,
-    InvalidKeyError,
-    WeakKeyError,
-    WrongPassphraseError,
-    TokenRejectedError,
-    MalformedTokenError,
-    BadSignatureError,
-    ExpiredError,
-    NotYetValidError,
-    ClaimMismatchError,
-    CryptoError,
-    InternalError,
-    ClosedError,
-    Status,
-    Eit,
-):
-    _class.__module__ = "layer_identity"
-
-
 #: The exception class of every error status. A test checks it covers the header's enum.
 ERROR_CLASSES: dict[Status, type[LayerIdentityError]] = {
     Status.NULL_ARGUMENT: NullArgumentError,

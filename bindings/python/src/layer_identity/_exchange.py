@@ -77,8 +77,6 @@ class Fields:
     _exchange: Exchange = field(repr=False, compare=False)
 
 
-Fields.__module__ = "layer_identity"
-
 #: ``authenticate(request, fields)``: the user ID of the request's user (a non-empty ``str``,
 #: or an ``int``), or ``None`` when the request is not authenticated. ``request`` is the
 #: framework's own request object: the WSGI environ, the ASGI scope, Django's ``HttpRequest``.

@@ -63,9 +63,6 @@ class Claims:
         return _utc(self.expires_at)
 
 
-Claims.__module__ = "layer_identity"
-
-
 def _utc(seconds: int) -> dt.datetime:
     try:
         return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=seconds)
