@@ -16,9 +16,8 @@ from typing import Any
 
 import conformance
 
-from .conftest import KEY_ID, PROVIDER_ID, PYTHON_PACKAGE, VECTORS
+from .conftest import PYTHON_PACKAGE, VECTORS, configuration
 
-PRIVATE_KEY = VECTORS / "keys" / "rsa2048.pkcs8.pem"
 PUBLIC_KEY = VECTORS / "keys" / "rsa2048.public.pem"
 CASES = conformance.load_cases()
 
@@ -30,13 +29,7 @@ def environment(**extra: str) -> dict[str, str]:
     if "LAYER_IDENTITY_LIB" in os.environ:  # a run from the source tree
         env["LAYER_IDENTITY_LIB"] = os.environ["LAYER_IDENTITY_LIB"]
     paths = [str(PYTHON_PACKAGE), env.get("PYTHONPATH", "")]
-    env.update(
-        LAYER_PROVIDER_ID=PROVIDER_ID,
-        LAYER_KEY_ID=KEY_ID,
-        LAYER_PRIVATE_KEY_PATH=str(PRIVATE_KEY),
-        PYTHONPATH=os.pathsep.join(path for path in paths if path),
-        **extra,
-    )
+    env.update(configuration(PYTHONPATH=os.pathsep.join(path for path in paths if path), **extra))
     return env
 
 
@@ -75,9 +68,7 @@ class Server:
 
 
 @contextmanager
-def serve(
-    command: Callable[[str, int], list[str]], app: str, **env: str
-) -> Iterator[Server]:
+def serve(command: Callable[[str, int], list[str]], app: str, **env: str) -> Iterator[Server]:
     port = free_port()
     argv = command(app, port)
     with tempfile.TemporaryFile() as log:
@@ -95,7 +86,9 @@ def serve(
                     break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise AssertionError(f"{argv} is not listening:\n{server.output()}")
+                        raise AssertionError(
+                            f"{argv} is not listening:\n{server.output()}"
+                        ) from None
                     time.sleep(0.1)
             yield server
         finally:

@@ -63,9 +63,12 @@ def test_durations(signer: Signer) -> None:
     for ttl in (-1, dt.timedelta(seconds=-60), 2**32, 2**63):
         with pytest.raises(layer_identity.InvalidArgumentError, match="ttl"):
             signer.sign("a", "n", ttl=ttl)
-    assert claims_of(signer.sign("a", "n", ttl=0))["exp"] == claims_of(  # 0 is the default
-        signer.sign("a", "n", ttl=600)
-    )["exp"]
+    assert (
+        claims_of(signer.sign("a", "n", ttl=0))["exp"]
+        == claims_of(  # 0 is the default
+            signer.sign("a", "n", ttl=600)
+        )["exp"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,7 +87,9 @@ def test_zero_means_now(signer: Signer, verifier: Verifier) -> None:
     assert verifier.verify(signer.sign("a", "n", issued_at=0), now=0).issued_at >= before
 
 
-@pytest.mark.parametrize(("now", "leeway"), [(-1, 60), (0, -1), (dt.datetime(1960, 1, 1, tzinfo=UTC), 0)])
+@pytest.mark.parametrize(
+    ("now", "leeway"), [(-1, 60), (0, -1), (dt.datetime(1960, 1, 1, tzinfo=UTC), 0)]
+)
 def test_verify_refuses_negative_times(
     signer: Signer, verifier: Verifier, now: object, leeway: int
 ) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import conformance
@@ -143,16 +143,19 @@ def test_lifespan_and_other_scopes(signer: Signer) -> None:
     incoming = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
     sent: list[str] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> MutableMapping[str, Any]:
         return incoming.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message["type"])
 
-    asyncio.run(app({"type": "lifespan"}, receive, send))
+    async def run(scope: dict[str, Any]) -> None:
+        await app(scope, receive, send)
+
+    asyncio.run(run({"type": "lifespan"}))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     with pytest.raises(ValueError, match="websocket"):
-        asyncio.run(app({"type": "websocket"}, receive, send))
+        asyncio.run(run({"type": "websocket"}))
 
 
 def test_arguments_are_checked(signer: Signer) -> None:

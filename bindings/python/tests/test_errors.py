@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -52,11 +53,14 @@ def test_flags_and_abi_version_are_the_headers() -> None:
         "LAYER_ATTRIBUTE_COUNT": _library.ATTRIBUTE_COUNT,
     }
     for enum in ("LayerClaimText", "LayerField", "LayerAttribute"):
-        assert len(header_enum(enum)) == {
-            "LayerClaimText": _library.CLAIM_TEXT_COUNT,
-            "LayerField": _library.FIELD_COUNT,
-            "LayerAttribute": _library.ATTRIBUTE_COUNT,
-        }[enum]
+        assert (
+            len(header_enum(enum))
+            == {
+                "LayerClaimText": _library.CLAIM_TEXT_COUNT,
+                "LayerField": _library.FIELD_COUNT,
+                "LayerAttribute": _library.ATTRIBUTE_COUNT,
+            }[enum]
+        )
     assert _library.lib.layer_abi_version() >= _library.ABI_VERSION
 
 
@@ -194,7 +198,7 @@ def test_verify_argument_types(options: dict[str, object], name: str, verifier: 
 def test_nul_is_the_librarys_refusal_naming_the_argument(
     signer: Signer, verifier: Verifier, private_pem: bytes
 ) -> None:
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "user_id": lambda: signer.sign("ali\0ce", "n"),
         "nonce": lambda: signer.sign("alice", "\0"),
         "display_name": lambda: signer.sign("alice", "n", display_name="a\0"),
@@ -208,7 +212,8 @@ def test_nul_is_the_librarys_refusal_naming_the_argument(
         assert type(raised.value) is layer_identity.InvalidArgumentError, name
         assert isinstance(raised.value, ValueError)
         assert raised.value.status is Status.INVALID_ARGUMENT
-        assert name in raised.value.message and "U+0000" in raised.value.message
+        assert name in raised.value.message
+        assert "U+0000" in raised.value.message
 
 
 # The critical defect of round 2: lone surrogates were encoded with surrogateescape, so a str
@@ -260,7 +265,7 @@ def test_every_other_argument_refuses_a_str_that_is_not_unicode(
     signer: Signer, verifier: Verifier, private_pem: bytes, public_pem: bytes
 ) -> None:
     token = signer.sign("alice", "nonce-é")
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: verifier.verify(token, nonce="nonce-\udcc3\udca9"),  # not "nonce-é"
         lambda: verifier.verify(token + "\udc80"),
         lambda: Signer(private_pem, PROVIDER_ID + "\udc80", KEY_ID),

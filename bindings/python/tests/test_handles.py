@@ -125,7 +125,7 @@ def test_fork_while_other_threads_sign(private_pem: bytes) -> None:
         for worker in workers:
             worker.join()
     deadline = time.monotonic() + 60
-    statuses = {}
+    statuses: dict[int, int] = {}
     while len(statuses) < len(children):
         for pid in children:
             if pid not in statuses:

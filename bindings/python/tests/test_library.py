@@ -112,7 +112,9 @@ def test_a_bare_name_in_layer_identity_lib_is_a_path_never_a_search(tmp_path: Pa
     found = run(tmp_path, LAYER_IDENTITY_LIB="here/liblayer_identity.so")
     assert found.returncode == 0, found.stderr
     assert found.stdout.strip() == str(directory / "liblayer_identity.so")
-    missing = run(tmp_path, LAYER_IDENTITY_LIB="liblayer_identity.so", LD_LIBRARY_PATH=str(directory))
+    missing = run(
+        tmp_path, LAYER_IDENTITY_LIB="liblayer_identity.so", LD_LIBRARY_PATH=str(directory)
+    )
     assert missing.returncode != 0
     assert str(tmp_path / "liblayer_identity.so") in missing.stderr
 

@@ -41,7 +41,11 @@ def test_contract_under_gunicorn(case: dict[str, Any], server: Server, checker: 
 
 
 def call(
-    app: Any, method: str = "POST", path: str = "/identity-token", body: object = None, **environ: Any
+    app: Any,
+    method: str = "POST",
+    path: str = "/identity-token",
+    body: object = None,
+    **environ: Any,
 ) -> tuple[str, list[tuple[str, str]], bytes]:
     data = b"" if body is None else json.dumps(body).encode()
     env: dict[str, Any] = {
@@ -83,7 +87,9 @@ def test_authenticate_gets_the_environ_and_the_fields(signer: Signer, verifier: 
 
     app = identity_token_app(signer, from_session)
     status, headers, body = call(
-        app, body={"nonce": "n-1", "first_name": "Ann", "user_id": "ignored"}, HTTP_COOKIE="session=s3cr3t"
+        app,
+        body={"nonce": "n-1", "first_name": "Ann", "user_id": "ignored"},
+        HTTP_COOKIE="session=s3cr3t",
     )
     assert status == "200 OK"
     claims = verifier.verify(json.loads(body)["identity_token"], nonce="n-1")
@@ -99,18 +105,29 @@ def test_authenticate_gets_the_environ_and_the_fields(signer: Signer, verifier: 
 def test_an_integer_user_id_is_written_in_decimal_and_a_bool_is_refused(
     signer: Signer, verifier: Any
 ) -> None:
-    status, _, body = call(identity_token_app(signer, lambda e, f: 2**70), body={"nonce": "n"})
+    def large(environ: object, fields: Fields) -> object:
+        return 2**70
+
+    status, _, body = call(identity_token_app(signer, large), body={"nonce": "n"})
     assert status == "200 OK"
     assert verifier.verify(json.loads(body)["identity_token"]).user_id == str(2**70)
     for value in (True, 4.2, b"alice", ["alice"], object()):
-        status, _, body = call(identity_token_app(signer, lambda e, f, v=value: v), body={"nonce": "n"})
+
+        def returns(environ: object, fields: Fields, value: object = value) -> object:
+            return value
+
+        status, _, body = call(identity_token_app(signer, returns), body={"nonce": "n"})
         assert status.startswith("500"), value
         assert json.loads(body)["error"]["code"] == "server_error"
 
 
 def test_a_user_id_that_is_not_unicode_is_500_never_another_user(signer: Signer) -> None:
     for user in ("alice\udcc3\udca9", "ali\0ce"):
-        app = identity_token_app(signer, lambda e, f, u=user: u)
+
+        def returns(environ: object, fields: Fields, user: str = user) -> object:
+            return user
+
+        app = identity_token_app(signer, returns)
         assert call(app, body={"nonce": "n"})[0].startswith("500"), repr(user)
 
 
@@ -130,7 +147,7 @@ def test_a_broken_input_stream_is_the_adapters_500(
 
     app = identity_token_app(signer, demo_authenticate)
     with caplog.at_level(logging.ERROR, logger="layer_identity"):
-        status, _, _ = call(app, body={"nonce": "n"}, **{"wsgi.input": Broken()})
+        status, _, _ = call(app, body={"nonce": "n"}, **{"wsgi.input": Broken()})  # type: ignore[arg-type]
     assert status.startswith("500")
     assert "the client went away" in caplog.text
 
@@ -138,7 +155,10 @@ def test_a_broken_input_stream_is_the_adapters_500(
 @pytest.mark.parametrize(
     ("environ", "target"),
     [
-        ({"RAW_URI": "//identity-token?a=b", "PATH_INFO": "/identity-token"}, b"//identity-token?a=b"),
+        (
+            {"RAW_URI": "//identity-token?a=b", "PATH_INFO": "/identity-token"},
+            b"//identity-token?a=b",
+        ),
         ({"REQUEST_URI": "/x/identity-token", "SCRIPT_NAME": "/x"}, b"/identity-token"),
         ({"RAW_URI": "/l%61yer/identity%2Dtoken", "SCRIPT_NAME": "/layer"}, b"/identity%2Dtoken"),
         ({"PATH_INFO": "/identity-token", "QUERY_STRING": "q=1"}, b"/identity-token?q=1"),
@@ -147,7 +167,7 @@ def test_a_broken_input_stream_is_the_adapters_500(
     ],
 )
 def test_the_target_below_the_mount_point(environ: dict[str, str], target: bytes) -> None:
-    assert request_target(environ) == target  # type: ignore[arg-type]
+    assert request_target(environ) == target
 
 
 def test_arguments_are_checked(signer: Signer) -> None:
@@ -158,5 +178,5 @@ def test_arguments_are_checked(signer: Signer) -> None:
         identity_token_app("signer", demo_authenticate)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="authenticate"):
         identity_token_app(signer, "alice")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="layer_identity.asgi"):
+    with pytest.raises(TypeError, match=r"layer_identity\.asgi"):
         identity_token_app(signer, asynchronous)

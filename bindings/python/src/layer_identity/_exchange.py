@@ -217,7 +217,7 @@ class Exchange:
         if status:
             self._demo_refused = True
             raise_error(status, error)
-        return string_at(user_id.value, length.value).decode("utf-8")
+        return string_at(user_id.value or 0, length.value).decode("utf-8")
 
     def finish(self, signer: Signer, result: object) -> None:
         """Gives what ``authenticate`` returned (``result``) and signs when it is a user."""
@@ -281,8 +281,8 @@ class Exchange:
         )
         headers = [
             (
-                string_at(names[index], name_lens[index]).decode("ascii"),
-                string_at(values[index], value_lens[index]).decode("ascii"),
+                string_at(names[index] or 0, name_lens[index]).decode("ascii"),
+                string_at(values[index] or 0, value_lens[index]).decode("ascii"),
             )
             for index in range(min(count, EXCHANGE_MAX_HEADERS))
         ]

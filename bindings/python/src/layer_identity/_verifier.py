@@ -10,7 +10,7 @@ import sys
 import threading
 import types
 from collections.abc import Mapping
-from ctypes import addressof, byref, c_char, c_int, c_int64, c_size_t, c_void_p, string_at
+from ctypes import Array, addressof, byref, c_char, c_int, c_int64, c_size_t, c_void_p, string_at
 from dataclasses import dataclass, field
 
 from . import _args
@@ -79,6 +79,22 @@ _EMPTY_METADATA: Mapping[str, str] = types.MappingProxyType({})
 _MEMORY = memoryview((c_char * sys.maxsize).from_address(0)).cast("B")
 
 
+_AllBuffers = tuple[
+    c_void_p,
+    "Array[c_void_p]",
+    "Array[c_size_t]",
+    "Array[c_int64]",
+    c_int,
+    c_void_p,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int,
+]
+
+
 class _Buffers(threading.local):
     """The out-parameters of layer_verifier_verify_n, made once per thread: allocating them
     on every call would cost more than reading the claims."""
@@ -92,7 +108,8 @@ class _Buffers(threading.local):
         self.error = c_void_p()
         outs = (self.claims, self.texts, self.lens, self.times, self.eit, self.error)
         # Everything verify() needs from this thread's buffers, in one attribute read.
-        self.all = (*outs, *(addressof(out) for out in outs))
+        addresses = [addressof(out) for out in outs]
+        self.all: _AllBuffers = (*outs, *addresses)  # type: ignore[assignment]
 
 
 _buffers = _Buffers()
@@ -246,11 +263,17 @@ class Verifier(NativeObject):
         if status:
             raise_error(status, out_error, out_eit.value)
         claims = out_claims.value
+        assert claims is not None  # written on success
         try:
             # Texts by LayerClaimText index, read by their length (a claim may hold U+0000);
             # an absent one has no address.
             iss, prn, nce, first, last, display, avatar, signed, metadata = texts[:]
             iss_n, prn_n, nce_n, first_n, last_n, display_n, avatar_n, signed_n, _ = lens[:]
+            # Always there in a verified token.
+            assert iss is not None
+            assert prn is not None
+            assert nce is not None
+            assert signed is not None
             memory = _MEMORY
             # Claims(...) would pay the frozen dataclass's object.__setattr__ per field;
             # filling the instance dict directly makes the same object for less.

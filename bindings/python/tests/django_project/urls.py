@@ -4,8 +4,7 @@ from django.urls import include, path
 
 from layer_identity import Signer
 from layer_identity.django import identity_token_urls
-
-from .. import kinds
+from tests import kinds
 
 signer = Signer.from_env()
 
