@@ -54,7 +54,7 @@ def test_the_metadata_is_complete(wheel: Path) -> None:
     assert metadata["Description-Content-Type"] == "text/markdown"
     assert "## Install" in metadata.get_payload()
     assert metadata.get_all("Requires-Dist") is None  # no dependencies
-    classifiers = metadata.get_all("Classifier")
+    classifiers = metadata.get_all("Classifier") or []
     assert "Typing :: Typed" in classifiers
     assert "Framework :: Django" in classifiers
     assert wheel_info["Root-Is-Purelib"] == "false"
