@@ -14,7 +14,7 @@ const KEY_ID: &str = "layer:///keys/0f1e2d3c-56b1-11e5-a0e4-5a0b0c0d0e0f";
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("layer-identity {}", env!("CARGO_PKG_VERSION"));
 
-    let keys = generate_key_pair(2048)?;
+    let keys = generate_key_pair(None)?; // 2048 bits
     println!("1. generated a 2048-bit RSA key pair; the public key to upload to Layer:");
     print!("{}", keys.public_pem);
 

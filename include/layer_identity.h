@@ -517,7 +517,8 @@ LayerStatus layer_exchange_demo_user_id(LayerExchange *exchange,
  * 401 for nothing or a failure; 500 for anything else, a user ID that is not UTF-8 or holds
  * U+0000, or a signing failure (details in `layer_exchange_log_message`).
  *
- * `signer` may be NULL unless the outcome is `LAYER_AUTH_USER`. Fails only for misuse: a
+ * `user_id` may be the pointer `layer_exchange_demo_user_id` gave. `signer` may be NULL
+ * unless the outcome is `LAYER_AUTH_USER`. Fails only for misuse: a
  * NULL argument that is needed, an unknown outcome, another step.
  */
 LayerStatus layer_exchange_finish(LayerExchange *exchange,
@@ -564,7 +565,8 @@ const uint8_t *layer_exchange_body(const LayerExchange *exchange, size_t *out_le
 
 /**
  * Whether the connection must be closed after this answer: the request's body was left
- * unread (the answer then carries `Connection: close`).
+ * unread (the answer then carries `Connection: close`). True for NULL, false before step
+ * `LAYER_EXCHANGE_RESPOND`.
  */
 bool layer_exchange_closes_connection(const LayerExchange *exchange);
 
@@ -1115,7 +1117,8 @@ LayerStatus layer_exchange_demo_user_id(LayerExchange *exchange,
  * 401 for nothing or a failure; 500 for anything else, a user ID that is not UTF-8 or holds
  * U+0000, or a signing failure (details in `layer_exchange_log_message`).
  *
- * `signer` may be NULL unless the outcome is `LAYER_AUTH_USER`. Fails only for misuse: a
+ * `user_id` may be the pointer `layer_exchange_demo_user_id` gave. `signer` may be NULL
+ * unless the outcome is `LAYER_AUTH_USER`. Fails only for misuse: a
  * NULL argument that is needed, an unknown outcome, another step.
  */
 LayerStatus layer_exchange_finish(LayerExchange *exchange,
@@ -1162,7 +1165,8 @@ const uint8_t *layer_exchange_body(const LayerExchange *exchange, size_t *out_le
 
 /**
  * Whether the connection must be closed after this answer: the request's body was left
- * unread (the answer then carries `Connection: close`).
+ * unread (the answer then carries `Connection: close`). True for NULL, false before step
+ * `LAYER_EXCHANGE_RESPOND`.
  */
 bool layer_exchange_closes_connection(const LayerExchange *exchange);
 

@@ -73,7 +73,7 @@ def ruby():
 
 
 def java():
-    base = "bindings/java/src/main/java/com/layer/identity/"
+    base = "bindings/java/layer-identity/src/main/java/com/layer/identity/"
     statuses = {}
     for name, value in re.findall(r"^\s*([A-Z][A-Z0-9_]*)\((\d+)\)[,;]", read(base + "LayerStatus.java"), re.M):
         statuses["LAYER_OK" if name == "OK" else "LAYER_ERR_" + name] = int(value)

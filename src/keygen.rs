@@ -19,10 +19,10 @@ pub struct KeyPair {
     pub public_pem: String,
 }
 
-/// Generates an RSA key pair with public exponent 65537. `bits == 0` means 2048; fewer than
+/// Generates an RSA key pair with public exponent 65537. `None` means 2048 bits; fewer than
 /// 2048 bits is a weak key, more than 16384 an invalid argument.
-pub fn generate_key_pair(bits: u32) -> Result<KeyPair> {
-    let bits = if bits == 0 { DEFAULT_KEY_BITS } else { bits };
+pub fn generate_key_pair(bits: Option<u32>) -> Result<KeyPair> {
+    let bits = bits.unwrap_or(DEFAULT_KEY_BITS);
     if bits > MAX_BITS {
         return Err(Error::invalid_argument(format!(
             "bits {bits} is more than the {MAX_BITS} supported; Layer keys are usually 2048 bits"

@@ -411,6 +411,7 @@ fn sign_with_typ_jwt_attributes_and_encrypted_key_matches_the_shared_vector() {
 #[test]
 fn sign_matches_every_shared_signing_vector() {
     let mut checked = 0;
+    let passphrases = TempDir::new("cli-passphrases");
     for case in vector_cases("sign.json") {
         let mut command = cli(["sign", "--user-id", text(&case, "user_id")])
             .args(["--nonce", text(&case, "nonce")])
@@ -432,10 +433,27 @@ fn sign_matches_every_shared_signing_vector() {
                 other => panic!("unknown flag {other}"),
             }]);
         }
-        if let Some(passphrase) = case["passphrase"].as_str() {
-            command = command
-                .args(["--passphrase-env", "KEY_PASSPHRASE"])
-                .env("KEY_PASSPHRASE", passphrase);
+        match &case["passphrase"] {
+            Value::String(passphrase) => {
+                command = command
+                    .args(["--passphrase-env", "KEY_PASSPHRASE"])
+                    .env("KEY_PASSPHRASE", passphrase);
+            }
+            // Bytes that are not UTF-8 go through a file, as they are.
+            Value::Object(bytes) => {
+                let hex = bytes["hex"].as_str().unwrap().replace(' ', "");
+                let raw: Vec<u8> = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                    .collect();
+                let file = passphrases.join(&format!("{checked}.txt"));
+                std::fs::write(&file, raw).unwrap();
+                command = command.args(["--passphrase-file".as_ref(), file.as_os_str()]);
+            }
+            _ => {}
+        }
+        if let Some(token_type) = case["token_type"].as_str() {
+            command = command.env("LAYER_TOKEN_TYPE", token_type);
         }
         if let Some(json) = case["attributes_json"].as_str() {
             let attributes: serde_json::Map<String, Value> = serde_json::from_str(json).unwrap();

@@ -403,3 +403,170 @@ fn no_cli_message_quotes_a_malformed_key() {
         "only {checked} failing CLI runs were checked"
     );
 }
+
+/// Secrets a user might put where an ID or the token type belongs: a passphrase, key text in
+/// any shape, and property-generated passphrases of printable characters.
+fn misplaced_secrets() -> Vec<String> {
+    let pkcs8 = text("rsa2048.pkcs8.pem");
+    let body: String = pkcs8.lines().filter(|l| !l.starts_with("-----")).collect();
+    vec![
+        PASSPHRASE.to_owned(),
+        "hunter2 is not a good passphrase".to_owned(),
+        pkcs8.clone(),
+        pkcs8.replace('\n', ""),
+        pkcs8.replace('\n', "\\n"),
+        body[..120].to_owned(),
+        format!("layer:///providers/{}", &body[..40]),
+        format!("layer:///keys/{PASSPHRASE}"),
+    ]
+}
+
+/// The part of a misplaced secret no message may repeat: the ID prefix in front of it is the
+/// public form that messages name.
+fn secret_part(secret: &str) -> &[u8] {
+    ["layer:///providers/", "layer:///keys/"]
+        .iter()
+        .find_map(|prefix| secret.strip_prefix(prefix))
+        .unwrap_or(secret)
+        .as_bytes()
+}
+
+/// Characters IDs are made of: a value of only these could be an ID, and is quoted.
+fn id_like(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_ascii_hexdigit() || "layer:/providerskey-".contains(c))
+}
+
+/// Every C function that takes an ID or a token type, with `secret` in that place.
+fn id_messages(secret: &str) -> Vec<(&'static str, String)> {
+    let key = vector_file("keys/rsa2048.pkcs8.pem");
+    let public = vector_file("keys/rsa2048.public.pem");
+    let mut messages = Vec::new();
+    let mut record = |what: &'static str, status: LayerStatus, error: *mut c_char| {
+        assert_ne!(status, LayerStatus::LAYER_OK, "{what} accepted {secret:?}");
+        let message = unsafe { CStr::from_ptr(error) }
+            .to_string_lossy()
+            .into_owned();
+        unsafe { layer_string_free(error) };
+        messages.push((what, message));
+    };
+    for (provider_id, key_id, what) in [
+        (secret, KEY_ID, "provider_id"),
+        (PROVIDER_ID, secret, "key_id"),
+    ] {
+        let mut error = ptr::null_mut();
+        let mut signer = ptr::null_mut();
+        let status = unsafe {
+            layer_signer_new_n(
+                key.as_ptr(),
+                key.len(),
+                ptr::null(),
+                0,
+                provider_id.as_ptr().cast(),
+                provider_id.len(),
+                key_id.as_ptr().cast(),
+                key_id.len(),
+                0,
+                &mut signer,
+                &mut error,
+            )
+        };
+        record(what, status, error);
+        let mut error = ptr::null_mut();
+        let mut verifier = ptr::null_mut();
+        let status = unsafe {
+            layer_verifier_new_n(
+                public.as_ptr(),
+                public.len(),
+                provider_id.as_ptr().cast(),
+                provider_id.len(),
+                key_id.as_ptr().cast(),
+                key_id.len(),
+                0,
+                &mut verifier,
+                &mut error,
+            )
+        };
+        record(what, status, error);
+        let mut error = ptr::null_mut();
+        let mut token = ptr::null_mut();
+        let status = unsafe {
+            layer_sign_token_n(
+                key.as_ptr(),
+                key.len(),
+                provider_id.as_ptr().cast(),
+                provider_id.len(),
+                key_id.as_ptr().cast(),
+                key_id.len(),
+                "u".as_ptr().cast(),
+                1,
+                "n".as_ptr().cast(),
+                1,
+                0,
+                0,
+                &mut token,
+                &mut error,
+            )
+        };
+        record(what, status, error);
+    }
+    let mut flags = 0;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_token_type_flags(secret.as_ptr().cast(), secret.len(), &mut flags, &mut error)
+    };
+    record("token_type", status, error);
+    messages
+}
+
+#[test]
+fn no_message_repeats_a_secret_put_where_an_id_belongs() {
+    for secret in misplaced_secrets() {
+        for (what, message) in id_messages(&secret) {
+            assert_quotes_nothing(
+                secret_part(&secret),
+                &message,
+                &format!("{what}: {secret:.20}"),
+            );
+        }
+    }
+    let passphrase = "[ -~]{16,64}".prop_filter("not ID-like", |s: &String| !id_like(s));
+    let mut runner = TestRunner::new(Config::with_cases(128));
+    runner
+        .run(&passphrase, |secret| {
+            for (what, message) in id_messages(&secret) {
+                assert_quotes_nothing(secret.as_bytes(), &message, what);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The same through the environment: `LAYER_PROVIDER_ID`, `LAYER_KEY_ID` and
+/// `LAYER_TOKEN_TYPE` holding a secret, as the CLI (and every wrapper's `fromEnv`) reads them.
+#[test]
+fn no_message_repeats_a_secret_put_in_an_id_variable() {
+    let dir = TempDir::new("id-variables");
+    let key = dir.join("key.pem");
+    std::fs::write(&key, vector_file("keys/rsa2048.pkcs8.pem")).unwrap();
+    let mut checked = 0;
+    for secret in misplaced_secrets() {
+        for variable in ["LAYER_PROVIDER_ID", "LAYER_KEY_ID", "LAYER_TOKEN_TYPE"] {
+            let output = Command::new(env!("CARGO_BIN_EXE_layer-identity"))
+                .args(["sign", "--user-id", "alice", "--nonce", "n"])
+                .env_remove("LAYER_PRIVATE_KEY")
+                .env("LAYER_PRIVATE_KEY_PATH", &key)
+                .env("LAYER_PROVIDER_ID", PROVIDER_ID)
+                .env("LAYER_KEY_ID", KEY_ID)
+                .env(variable, &secret)
+                .output()
+                .unwrap();
+            assert!(!output.status.success(), "{variable} accepted {secret:.20}");
+            let printed = String::from_utf8_lossy(&output.stderr);
+            assert!(printed.contains(variable), "{variable}: {printed}");
+            assert_quotes_nothing(secret_part(&secret), &printed, variable);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * misplaced_secrets().len());
+}

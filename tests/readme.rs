@@ -147,8 +147,21 @@ fn the_readme_c_code_compiles() {
             .map(|p| p.rsplit(['*', ' ']).next().unwrap())
             .collect();
         let signature = format!("int snippet({})", parameters.join(", "));
-        let program = format!(
-            "{}\n#include <stdio.h>\nvoid respond_with(const char *token);\n{signature};\n\
+        // A block that defines its own function is a whole file; others are a function body.
+        let defines_a_function = body.iter().any(|line| line.starts_with("static "));
+        let program = if defines_a_function {
+            format!(
+                "{}\n#include <stdio.h>\n#include <string.h>\n{}\n",
+                if includes.is_empty() {
+                    "#include \"layer_identity.h\"".to_owned()
+                } else {
+                    includes.join("\n")
+                },
+                body.join("\n")
+            )
+        } else {
+            format!(
+            "{}\n#include <stdio.h>\n#include <string.h>\nvoid respond_with(const char *token);\n{signature};\n\
              {signature} {{\n{}\n{}\nreturn 0;\n}}\n",
             if includes.is_empty() {
                 "#include \"layer_identity.h\"".to_owned()
@@ -160,7 +173,8 @@ fn the_readme_c_code_compiles() {
                 .map(|n| format!("(void){n};"))
                 .collect::<String>(),
             body.join("\n")
-        );
+            )
+        };
         let source = dir.join(&format!("block{i}.c"));
         std::fs::write(&source, &program).unwrap();
         let output = Command::new("gcc")
@@ -169,6 +183,7 @@ fn the_readme_c_code_compiles() {
                 "-Wall",
                 "-Wextra",
                 "-Werror",
+                "-Wno-unused-function",
                 "-pedantic",
                 "-fsyntax-only",
             ])

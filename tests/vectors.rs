@@ -207,7 +207,7 @@ fn sign_vectors_through_the_c_abi() {
     let cases = cases["cases"].as_array().unwrap();
     assert!(cases.len() >= 24);
     let mut one_shot = 0;
-    for case in cases {
+    for case in cases.iter().filter(|case| !needs_abi_3(case)) {
         let name = case["name"].as_str().unwrap();
         let expected = case["expected_token"].as_str().unwrap();
         let (created, signer) = new_signer(case);
@@ -248,10 +248,19 @@ fn sign_vectors_through_the_rust_api() {
         let name = case["name"].as_str().unwrap();
         let key = vector_file(case["private_key_file"].as_str().unwrap());
         let text = |member: &str| case[member].as_str().unwrap();
-        let flags = Flags::from_bits(flag_bits(case)).unwrap();
-        let passphrase = case["passphrase"].as_str().map(str::as_bytes);
-        let signer =
-            Signer::new(&key, passphrase, text("provider_id"), text("key_id"), flags).unwrap();
+        let mut flags = Flags::from_bits(flag_bits(case)).unwrap();
+        if let Some(token_type) = case["token_type"].as_str() {
+            flags = flags | Flags::from_token_type(token_type).unwrap();
+        }
+        let passphrase = bytes_arg(case, "passphrase");
+        let signer = Signer::new(
+            &key,
+            passphrase.as_deref(),
+            text("provider_id"),
+            text("key_id"),
+            flags,
+        )
+        .unwrap();
         let attributes = match case["attributes_json"].as_str() {
             Some(json) => Attributes::from_json(json).unwrap(),
             None => Attributes::default(),
@@ -287,7 +296,7 @@ fn error_vectors_through_the_c_abi() {
     let cases = vector_json("errors.json");
     let cases = cases["cases"].as_array().unwrap();
     assert!(cases.len() >= 40);
-    for case in cases {
+    for case in cases.iter().filter(|case| !needs_abi_3(case)) {
         let name = case["name"].as_str().unwrap();
         let args = &case["args"];
         let result = match case["call"].as_str().unwrap() {
@@ -561,7 +570,12 @@ fn verify_vectors_through_typed_claims() {
 #[test]
 fn sign_vectors_through_sign_with_plain_strings() {
     let cases = vector_json("sign.json");
-    for case in cases["cases"].as_array().unwrap() {
+    for case in cases["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !needs_abi_3(c))
+    {
         let name = case["name"].as_str().unwrap();
         let attributes: serde_json::Map<String, Value> = match case["attributes_json"].as_str() {
             Some(json) => serde_json::from_str(json).unwrap(),
@@ -632,5 +646,461 @@ fn sign_vectors_through_sign_with_plain_strings() {
             result.message
         );
         assert_eq!(token.as_deref(), case["expected_token"].as_str(), "{name}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ABI 3: the pointer-and-length functions, which every wrapper uses. They run every vector,
+// including those marked "abi": 3 that the NUL-terminated functions cannot express.
+
+fn needs_abi_3(case: &Value) -> bool {
+    case["abi"] == 3
+}
+
+/// An argument as the bytes a `_n` function gets: a string's UTF-8 (U+0000 included),
+/// `{"hex": ...}` raw bytes, a `*_file` member's file; `None` for null or absent.
+fn bytes_arg(args: &Value, name: &str) -> Option<Vec<u8>> {
+    if let Some(path) = args.get(format!("{name}_file")).and_then(Value::as_str) {
+        return Some(vector_file(path));
+    }
+    match args.get(name)? {
+        Value::Null => None,
+        Value::String(text) => Some(text.clone().into_bytes()),
+        Value::Object(object) => {
+            let hex = object["hex"].as_str().unwrap().replace(' ', "");
+            Some(
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                    .collect(),
+            )
+        }
+        other => panic!("unexpected argument {name}: {other}"),
+    }
+}
+
+/// Pointer and length of an optional argument.
+fn n_arg(arg: &Option<Vec<u8>>) -> (*const c_char, usize) {
+    arg.as_ref().map_or((ptr::null(), 0), |bytes| {
+        (bytes.as_ptr().cast(), bytes.len())
+    })
+}
+
+fn token_type_flags(token_type: &[u8]) -> (Outcome, u32) {
+    let mut flags = 0xdead_u32;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_token_type_flags(
+            token_type.as_ptr().cast(),
+            token_type.len(),
+            &mut flags,
+            &mut error,
+        )
+    };
+    if status != LayerStatus::LAYER_OK {
+        assert_eq!(flags, 0xdead, "out_flags written on failure");
+    }
+    (outcome(status, error), flags)
+}
+
+fn new_signer_n(args: &Value) -> (Outcome, *mut LayerSigner) {
+    let key = bytes_arg(args, "private_key");
+    let passphrase = bytes_arg(args, "passphrase");
+    let provider_id = bytes_arg(args, "provider_id");
+    let key_id = bytes_arg(args, "key_id");
+    let mut flags = flag_bits(args);
+    if let Some(token_type) = bytes_arg(args, "token_type") {
+        let (typed, bits) = token_type_flags(&token_type);
+        assert_eq!(typed.status, LayerStatus::LAYER_OK, "{}", typed.message);
+        flags |= bits;
+    }
+    let (key, key_len) = n_arg(&key);
+    let (passphrase, passphrase_len) = n_arg(&passphrase);
+    let (provider_id, provider_id_len) = n_arg(&provider_id);
+    let (key_id, key_id_len) = n_arg(&key_id);
+    let mut signer = SENTINEL as *mut LayerSigner;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_signer_new_n(
+            key.cast(),
+            key_len,
+            passphrase.cast(),
+            passphrase_len,
+            provider_id,
+            provider_id_len,
+            key_id,
+            key_id_len,
+            flags,
+            &mut signer,
+            &mut error,
+        )
+    };
+    if status != LayerStatus::LAYER_OK {
+        assert_eq!(signer as usize, SENTINEL, "out_signer written on failure");
+    }
+    (outcome(status, error), signer)
+}
+
+/// The four identity attributes by `LayerAttribute` index, as bytes.
+type AttributeBytes = [Option<Vec<u8>>; 4];
+/// Metadata names and values, as bytes, in the order given.
+type MetadataBytes = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// The attributes and metadata of a case: `attributes` (an object) and `metadata` (pairs) in
+/// ABI 3 cases, or the members of `attributes_json`.
+fn attributes_and_metadata(args: &Value) -> (AttributeBytes, MetadataBytes) {
+    let from_json: Value = match args.get("attributes_json").and_then(Value::as_str) {
+        Some(json) => serde_json::from_str(json).unwrap(),
+        None => Value::Null,
+    };
+    let attributes = if args["attributes"].is_object() {
+        &args["attributes"]
+    } else {
+        &from_json
+    };
+    let values = ["first_name", "last_name", "display_name", "avatar_url"]
+        .map(|name| bytes_arg(attributes, name));
+    let metadata = match (&args["metadata"], &from_json["metadata"]) {
+        (Value::Array(pairs), _) => pairs
+            .iter()
+            .map(|pair| {
+                let pair = Value::Array(pair.as_array().unwrap().clone());
+                let entry = |i: usize| bytes_arg(&serde_json::json!({"v": pair[i]}), "v").unwrap();
+                (entry(0), entry(1))
+            })
+            .collect(),
+        (_, Value::Object(entries)) => entries
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone().into_bytes(),
+                    v.as_str().unwrap().as_bytes().to_vec(),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    (values, metadata)
+}
+
+fn sign_n(signer: *const LayerSigner, args: &Value) -> (Outcome, Option<String>) {
+    let user_id = bytes_arg(args, "user_id");
+    let nonce = bytes_arg(args, "nonce");
+    let (attributes, metadata) = attributes_and_metadata(args);
+    let attribute_ptrs = attributes.each_ref().map(|a| n_arg(a).0);
+    let attribute_lens = attributes.each_ref().map(|a| n_arg(a).1);
+    let names: Vec<*const c_char> = metadata.iter().map(|(n, _)| n.as_ptr().cast()).collect();
+    let name_lens: Vec<usize> = metadata.iter().map(|(n, _)| n.len()).collect();
+    let values: Vec<*const c_char> = metadata.iter().map(|(_, v)| v.as_ptr().cast()).collect();
+    let value_lens: Vec<usize> = metadata.iter().map(|(_, v)| v.len()).collect();
+    let (user_id, user_id_len) = n_arg(&user_id);
+    let (nonce, nonce_len) = n_arg(&nonce);
+    let mut token = SENTINEL as *mut c_char;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_signer_sign_n(
+            signer,
+            user_id,
+            user_id_len,
+            nonce,
+            nonce_len,
+            int(args, "issued_at"),
+            int(args, "ttl_seconds"),
+            attribute_ptrs.as_ptr(),
+            attribute_lens.as_ptr(),
+            names.as_ptr(),
+            name_lens.as_ptr(),
+            values.as_ptr(),
+            value_lens.as_ptr(),
+            metadata.len(),
+            &mut token,
+            &mut error,
+        )
+    };
+    finish_string_call(status, error, token)
+}
+
+fn sign_one_shot_n(args: &Value) -> (Outcome, Option<String>) {
+    let [key, provider_id, key_id, user_id, nonce] =
+        ["private_key", "provider_id", "key_id", "user_id", "nonce"].map(|n| bytes_arg(args, n));
+    let (key, key_len) = n_arg(&key);
+    let (provider_id, provider_id_len) = n_arg(&provider_id);
+    let (key_id, key_id_len) = n_arg(&key_id);
+    let (user_id, user_id_len) = n_arg(&user_id);
+    let (nonce, nonce_len) = n_arg(&nonce);
+    let mut token = SENTINEL as *mut c_char;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_sign_token_n(
+            key.cast(),
+            key_len,
+            provider_id,
+            provider_id_len,
+            key_id,
+            key_id_len,
+            user_id,
+            user_id_len,
+            nonce,
+            nonce_len,
+            int(args, "issued_at"),
+            int(args, "ttl_seconds"),
+            &mut token,
+            &mut error,
+        )
+    };
+    finish_string_call(status, error, token)
+}
+
+fn new_verifier_n(args: &Value) -> (Outcome, *mut LayerVerifier) {
+    let [key, provider_id, key_id] = ["key", "provider_id", "key_id"].map(|n| bytes_arg(args, n));
+    let (key, key_len) = n_arg(&key);
+    let (provider_id, provider_id_len) = n_arg(&provider_id);
+    let (key_id, key_id_len) = n_arg(&key_id);
+    let mut verifier = SENTINEL as *mut LayerVerifier;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_verifier_new_n(
+            key.cast(),
+            key_len,
+            provider_id,
+            provider_id_len,
+            key_id,
+            key_id_len,
+            flag_bits(args),
+            &mut verifier,
+            &mut error,
+        )
+    };
+    if status != LayerStatus::LAYER_OK {
+        assert_eq!(
+            verifier as usize, SENTINEL,
+            "out_verifier written on failure"
+        );
+    }
+    (outcome(status, error), verifier)
+}
+
+/// `layer_verifier_verify_n`: the outcome, the identifier, and on success the claims as the
+/// one call reads them, in the shape of `typed_claims`.
+fn verify_n(verifier: *const LayerVerifier, args: &Value) -> (Outcome, LayerEit, Option<Value>) {
+    let token = bytes_arg(args, "token");
+    let nonce = bytes_arg(args, "expected_nonce");
+    let (token, token_len) = n_arg(&token);
+    let (nonce, nonce_len) = n_arg(&nonce);
+    let mut claims = SENTINEL as *mut LayerClaims;
+    let mut texts = [ptr::null::<c_char>(); LAYER_CLAIM_TEXT_COUNT];
+    let mut lens = [usize::MAX; LAYER_CLAIM_TEXT_COUNT];
+    let mut times = [i64::MIN; 2];
+    let mut eit = LayerEit::LAYER_EIT_NONE;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_verifier_verify_n(
+            verifier,
+            token,
+            token_len,
+            nonce,
+            nonce_len,
+            int(args, "now"),
+            int(args, "leeway_seconds"),
+            &mut claims,
+            texts.as_mut_ptr(),
+            lens.as_mut_ptr(),
+            texts.len(),
+            times.as_mut_ptr(),
+            &mut eit,
+            &mut error,
+        )
+    };
+    let result = outcome(status, error);
+    if result.status != LayerStatus::LAYER_OK {
+        assert_eq!(claims as usize, SENTINEL, "out_claims written on failure");
+        assert_eq!(times, [i64::MIN; 2], "out_times written on failure");
+        return (result, eit, None);
+    }
+    let text = |index: LayerClaimText| {
+        let (pointer, len) = (texts[index as usize], lens[index as usize]);
+        if pointer.is_null() {
+            assert_eq!(len, 0);
+            return None;
+        }
+        let bytes = unsafe { std::slice::from_raw_parts(pointer.cast::<u8>(), len) };
+        Some(String::from_utf8(bytes.to_vec()).unwrap())
+    };
+    let mut object = serde_json::Map::new();
+    object.insert(
+        "iss".into(),
+        text(LayerClaimText::LAYER_CLAIM_PROVIDER_ID).into(),
+    );
+    object.insert(
+        "prn".into(),
+        text(LayerClaimText::LAYER_CLAIM_USER_ID).into(),
+    );
+    object.insert("iat".into(), times[0].into());
+    object.insert("exp".into(), times[1].into());
+    object.insert("nce".into(), text(LayerClaimText::LAYER_CLAIM_NONCE).into());
+    for (name, index) in [
+        ("first_name", LayerClaimText::LAYER_CLAIM_FIRST_NAME),
+        ("last_name", LayerClaimText::LAYER_CLAIM_LAST_NAME),
+        ("display_name", LayerClaimText::LAYER_CLAIM_DISPLAY_NAME),
+        ("avatar_url", LayerClaimText::LAYER_CLAIM_AVATAR_URL),
+    ] {
+        if let Some(value) = text(index) {
+            object.insert(name.into(), value.into());
+        }
+    }
+    if let Some(metadata) = text(LayerClaimText::LAYER_CLAIM_METADATA_JSON) {
+        object.insert("metadata".into(), serde_json::from_str(&metadata).unwrap());
+    }
+    let json = text(LayerClaimText::LAYER_CLAIM_JSON).unwrap();
+    assert_eq!(Some(json.as_str()), args["expected_claims_json"].as_str());
+    assert_eq!(
+        Value::Object(object.clone()),
+        typed_claims(claims),
+        "the getters agree"
+    );
+    unsafe { layer_claims_free(claims) };
+    (result, eit, Some(Value::Object(object)))
+}
+
+#[test]
+fn sign_vectors_through_the_n_functions() {
+    let cases = vector_json("sign.json");
+    let cases = cases["cases"].as_array().unwrap();
+    let abi_3 = cases.iter().filter(|case| needs_abi_3(case)).count();
+    assert!(abi_3 >= 5, "{abi_3} cases need ABI 3");
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let (created, signer) = new_signer_n(case);
+        assert_eq!(
+            created.status,
+            LayerStatus::LAYER_OK,
+            "{name}: {}",
+            created.message
+        );
+        let (signed, token) = sign_n(signer, case);
+        unsafe { layer_signer_free(signer) };
+        assert_eq!(
+            signed.status,
+            LayerStatus::LAYER_OK,
+            "{name}: {}",
+            signed.message
+        );
+        assert_eq!(token.as_deref(), case["expected_token"].as_str(), "{name}");
+        if case["one_shot"] == true {
+            let (signed, token) = sign_one_shot_n(case);
+            assert_eq!(
+                signed.status,
+                LayerStatus::LAYER_OK,
+                "{name}: {}",
+                signed.message
+            );
+            assert_eq!(
+                token.as_deref(),
+                case["expected_token"].as_str(),
+                "{name} (one-shot)"
+            );
+        }
+    }
+}
+
+#[test]
+fn error_vectors_through_the_n_functions() {
+    let cases = vector_json("errors.json");
+    let cases = cases["cases"].as_array().unwrap();
+    let mut ran = 0;
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let args = &case["args"];
+        let call = case["call"].as_str().unwrap();
+        // The NUL-terminated calls' JSON attributes have no pointer-and-length form, key
+        // generation has no _n function, and keys are bytes there (nul_terminated_only).
+        if (call == "signer_sign" && !args["attributes_json"].is_null())
+            || call == "generate_key_pair"
+            || case["nul_terminated_only"] == true
+        {
+            continue;
+        }
+        let result = match call {
+            "sign_token" => sign_one_shot_n(args).0,
+            "signer_new" => {
+                let (result, signer) = new_signer_n(args);
+                if result.status == LayerStatus::LAYER_OK {
+                    unsafe { layer_signer_free(signer) };
+                }
+                result
+            }
+            "signer_sign" => {
+                let (created, signer) = new_signer_n(&args["signer"]);
+                assert_eq!(
+                    created.status,
+                    LayerStatus::LAYER_OK,
+                    "{name}: the signer is valid"
+                );
+                let (result, _) = sign_n(signer, args);
+                unsafe { layer_signer_free(signer) };
+                result
+            }
+            "verifier_new" => {
+                let (result, verifier) = new_verifier_n(args);
+                if result.status == LayerStatus::LAYER_OK {
+                    unsafe { layer_verifier_free(verifier) };
+                }
+                result
+            }
+            "verifier_verify" => {
+                let (created, verifier) = new_verifier_n(&args["verifier"]);
+                assert_eq!(
+                    created.status,
+                    LayerStatus::LAYER_OK,
+                    "{name}: the verifier is valid"
+                );
+                let (result, _, _) = verify_n(verifier, args);
+                unsafe { layer_verifier_free(verifier) };
+                result
+            }
+            "token_type_flags" => token_type_flags(&bytes_arg(args, "token_type").unwrap()).0,
+            other => panic!("unknown call {other}"),
+        };
+        assert_eq!(
+            status_name(result.status),
+            case["expected_status"].as_str().unwrap(),
+            "{name}: {}",
+            result.message
+        );
+        let fragment = case["message_contains"].as_str().unwrap().to_lowercase();
+        assert!(
+            result.message.to_lowercase().contains(&fragment),
+            "{name}: message {:?} lacks {fragment:?}",
+            result.message
+        );
+        ran += 1;
+    }
+    assert!(ran >= 150, "{ran} cases ran");
+}
+
+#[test]
+fn verify_vectors_through_verify_n() {
+    let cases = vector_json("verify.json");
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let (created, verifier) = new_verifier_n(case);
+        assert_eq!(created.status, LayerStatus::LAYER_OK, "{name}");
+        let (result, eit, claims) = verify_n(verifier, case);
+        unsafe { layer_verifier_free(verifier) };
+        assert_eq!(
+            status_name(result.status),
+            case["expected_status"].as_str().unwrap(),
+            "{name}: {}",
+            result.message
+        );
+        let eit_name = unsafe { CStr::from_ptr(layer_eit_name(eit as i32)) };
+        match case["expected_eit"].as_str() {
+            Some(expected) => assert_eq!(eit_name.to_str().unwrap(), expected, "{name}"),
+            None => assert_eq!(
+                claims.unwrap(),
+                expected_typed_claims(case["expected_claims_json"].as_str().unwrap()),
+                "{name}"
+            ),
+        }
     }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds liblayer_identity_jni.so: the JNI glue (src/main/c/layer_identity_jni.c) statically
+# Builds liblayer_identity_jni.so: the JNI glue (layer-identity/src/main/c/layer_identity_jni.c) statically
 # linked with the Rust core (target/release/liblayer_identity.a), so the jar carries one native
 # library and depends on no other .so of ours; OpenSSL 3 stays the system's libssl.so.3 and
 # libcrypto.so.3.
@@ -7,7 +7,8 @@
 #   build-native.sh OUTPUT_DIR [JAVA_HOME]
 #
 # The Maven build runs it in generate-resources (exec-maven-plugin) with OUTPUT_DIR =
-# target/classes/native/linux-x86_64, so tests and the jar both find the library as a resource.
+# layer-identity/target/classes/native/linux-x86_64, so tests and the jar both find the library
+# as a resource.
 # It first brings the Rust archive up to date with `cargo build --release` (incremental: about
 # a second when nothing changed; LAYER_IDENTITY_SKIP_CARGO=1 skips it and uses the archive as
 # it is), then relinks only when an input is newer than the library.
@@ -48,7 +49,7 @@ if [ ! -f "$java_home/include/jni.h" ]; then
   exit 1
 fi
 
-source=$here/src/main/c/layer_identity_jni.c
+source=$here/layer-identity/src/main/c/layer_identity_jni.c
 header=$root/include/layer_identity.h
 library=$out_dir/liblayer_identity_jni.so
 mkdir -p "$out_dir"

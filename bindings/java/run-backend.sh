@@ -6,16 +6,16 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-jar=$here/target/layer-identity-0.1.0.jar
+jar=$here/layer-identity/target/layer-identity-0.1.0.jar
 
 stale=1
 if [ -f "$jar" ]; then
-  newer=$(find "$here/src/main" "$here/pom.xml" "$here/build-native.sh" "$root/include" \
+  newer=$(find "$here/layer-identity/src/main" "$here/pom.xml" "$here/layer-identity/pom.xml" "$here/build-native.sh" "$root/include" \
     "$root/target/release/liblayer_identity.a" -newer "$jar" -print -quit 2>/dev/null || true)
   [ -z "$newer" ] && stale=0
 fi
 if [ "$stale" = 1 ]; then
   echo "run-backend.sh: building $jar" >&2
-  (cd "$here" && mvn -B -q package -DskipTests) >&2
+  (cd "$here" && mvn -B -q -pl layer-identity package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true) >&2
 fi
 exec java -XX:+UseSerialGC -cp "$jar" com.layer.identity.sample.SampleBackend

@@ -7,8 +7,11 @@ import type { KeyObject } from 'node:crypto';
 /** Key text (PEM, or base64 DER), its bytes as read from a file, or a KeyObject. */
 export type KeyInput = string | Buffer | Uint8Array | KeyObject;
 
-/** A point in time: a Date, or Unix seconds (fractions are floored). */
-export type TimeInput = Date | number;
+/** A point in time: a Date, or Unix seconds (a number, fractions floored, or a bigint); 0 is now. */
+export type TimeInput = Date | number | bigint;
+
+/** A duration in whole seconds. */
+export type Seconds = number | bigint;
 
 export interface SignerOptions {
   /** RSA private key: PEM (PKCS#1, PKCS#8, encrypted PKCS#8) or base64 DER, or a private KeyObject. */
@@ -19,15 +22,18 @@ export interface SignerOptions {
   keyId: string;
   /** The passphrase of an encrypted key. */
   passphrase?: string | Buffer | Uint8Array | null;
-  /** The header's `typ`: `'JWS'` (the default) or `'JWT'`. */
-  tokenType?: 'JWS' | 'JWT';
+  /** The header's `typ`: `'JWS'` (the default) or `'JWT'`, in any letter case. */
+  tokenType?: TokenType;
   /** Admit a legacy 1024-bit key (early Layer accounts). Never the default. */
   allow1024BitKey?: boolean;
 }
 
+/** `'JWS'` or `'JWT'`, in any letter case (the library's rule). */
+export type TokenType = 'JWS' | 'JWT' | (string & {});
+
 export interface FromEnvOptions {
   /** `'JWT'` forces typ JWT whatever LAYER_TOKEN_TYPE says. */
-  tokenType?: 'JWS' | 'JWT';
+  tokenType?: TokenType;
   allow1024BitKey?: boolean;
 }
 
@@ -39,7 +45,7 @@ export interface SignRequest {
   /** When the token is issued (default: now). */
   issuedAt?: TimeInput | null;
   /** Lifetime in seconds (default, and 0: 600). */
-  ttl?: number;
+  ttl?: Seconds;
   firstName?: string | null;
   lastName?: string | null;
   displayName?: string | null;
@@ -77,7 +83,7 @@ export interface VerifyOptions {
   /** The time to verify at (default: now). */
   now?: TimeInput | null;
   /** Allowed clock skew in seconds for `exp` and `iat` (default 60). */
-  leeway?: number;
+  leeway?: Seconds;
 }
 
 /** The claims of a verified token (frozen). Absent attributes are absent properties. */
@@ -173,7 +179,7 @@ export interface SignTokenRequest {
   userId: string;
   nonce: string;
   issuedAt?: TimeInput | null;
-  ttl?: number;
+  ttl?: Seconds;
 }
 
 /** One token from the key text (decoded keys are cached, up to 8); default options. */
@@ -184,29 +190,45 @@ export declare function clearKeyCache(): void;
 /** Decodes a token WITHOUT verifying it: its header and claims JSON texts. */
 export declare function inspectToken(token: string): { header: string; claims: string };
 
-/** The checked fields of an identity-token request, given to `authenticate`. */
+/**
+ * The checked fields of an identity-token request, given to `authenticate`: those the body
+ * has, under the contract's rules (the library's). Pass it on as it is to demoAuthenticate.
+ */
 export interface IdentityTokenFields {
   readonly nonce: string;
   readonly firstName?: string;
   readonly lastName?: string;
   readonly displayName?: string;
   readonly avatarUrl?: string;
-  /** The parsed body (JSON object, or form fields), unchecked. */
-  readonly body: Readonly<Record<string, unknown>>;
+  /** The body's `user_id` when it passes the field rules: what the client CLAIMS, untrusted. */
+  readonly userId?: string;
 }
 
-export type Authenticate<Req extends IncomingMessage = IncomingMessage> = (
-  req: Req,
+/**
+ * What `authenticate` returns: the user ID (a non-empty string, or an integer written in
+ * decimal: a safe integer or a bigint) → 200; nothing (null, undefined, '') → 401. Throwing
+ * or rejecting is 401 too (logged); any other value is the application's bug, 500.
+ */
+export type UserId = string | number | bigint;
+export type AuthenticateResult = UserId | null | undefined;
+
+/** Your session check: the user of `request`, from your own session, cookie or token. */
+export type Authenticate<Request = IncomingMessage, Context = undefined> = (
+  request: Request,
   fields: IdentityTokenFields,
-) => string | Promise<string>;
+  context: Context,
+) => AuthenticateResult | PromiseLike<AuthenticateResult>;
+
+/** One line per failure worth knowing (a 401's or a 500's cause, an aborted request). */
+export type LogFunction = (message: string) => void;
 
 export interface IdentityTokenHandlerOptions<Req extends IncomingMessage = IncomingMessage> {
-  /** Signs the tokens (with signAsync). */
-  signer: Pick<Signer, 'signAsync'>;
-  /** The user ID of the request's authenticated user; throw or reject when there is none (401). */
+  /** Signs the tokens (on the libuv thread pool). */
+  signer: Signer;
+  /** The user ID of the request's authenticated user (see AuthenticateResult). */
   authenticate: Authenticate<Req>;
-  /** Where failures are described (default: console.error). */
-  log?: (message: string) => void;
+  /** Where failures are described, one line each (default: console.error). */
+  log?: LogFunction;
 }
 
 export type IdentityTokenHandler<Req extends IncomingMessage = IncomingMessage> = (
@@ -215,16 +237,46 @@ export type IdentityTokenHandler<Req extends IncomingMessage = IncomingMessage> 
   next?: (error?: unknown) => void,
 ) => void;
 
-/** The identity-token endpoint (POST /identity-token, GET /healthz) for node:http and Express. */
+/**
+ * The identity-token endpoint (POST /identity-token, GET /healthz) for node:http, and Express
+ * or Connect middleware. In Express, name the request type so that authenticate sees yours:
+ * `identityTokenHandler<express.Request>({ ... authenticate: (req) => req.user?.id })`.
+ */
 export declare function identityTokenHandler<Req extends IncomingMessage = IncomingMessage>(
   options: IdentityTokenHandlerOptions<Req>,
 ): IdentityTokenHandler<Req>;
 export declare namespace identityTokenHandler {
   /** Trusts the body's user_id: for demos only. */
-  const demoAuthenticate: Authenticate;
+  const demoAuthenticate: DemoAuthenticate;
 }
-/** Trusts the body's user_id: for demos only. */
-export declare const demoAuthenticate: Authenticate;
+
+export interface IdentityTokenFetchHandlerOptions<Context = unknown> {
+  signer: Signer;
+  /** Gets the Request and the handler's second argument (Next.js: the route context; Hono: c). */
+  authenticate: Authenticate<Request, Context>;
+  /** The path the handler is mounted under, taken off the request's path (e.g. '/api/layer'). */
+  prefix?: string;
+  log?: LogFunction;
+}
+
+/**
+ * The identity-token endpoint as a fetch-style handler, for Next.js route handlers, Hono and
+ * other servers built on the Web's Request and Response.
+ */
+export declare function identityTokenFetchHandler<Context = unknown>(
+  options: IdentityTokenFetchHandlerOptions<Context>,
+): (request: Request, context?: Context) => Promise<Response>;
+export declare namespace identityTokenFetchHandler {
+  const demoAuthenticate: DemoAuthenticate;
+}
+
+/** The demo authenticator's type: any request, the endpoint's fields. */
+export type DemoAuthenticate = (request: unknown, fields: IdentityTokenFields) => string;
+/**
+ * Trusts the body's `user_id` (under the field rules; its refusal is 400): ANY client gets a
+ * token for ANY user. For demos only; replace it with your own session check.
+ */
+export declare const demoAuthenticate: DemoAuthenticate;
 
 /** The library's version, e.g. '0.1.0'. */
 export declare const version: string;

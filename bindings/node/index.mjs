@@ -15,6 +15,7 @@ export const {
   clearKeyCache,
   inspectToken,
   identityTokenHandler,
+  identityTokenFetchHandler,
   demoAuthenticate,
   version,
   abiVersion,

@@ -6,7 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-addon=$here/prebuilds/$(node -p 'process.platform + "-" + process.arch')/layer_identity.node
+addon=$here/prebuilds/$(node -p 'process.platform + "-" + process.arch')/layer_identity.glibc.node
 if [ ! -f "$addon" ] || [ "$here/src/layer_identity_node.c" -nt "$addon" ] ||
   [ "$root/target/release/liblayer_identity.a" -nt "$addon" ] || [ "$root/include/layer_identity.h" -nt "$addon" ]; then
   "$here/scripts/build-addon.sh" >&2

@@ -26,7 +26,7 @@ Gem::Specification.new do |spec|
     raise "#{native} is missing: build the gem with `rake gem` (it stages the native library)"
   end
 
-  spec.files = Dir.chdir(__dir__) { Dir["lib/**/*.rb"].sort } + [native, "README.md"]
+  spec.files = Dir.chdir(__dir__) { Dir["lib/**/*.rb"] } + [native, "README.md"]
   spec.require_paths = ["lib"]
   spec.metadata["rubygems_mfa_required"] = "true"
 end

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The Ruby wrapper's whole test run (`make test-ruby`, part of `make test`): lint, the minitest
-# suite (vectors, API, threads, GC, loading, the endpoint over HTTP, the READMEs' code, the
-# platform gem installed into an empty GEM_HOME and run from outside the repository), the
-# create/sign/close memory check, and the shared conformance suite against the sample backend
-# started by scripts/run-backend ruby. One line per step on success; the step's output on
-# failure.
+# The Ruby wrapper's whole test run (`make test-ruby`, part of `make test`): lint (ruby -wc,
+# RuboCop, rbs validate), the minitest suite (vectors, API, handles under GC.stress and
+# valgrind, threads, loading, every kind of authenticate over HTTP on WEBrick, the README's
+# Rack, Rails and Sinatra apps on Puma, the READMEs' scripts, the platform gem installed into
+# an empty GEM_HOME and run from outside the repository), the well-typed tests with every call
+# checked against sig/, the create/sign/close memory check, and the shared conformance suite
+# against the sample backend started by scripts/run-backend ruby (with chunked bodies). One
+# line per step on success; the step's output on failure.
 #
 #   bindings/ruby/test.sh            MEMCHECK_COUNT=N for a longer memory check (default 2000)
 set -euo pipefail
@@ -29,7 +31,9 @@ step() {
   fi
 }
 
-if ! command -v ruby >/dev/null || ! command -v rake >/dev/null || ! ruby -rjwt -rrack -rminitest -e 1 2>/dev/null; then
+if ! command -v ruby >/dev/null || ! command -v rake >/dev/null || ! command -v rubocop >/dev/null ||
+  ! command -v puma >/dev/null || ! command -v valgrind >/dev/null ||
+  ! ruby -rjwt -rrack -rminitest -rwebrick -rsinatra/base -raction_controller/railtie -e 1 2>/dev/null; then
   echo "ruby: installing the Debian packages of bindings/ruby/deps.apt" >&2
   "$root/scripts/install-deps.sh" >&2
 fi
@@ -45,10 +49,13 @@ step lint rake lint
 step tests rake test TESTOPTS="--verbose"
 grep -E '^[0-9]+ runs, |^(vectors/|tests/endpoint/)' "$logs/tests.log" | sed 's/^/ruby:   /'
 
+step types rake test_rbs
+grep -E '^[0-9]+ runs, ' "$logs/types.log" | awk '{ runs += $1 } END { printf "ruby:   %d runs with every call checked against sig/\n", runs }'
+
 step memcheck ruby -Ilib script/memory_check.rb "${MEMCHECK_COUNT:-2000}"
 sed 's/^/ruby:   /' "$logs/memcheck.log"
 
-step conformance /usr/bin/python3 "$root/tests/endpoint/conformance.py" --backend ruby --startup-timeout 300
+step conformance /usr/bin/python3 "$root/tests/endpoint/conformance.py" --backend ruby --chunked --startup-timeout 300
 sed 's/^/ruby:   /' "$logs/conformance.log" | tail -1
 
 echo "ruby: all tests passed in $((SECONDS - started)) s"

@@ -215,7 +215,8 @@ pub unsafe extern "C" fn layer_exchange_demo_user_id(
 /// 401 for nothing or a failure; 500 for anything else, a user ID that is not UTF-8 or holds
 /// U+0000, or a signing failure (details in `layer_exchange_log_message`).
 ///
-/// `signer` may be NULL unless the outcome is `LAYER_AUTH_USER`. Fails only for misuse: a
+/// `user_id` may be the pointer `layer_exchange_demo_user_id` gave. `signer` may be NULL
+/// unless the outcome is `LAYER_AUTH_USER`. Fails only for misuse: a
 /// NULL argument that is needed, an unknown outcome, another step.
 #[no_mangle]
 pub unsafe extern "C" fn layer_exchange_finish(
@@ -227,8 +228,11 @@ pub unsafe extern "C" fn layer_exchange_finish(
     out_error: *mut *mut c_char,
 ) -> LayerStatus {
     guard(out_error, || {
+        // Copied first: the pointer may be one the exchange gave out (the demo authenticator's
+        // user ID), and finishing changes the exchange.
+        let user_id = optional_bytes(user_id.cast(), user_id_len, "user_id")?.map(<[u8]>::to_vec);
+        let user_id = user_id.as_deref();
         let exchange = exchange_mut(exchange)?;
-        let user_id = optional_bytes(user_id.cast(), user_id_len, "user_id")?;
         let described = user_id.map(String::from_utf8_lossy);
         let authentication = match outcome {
             1 => match user_id.map(std::str::from_utf8) {
@@ -338,10 +342,15 @@ pub unsafe extern "C" fn layer_exchange_body(
 }
 
 /// Whether the connection must be closed after this answer: the request's body was left
-/// unread (the answer then carries `Connection: close`).
+/// unread (the answer then carries `Connection: close`). True for NULL, false before step
+/// `LAYER_EXCHANGE_RESPOND`.
 #[no_mangle]
 pub unsafe extern "C" fn layer_exchange_closes_connection(exchange: *const LayerExchange) -> bool {
-    guard_value(true, || response(exchange).is_some_and(|r| r.close))
+    guard_value(true, || {
+        exchange
+            .as_ref()
+            .map_or(true, |e| e.0.response().is_some_and(|r| r.close))
+    })
 }
 
 /// What the server should log about the answer (why a 500 or a 401 happened), never sent to

@@ -28,7 +28,8 @@ pub unsafe extern "C" fn layer_generate_key_pair(
     guard(out_error, || {
         require_out(out_private_pem, "out_private_pem")?;
         require_out(out_public_pem, "out_public_pem")?;
-        let mut pair = generate_key_pair(bits)?;
+        // 0 is the C ABI's "the default".
+        let mut pair = generate_key_pair((bits > 0).then_some(bits))?;
         let public = into_c_string(pair.public_pem)?;
         // Moved, not copied, into the CString; layer_string_free zeroizes it.
         let private = into_c_string(std::mem::take(&mut *pair.private_pem));

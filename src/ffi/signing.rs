@@ -478,7 +478,9 @@ pub unsafe extern "C" fn layer_token_type_flags(
     guard(out_error, || {
         require_out(out_flags, "out_flags")?;
         let name = required_text(token_type, token_type_len, "token_type")?;
-        *out_flags = Flags::from_token_type(name)?.bits();
+        *out_flags = Flags::from_token_type(name)
+            .map_err(|error| error.context("token_type"))?
+            .bits();
         Ok(())
     })
 }

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # C ABI tests. Builds the C99 test programs in tests/c/ against
 # target/release/liblayer_identity.so:
-#   test_abi      every exported function and status: arguments, errors, tokens, keys, keygen
-#   test_abi_v2   what ABI version 2 added: layer_signer_from_env, layer_signer_sign_with,
-#                 layer_verifier_verify_claims and the LayerClaims getters, layer_eit_name
+#   test_tokens     signing, verifying, keys and key generation through the NUL-terminated
+#                   functions: arguments, errors, tokens, every status
+#   test_env_claims layer_signer_from_env, layer_signer_sign_with, layer_verifier_verify_claims
+#                   and the LayerClaims getters, layer_eit_name
+#   test_lengths    the pointer-and-length (_n) functions: U+0000 and invalid UTF-8 refused by
+#                   name, bytes keys (raw DER), int64 times, verify_n reading every claim,
+#                   layer_token_type_flags, no secret echoed from an ID
+#   test_endpoint   LayerExchange: every case of tests/endpoint/cases.json, each step, misuse,
+#                   hostile 64 KiB bodies
 #   test_threads  4 threads x 50 tokens on one shared signer and one shared verifier; 4 threads
 #                 reading typed claims from one verifier, and one LayerClaims, at once
 #   test_vectors  the known-answer signing vectors of vectors/sign.json, byte for byte
@@ -14,7 +20,7 @@
 # then verifies every token the programs minted with the openssl CLI
 # (`openssl dgst -sha256 -verify`) and with PyJWT, independently of the library.
 #
-#   tests/c/run.sh [case-name-filter]     (the filter is passed to test_abi)
+#   tests/c/run.sh [case-name-filter]     (the filter is passed to test_tokens)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -26,7 +32,7 @@ trap 'rm -rf "$out"' EXIT
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -g)
 # -lcrypto: the tests check that the library leaves OpenSSL's error queue empty.
 libs=(-Ltarget/release -llayer_identity -lcrypto -pthread)
-programs=(test_abi test_abi_v2 test_threads test_vectors)
+programs=(test_tokens test_env_claims test_lengths test_endpoint test_threads test_vectors)
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=address,undefined
 sanitize=(-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
 
@@ -49,8 +55,13 @@ openssl rsa -in vectors/keys/rsa2048.pkcs1.pem -RSAPublicKey_out \
 openssl rsa -in vectors/keys/rsa2048.pkcs1.pem -aes256 -traditional \
   -passout pass:'correct horse battery staple' \
   -out "$LAYER_TEST_EXTRA_KEYS/rsa2048.legacy-encrypted.pem" 2>/dev/null
+openssl pkey -in vectors/keys/rsa2048.pkcs8.pem -outform DER \
+  -out "$LAYER_TEST_EXTRA_KEYS/rsa2048.pkcs8.der" 2>/dev/null
+# The endpoint's contract cases as the C test reads them (no JSON parser in C).
+export LAYER_TEST_ENDPOINT_CASES=$out/endpoint-cases.tsv
+/usr/bin/python3 tests/c/endpoint_cases.py tests/endpoint/cases.json >"$LAYER_TEST_ENDPOINT_CASES"
 # Tokens the library cannot mint (a U+0000 in prn, null attributes, metadata out of order, a
-# missing or mistyped claim), signed by the openssl CLI alone with the test key; test_abi_v2
+# missing or mistyped claim), signed by the openssl CLI alone with the test key; test_env_claims
 # reads them from LAYER_TEST_CRAFTED_<NAME>. The IDs are those of tests/c/test_support.h.
 b64url_encode() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
 crafted_header='{"typ":"JWS","alg":"RS256","cty":"layer-eit;v=1",'\
@@ -82,7 +93,7 @@ export LAYER_TEST_SIGN_VECTORS=$out/sign-vectors.tsv
 /usr/bin/python3 tests/c/sign_vectors.py vectors/sign.json >"$LAYER_TEST_SIGN_VECTORS"
 : >"$LAYER_TEST_TOKEN_LOG"
 
-filter_for() { if [ "$1" = test_abi ] && [ $# -gt 1 ]; then printf '%s' "$2"; fi; }
+filter_for() { if [ "$1" = test_tokens ] && [ $# -gt 1 ]; then printf '%s' "$2"; fi; }
 
 # run LABEL COMMAND...: runs a test program, shows its summary line, and all of its output
 # when it fails.
@@ -136,7 +147,7 @@ while IFS=$'\t' read -r token pem; do
   }
   checked=$((checked + 1))
 done <"$out/unique.tsv"
-# The thread test mints 221 distinct tokens, test_abi about 20 more and test_abi_v2 about 15
+# The thread test mints 221 distinct tokens, test_tokens about 20 more and test_env_claims about 15
 # (most of their tokens are the same fixed inputs again, on purpose) and the vectors about 30;
 # fewer means tokens went unchecked.
 if [ $# -eq 0 ] && [ "$checked" -lt 280 ]; then

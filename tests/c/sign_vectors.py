@@ -5,7 +5,9 @@ First line: the number of cases. Then one line per case, tab-separated:
   issued_at, ttl_seconds, flags (names joined by "|"), attributes_json, one_shot (0/1),
   expected_header_json, expected_claims_json, expected_token
 Every string field is hex-encoded UTF-8 (so tabs, newlines and control characters survive);
-"-" stands for JSON null.
+"-" stands for JSON null. Cases marked "abi": 3 (a passphrase that is not UTF-8, a token type
+by name) need the pointer-and-length functions, which tests/vectors.rs and test_lengths.c
+cover; they are left out here, and the count of those left out goes to stderr.
 Usage: python3 tests/c/sign_vectors.py vectors/sign.json > out.tsv
 """
 import json
@@ -17,7 +19,10 @@ def text(value):
 
 
 def main(path):
-    cases = json.load(open(path, encoding="utf-8"))["cases"]
+    every = json.load(open(path, encoding="utf-8"))["cases"]
+    cases = [case for case in every if case.get("abi") != 3]
+    print(f"sign_vectors.py: {len(every) - len(cases)} ABI 3 cases left to the _n tests",
+          file=sys.stderr)
     print(len(cases))
     for case in cases:
         fields = [

@@ -169,9 +169,9 @@ static void die(const char *what, const char *detail) {
   exit(2);
 }
 
-char *ts_read_file(const char *path) {
+unsigned char *ts_read_bytes(const char *path, size_t *out_len) {
   FILE *file = fopen(path, "rb");
-  char *data;
+  unsigned char *data;
   long size;
   if (file == NULL) die("cannot open", path);
   if (fseek(file, 0, SEEK_END) != 0 || (size = ftell(file)) < 0 || fseek(file, 0, SEEK_SET) != 0)
@@ -181,7 +181,13 @@ char *ts_read_file(const char *path) {
   if (fread(data, 1, (size_t)size, file) != (size_t)size) die("cannot read", path);
   data[size] = '\0';
   fclose(file);
+  *out_len = (size_t)size;
   return data;
+}
+
+char *ts_read_file(const char *path) {
+  size_t len;
+  return (char *)ts_read_bytes(path, &len);
 }
 
 char *ts_key(const char *name) {

@@ -84,6 +84,9 @@ int ts_run(const char *program, const struct ts_case *cases, size_t count, int a
 
 /* Reads a whole file as a NUL-terminated string (malloc'd); exits the program if it cannot. */
 char *ts_read_file(const char *path);
+/* Reads a whole file as bytes (malloc'd, with a NUL after them); `*out_len` receives their
+ * number. Exits the program if it cannot. */
+unsigned char *ts_read_bytes(const char *path, size_t *out_len);
 /* Reads vectors/keys/<name> (the directory is $LAYER_TEST_KEYS, default "vectors/keys"). */
 char *ts_key(const char *name);
 /* malloc'd copy; exits on allocation failure. */

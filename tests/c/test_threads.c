@@ -7,8 +7,10 @@
  * (errors are per call, never per thread or global). Then the typed claims: THREADS threads
  * mint CLAIM_TOKENS tokens each with layer_signer_sign_with, verify them with
  * layer_verifier_verify_claims on the shared verifier and read every getter of their own
- * LayerClaims; and THREADS threads read one shared LayerClaims at once. Run under valgrind and
- * ASan by run.sh.
+ * LayerClaims; and THREADS threads read one shared LayerClaims at once. Last, ABI 3: THREADS
+ * threads each take EXCHANGES requests through their own LayerExchange (the endpoint) with the
+ * one shared signer, and read every answer's token back with layer_verifier_verify_n on the
+ * shared verifier. Run under valgrind and ASan by run.sh.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -26,6 +28,7 @@
 /* Few: every token costs a signature, and valgrind runs the threads one at a time. */
 #define CLAIM_TOKENS 5
 #define SHARED_READS 200
+#define EXCHANGES 5
 
 static const char *private_pem;
 static const LayerSigner *shared_signer;
@@ -351,8 +354,87 @@ static void test_typed_claims(void) {
   free(pem);
 }
 
+/* Each thread: EXCHANGES requests through the endpoint, each token read back in one call. */
+static void *exchange_work(void *arg) {
+  struct worker *w = arg;
+  int i;
+  pthread_barrier_wait(&start);
+  for (i = 0; i < EXCHANGES; i++) {
+    char body[128], length[16], user[32], nonce[32];
+    LayerExchange *exchange = NULL;
+    LayerClaims *claims = NULL;
+    const char *texts[LAYER_CLAIM_TEXT_COUNT], *user_id = NULL, *answer;
+    size_t lens[LAYER_CLAIM_TEXT_COUNT], user_len = 0, answer_len = 0;
+    char *error = NULL, *token;
+    int written = sprintf(body, "{\"nonce\":\"n-%d-%d\",\"user_id\":\"u-%d-%d\"}", w->index,
+                          i, w->index, i);
+    sprintf(length, "%d", written);
+    sprintf(user, "u-%d-%d", w->index, i);
+    sprintf(nonce, "n-%d-%d", w->index, i);
+    WCHECK(w, layer_exchange_new("POST", 4, "/identity-token", 15, "application/json", 16,
+                                 length, strlen(length), &exchange, &error) == LAYER_OK);
+    WCHECK(w, layer_exchange_put_body(exchange, (const unsigned char *)body, (size_t)written,
+                                      &error) == LAYER_OK);
+    WCHECK(w, layer_exchange_demo_user_id(exchange, &user_id, &user_len, &error) == LAYER_OK);
+    WCHECK(w, layer_exchange_finish(exchange, shared_signer, LAYER_AUTH_USER, user_id, user_len,
+                                    &error) == LAYER_OK);
+    WCHECK(w, layer_exchange_status(exchange) == 200);
+    answer = (const char *)layer_exchange_body(exchange, &answer_len);
+    WCHECK(w, answer != NULL && answer_len > 21 && memcmp(answer, "{\"identity_token\":\"", 19) == 0);
+    if (answer == NULL || answer_len <= 21) {
+      layer_exchange_free(exchange);
+      continue;
+    }
+    token = malloc(answer_len - 21 + 1);
+    if (token == NULL) abort();
+    memcpy(token, answer + 19, answer_len - 21);
+    token[answer_len - 21] = '\0';
+    layer_exchange_free(exchange);
+    WCHECK(w, layer_verifier_verify_n(shared_verifier, token, strlen(token), nonce, strlen(nonce),
+                                      0, 60, &claims, texts, lens, LAYER_CLAIM_TEXT_COUNT, NULL,
+                                      NULL, &error) == LAYER_OK);
+    WCHECK(w, claims != NULL && lens[LAYER_CLAIM_USER_ID] == strlen(user) &&
+                  memcmp(texts[LAYER_CLAIM_USER_ID], user, strlen(user)) == 0);
+    layer_claims_free(claims);
+    if (error != NULL) {
+      fprintf(stderr, "  [thread %d] %s\n", w->index, error);
+      layer_string_free(error);
+    }
+    w->tokens[i] = token;
+  }
+  return NULL;
+}
+
+static void test_exchanges(void) {
+  struct worker workers[THREADS];
+  LayerSigner *signer = NULL;
+  LayerVerifier *verifier = NULL;
+  char *pem = ts_key("rsa2048.pkcs8.pem"), *public_pem = NULL, *error = NULL;
+  int t, i;
+  CHECK_OK(layer_signer_new(pem, NULL, TEST_PROVIDER_ID, TEST_KEY_ID, 0, &signer, &error), error);
+  CHECK_OK(layer_signer_public_key_pem(signer, &public_pem, &error), error);
+  CHECK_OK(layer_verifier_new(public_pem, TEST_PROVIDER_ID, TEST_KEY_ID, 0, &verifier, &error),
+           error);
+  if (signer == NULL || verifier == NULL) return;
+  shared_signer = signer;
+  shared_verifier = verifier;
+  run_workers(exchange_work, workers);
+  for (t = 0; t < THREADS; t++) {
+    for (i = 0; i < EXCHANGES; i++) {
+      CHECK(workers[t].tokens[i] != NULL);
+      if (workers[t].tokens[i] != NULL) ts_log_token(workers[t].tokens[i], public_pem);
+      free(workers[t].tokens[i]);
+    }
+  }
+  layer_verifier_free(verifier);
+  layer_signer_free(signer);
+  layer_string_free(public_pem);
+  free(pem);
+}
+
 int main(int argc, char **argv) {
   static const struct ts_case cases[] = {{"shared_signer_and_verifier", test_shared_handles},
-                                         {"typed_claims", test_typed_claims}};
+                                         {"typed_claims", test_typed_claims},
+                                         {"exchanges", test_exchanges}};
   return ts_run("test_threads", cases, sizeof cases / sizeof cases[0], argc, argv);
 }

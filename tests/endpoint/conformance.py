@@ -368,16 +368,30 @@ def is_json_object(data):
         return False
 
 
+def is_contract_error(data):
+    """Whether a body is the contract's error shape, {"error": {"code": ..., ...}}: what the
+    endpoint answers, as opposed to an HTTP server's own refusal (HTML, text, or its own JSON)."""
+    try:
+        body = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(body, dict) and isinstance(body.get("error"), dict) and "code" in body["error"]
+
+
 def check_response(case, response, checker, secrets=frozenset()):
     """Problems with `response` to `case` (an empty list when it conforms)."""
     expected = case["expected"]
     problems = []
-    if expected.get("server_may_refuse") and response.status == 400 and not is_json_object(response.body):
+    if expected.get("server_may_refuse") and response.status == 400 and not is_contract_error(response.body):
         # The HTTP server refused the request's framing before the endpoint saw it, as RFC 9112
         # section 6.3 has it do: 400, then close the connection.
         if not response.closes_connection():
-            problems.append("the HTTP server's own 400 (the body is not a JSON object) does not close "
-                            "the connection (RFC 9112 section 6.3: respond 400, then close)")
+            problems.append("the HTTP server's own 400 (its body is not the contract's error) does "
+                            "not close the connection (RFC 9112 section 6.3: respond 400, then close)")
+        return problems
+    if expected.get("server_may_route") and response.status == 404 and not is_contract_error(response.body):
+        # The HTTP server found no handler for a target it normalizes (the JDK's HttpServer
+        # reads //identity-token as an empty path): its own 404, never the endpoint's 200.
         return problems
     if response.status != expected["status"]:
         return [f"status {response.status}, expected {expected['status']}"
@@ -466,6 +480,8 @@ def expectation(case):
         words.append(f"message containing {expected['message_contains']!r}")
     if expected.get("server_may_refuse"):
         words.append("or the HTTP server's own 400")
+    if expected.get("server_may_route"):
+        words.append("or the HTTP server's own 404")
     return ", ".join(words)
 
 

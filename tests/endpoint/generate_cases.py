@@ -61,7 +61,7 @@ CASES = []
 
 def add(name, description, method, path, headers, body, status, *, error_code=None,
         allow=None, token=None, json_body=None, message=None, message_contains=None,
-        server_may_refuse=False, authenticator="demo"):
+        server_may_refuse=False, server_may_route=False, authenticator="demo"):
     """Appends one case; `body` is a body object of the format (or None: no body at all)."""
     if any(case["name"] == name for case in CASES):
         raise SystemExit(f"duplicate case name {name}")
@@ -76,6 +76,8 @@ def add(name, description, method, path, headers, body, status, *, error_code=No
         expected["message_contains"] = message_contains
     if server_may_refuse:
         expected["server_may_refuse"] = True
+    if server_may_route:
+        expected["server_may_route"] = True
     CASES.append({
         "name": name,
         "description": description,
@@ -175,7 +177,8 @@ def routing():
     add("not_found_double_slash",
         "//identity-token is an origin-form target with the path //identity-token (never an "
         "authority followed by an empty path): 404.",
-        "POST", "//identity-token", JSON, as_json(VALID), 404, error_code="not_found")
+        "POST", "//identity-token", JSON, as_json(VALID), 404, error_code="not_found",
+        server_may_route=True)
 
     token("absolute_form_identity_token",
           "A target in absolute form (RFC 9112 section 3.2.2, what a client sends to a proxy) is "

@@ -30,15 +30,24 @@ try {
 process.stderr.write('WARNING: demo authenticator: trusting user_id from the request body; replace it with your own session check\n');
 
 const handler = identityTokenHandler({ signer, authenticate: demoAuthenticate });
+// Keep-alive is node:http's default (idle connections kept 5 s).
 const server = http.createServer(handler);
 server.on('error', (error) => fail(`cannot listen on ${host}:${port}: ${error.message}`));
 server.listen(port, host, () => {
   process.stdout.write(`listening on http://${host}:${server.address().port}\n`);
 });
 
-function stop() {
-  // Stop accepting now; finish the requests in flight; close idle keep-alive connections at
-  // once and as they become idle; give up on stragglers after 4 s.
+// SIGTERM (or Ctrl-C): stop accepting at once, finish the requests in flight, close idle
+// keep-alive connections now and as they become idle, give up on stragglers after 4 s, exit 0.
+// A second signal while stopping changes nothing (process.on, not once: with once, the second
+// would get Node's default action and kill the process with its requests in flight).
+let stopping = false;
+function stop(signal) {
+  if (stopping) {
+    process.stderr.write(`backend: ${signal} again: already stopping, finishing the requests in flight\n`);
+    return;
+  }
+  stopping = true;
   server.close(() => {
     signer.close();
     process.exit(0);
@@ -47,5 +56,5 @@ function stop() {
   setInterval(() => server.closeIdleConnections(), 50).unref();
   setTimeout(() => server.closeAllConnections(), 4000).unref();
 }
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

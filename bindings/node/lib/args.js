@@ -1,12 +1,11 @@
 'use strict';
 // Argument checks and conversions: the whole of what this wrapper does besides calling the
 // addon. Wrong types throw TypeError naming the argument (code ERR_INVALID_ARG_TYPE), numbers
-// out of range RangeError (ERR_OUT_OF_RANGE), before anything crosses into C. Values the
-// library cannot receive at all (U+0000, lone surrogates) throw LayerIdentityError with the
-// status the library would use. Everything else, the library judges.
+// that cannot be converted RangeError (ERR_OUT_OF_RANGE), before anything crosses into C.
+// Every value, the library judges: U+0000, a lone surrogate (the addon hands it over as bytes
+// that are not UTF-8), a negative time, a token type name.
 
 const { KeyObject } = require('node:crypto');
-const { LayerIdentityError, Status } = require('./errors');
 
 function describe(value) {
   if (value === null) return 'null';
@@ -28,71 +27,35 @@ function rangeError(name, expected, value) {
   return error;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const isWellFormed = typeof String.prototype.isWellFormed === 'function'
-  ? (s) => s.isWellFormed()
-  : (s) => !LONE_SURROGATE.test(s);
-
-// A string that can cross into C as NUL-terminated UTF-8 exactly.
-function crossable(value, name) {
-  const nul = value.indexOf('\0');
-  if (nul !== -1) {
-    throw new LayerIdentityError(
-      `${name} contains U+0000 at index ${nul}: the library takes NUL-terminated strings, so it cannot be passed`,
-      { status: Status.LAYER_ERR_INVALID_ARGUMENT },
-    );
-  }
-  if (!isWellFormed(value)) {
-    const at = value.search(LONE_SURROGATE);
-    throw new LayerIdentityError(
-      `${name} is not valid UTF-16: a lone surrogate (U+${value.charCodeAt(at).toString(16).toUpperCase()}) at index ${at} has no UTF-8 encoding`,
-      { status: Status.LAYER_ERR_INVALID_UTF8 },
-    );
-  }
-  return value;
-}
-
 function string(value, name) {
   if (typeof value !== 'string') throw typeError(name, 'a string', value);
-  return crossable(value, name);
+  return value;
 }
 
 function optionalString(value, name) {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw typeError(name, 'a string (or left out)', value);
-  return crossable(value, name);
+  return value;
 }
 
 // A key: PEM or base64 DER text, its bytes in a Buffer / Uint8Array (as fs.readFileSync
-// gives them; passed unchanged), or a KeyObject (exported as PKCS#8 / SPKI PEM).
-function key(value, name, { allowPublic }) {
-  if (typeof value === 'string') return crossable(value, name);
-  if (value instanceof Uint8Array) {
-    const nul = value.indexOf(0);
-    if (nul !== -1) {
-      throw new LayerIdentityError(`${name} contains a zero byte at offset ${nul}: the library takes NUL-terminated text, so it cannot be passed`, {
-        status: Status.LAYER_ERR_INVALID_ARGUMENT,
-      });
-    }
-    return value;
-  }
+// gives them; passed unchanged), or a KeyObject, exported as PKCS#8 (private) or SPKI
+// (public) PEM. Which kind of key fits is the library's call: a public key given to a Signer
+// reaches it, and it says "this is a public key; signing needs the private key".
+function key(value, name) {
+  if (typeof value === 'string' || value instanceof Uint8Array) return value;
   if (value instanceof KeyObject) {
     if (value.type === 'private') return value.export({ format: 'pem', type: 'pkcs8' });
-    if (value.type === 'public' && allowPublic) return value.export({ format: 'pem', type: 'spki' });
-    throw typeError(name, allowPublic ? 'a public or private KeyObject' : 'a private KeyObject', `a ${value.type} KeyObject`);
+    if (value.type === 'public') return value.export({ format: 'pem', type: 'spki' });
+    const error = new TypeError(`${name} must be an RSA key (PEM text, its bytes or an asymmetric KeyObject), received a secret KeyObject`);
+    error.code = 'ERR_INVALID_ARG_TYPE';
+    throw error;
   }
   throw typeError(name, 'a string, a Buffer or a KeyObject', value);
 }
 
 function optionalSecret(value, name) {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string') return crossable(value, name);
-  if (value instanceof Uint8Array) {
-    if (value.indexOf(0) !== -1) {
-      throw new LayerIdentityError(`${name} contains a zero byte: it cannot be passed`, { status: Status.LAYER_ERR_INVALID_ARGUMENT });
-    }
-    return value;
-  }
+  if (value === undefined || value === null || typeof value === 'string' || value instanceof Uint8Array) return value ?? null;
   throw typeError(name, 'a string or a Buffer (or left out)', value);
 }
 
@@ -109,34 +72,32 @@ function u32(value, name, fallback) {
   return value;
 }
 
-// A point in time: a Date or Unix seconds (fractions are floored, as `iat` is). Left out: 0,
-// which the library reads as now. A number in milliseconds is passed on, for the library to
-// refuse with its message.
+// A point in time as Unix seconds: a Date or a number (fractions floored, as `iat` is), or a
+// BigInt. Left out: 0, which the library reads as now. Whether the value is acceptable (a
+// negative time, milliseconds) is the library's call.
 function time(value, name) {
   if (value === undefined || value === null) return 0;
-  let seconds;
   if (value instanceof Date) {
     const ms = value.getTime();
     if (Number.isNaN(ms)) throw rangeError(name, 'a valid Date', value);
-    seconds = Math.floor(ms / 1000);
-  } else if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw rangeError(name, 'a finite number of seconds', value);
-    seconds = Math.floor(value);
-  } else {
-    throw typeError(name, 'a Date or a number of seconds since 1970-01-01T00:00:00Z', value);
+    return Math.floor(ms / 1000);
   }
-  if (seconds < 1) throw rangeError(name, 'after 1970-01-01T00:00:00Z (leave it out for now)', value);
-  if (seconds > Number.MAX_SAFE_INTEGER) throw rangeError(name, 'a safe integer number of seconds', value);
-  return seconds;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw rangeError(name, 'a finite number of seconds', value);
+    return Math.floor(value);
+  }
+  if (typeof value === 'bigint') return value;
+  throw typeError(name, 'a Date or a number of seconds since 1970-01-01T00:00:00Z', value);
 }
 
-function tokenType(value, name) {
-  if (value === undefined || value === 'JWS') return false;
-  if (value === 'JWT') return true;
-  if (typeof value !== 'string') throw typeError(name, "'JWS' or 'JWT'", value);
-  const error = new TypeError(`${name} must be 'JWS' or 'JWT', received '${value}'`);
-  error.code = 'ERR_INVALID_ARG_VALUE';
-  throw error;
+// A duration in whole seconds: a number or a BigInt; left out, `fallback`. Its range is the
+// library's call.
+function seconds(value, name, fallback) {
+  if (value === undefined) return fallback;
+  if (typeof value === 'bigint') return value;
+  if (typeof value !== 'number') throw typeError(name, 'a number of seconds', value);
+  if (!Number.isInteger(value)) throw rangeError(name, 'a whole number of seconds', value);
+  return value;
 }
 
 // first_name, FirstName, firstname → firstname: to suggest the member meant.
@@ -178,13 +139,13 @@ function metadata(value, name) {
   for (let i = 0; i < entries.length; i++) {
     const [n, v] = entries[i];
     if (typeof n !== 'string') throw typeError(`a name in ${name}`, 'a string', n);
-    names[i] = crossable(n, `${name} name ${JSON.stringify(n)}`);
     if (typeof v !== 'string') throw typeError(`${name}[${JSON.stringify(n)}]`, 'a string', v);
-    values[i] = crossable(v, `${name}[${JSON.stringify(n)}]`);
+    names[i] = n;
+    values[i] = v;
   }
   return [names, values];
 }
 
 module.exports = {
-  typeError, rangeError, string, optionalString, key, optionalSecret, boolean, u32, time, tokenType, options, metadata,
+  typeError, rangeError, string, optionalString, key, optionalSecret, boolean, u32, time, seconds, options, metadata,
 };

@@ -37,9 +37,13 @@ const SIGN_TOKEN_OPTIONS = new Set(['privateKey', 'providerId', 'keyId', 'userId
 const VERIFIER_OPTIONS = new Set(['publicKey', 'providerId', 'keyId', 'allow1024BitKey']);
 const VERIFY_OPTIONS = new Set(['nonce', 'now', 'leeway']);
 
+// tokenType names are the library's rule (JWS or JWT, any letter case): it gives the flags.
 function signerFlags(o, name) {
   let flags = 0;
-  if (args.tokenType(o.tokenType, `${name}.tokenType`)) flags |= native.FLAG_TYP_JWT;
+  if (o.tokenType !== undefined) {
+    if (typeof o.tokenType !== 'string') throw args.typeError(`${name}.tokenType`, "'JWS' or 'JWT'", o.tokenType);
+    flags |= native.tokenTypeFlags(o.tokenType);
+  }
   if (args.boolean(o.allow1024BitKey, `${name}.allow1024BitKey`)) flags |= native.FLAG_ALLOW_1024_BIT_KEY;
   return flags;
 }
@@ -53,7 +57,7 @@ function signArguments(request) {
     args.string(o.userId, 'userId'),
     args.string(o.nonce, 'nonce'),
     args.time(o.issuedAt, 'issuedAt'),
-    args.u32(o.ttl, 'ttl', 0),
+    args.seconds(o.ttl, 'ttl', 0),
     args.optionalString(o.firstName, 'firstName'),
     args.optionalString(o.lastName, 'lastName'),
     args.optionalString(o.displayName, 'displayName'),
@@ -63,6 +67,7 @@ function signArguments(request) {
   ];
 }
 
+let nativeSigner; // (signer) => its native handle, for the endpoint adapters (lib/endpoint.js)
 let adopting = null; // a native handle for the next `new Signer(ADOPT)`, from Signer.fromEnv
 const ADOPT = Symbol('adopt');
 
@@ -73,6 +78,13 @@ const ADOPT = Symbol('adopt');
 class Signer {
   #handle;
 
+  static {
+    nativeSigner = (signer) => {
+      if (signer === null || typeof signer !== 'object' || !(#handle in signer)) return null;
+      return signer.#open();
+    };
+  }
+
   constructor(options) {
     if (options === ADOPT && adopting !== null) {
       this.#handle = adopting;
@@ -80,7 +92,7 @@ class Signer {
       return;
     }
     const o = args.options(options, 'Signer options', SIGNER_OPTIONS);
-    const privateKey = args.key(o.privateKey, 'privateKey', { allowPublic: false });
+    const privateKey = args.key(o.privateKey, 'privateKey');
     const passphrase = args.optionalSecret(o.passphrase, 'passphrase');
     const providerId = args.string(o.providerId, 'providerId');
     const keyId = args.string(o.keyId, 'keyId');
@@ -141,20 +153,22 @@ class Signer {
   }
 }
 
+const NO_METADATA = Object.freeze(Object.create(null));
+
+// The claims from layer_verifier_verify_n's texts (by LayerClaimText: iss, prn, nce, the four
+// attributes, the claims JSON, the metadata JSON or undefined), then iat and exp.
 function claimsFrom(a) {
-  const metadata = Object.create(null);
-  const names = a[9];
-  const values = a[10];
-  for (let i = 0; i < names.length; i++) metadata[names[i]] = values[i];
-  const claims = { providerId: a[0], userId: a[1], nonce: a[2], issuedAt: a[3], expiresAt: a[4] };
-  if (a[5] !== undefined) claims.firstName = a[5];
-  if (a[6] !== undefined) claims.lastName = a[6];
-  if (a[7] !== undefined) claims.displayName = a[7];
-  if (a[8] !== undefined) claims.avatarUrl = a[8];
-  claims.metadata = Object.freeze(metadata);
+  const claims = { providerId: a[0], userId: a[1], nonce: a[2], issuedAt: a[9], expiresAt: a[10] };
+  if (a[3] !== undefined) claims.firstName = a[3];
+  if (a[4] !== undefined) claims.lastName = a[4];
+  if (a[5] !== undefined) claims.displayName = a[5];
+  if (a[6] !== undefined) claims.avatarUrl = a[6];
+  // The library's compact object of strings, in name order; JSON.parse keeps a "__proto__"
+  // member as an own property, and the object gets no prototype.
+  claims.metadata = a[8] === undefined ? NO_METADATA : Object.freeze(Object.setPrototypeOf(JSON.parse(a[8]), null));
   // The claims JSON exactly as signed, unknown claims included; not enumerable, so logging or
   // comparing the claims shows the typed values only.
-  Object.defineProperty(claims, 'json', { value: a[11], enumerable: false });
+  Object.defineProperty(claims, 'json', { value: a[7], enumerable: false });
   return Object.freeze(claims);
 }
 
@@ -164,7 +178,7 @@ function verifyArguments(token, options) {
     args.string(token, 'token'),
     args.optionalString(o.nonce, 'nonce'),
     args.time(o.now, 'now'),
-    args.u32(o.leeway, 'leeway', DEFAULT_LEEWAY),
+    args.seconds(o.leeway, 'leeway', DEFAULT_LEEWAY),
   ];
 }
 
@@ -179,7 +193,7 @@ class Verifier {
 
   constructor(options) {
     const o = args.options(options, 'Verifier options', VERIFIER_OPTIONS);
-    const publicKey = args.key(o.publicKey, 'publicKey', { allowPublic: true });
+    const publicKey = args.key(o.publicKey, 'publicKey');
     const providerId = args.string(o.providerId, 'providerId');
     const keyId = args.string(o.keyId, 'keyId');
     const flags = args.boolean(o.allow1024BitKey, 'Verifier options.allow1024BitKey') ? native.FLAG_ALLOW_1024_BIT_KEY : 0;
@@ -250,13 +264,13 @@ function generateKeyPairAsync(bits) {
 function signTokenArguments(request) {
   const o = args.options(request, 'signToken options', SIGN_TOKEN_OPTIONS);
   return [
-    args.key(o.privateKey, 'privateKey', { allowPublic: false }),
+    args.key(o.privateKey, 'privateKey'),
     args.string(o.providerId, 'providerId'),
     args.string(o.keyId, 'keyId'),
     args.string(o.userId, 'userId'),
     args.string(o.nonce, 'nonce'),
     args.time(o.issuedAt, 'issuedAt'),
-    args.u32(o.ttl, 'ttl', 0),
+    args.seconds(o.ttl, 'ttl', 0),
   ];
 }
 
@@ -309,3 +323,7 @@ module.exports = {
   abiVersion: native.abiVersion,
   DEFAULT_LEEWAY,
 };
+
+// Not part of the API (not enumerable, so the entry points do not re-export it): the native
+// handle of a Signer, or null for anything else; throws ERR_USE_AFTER_CLOSE when closed.
+Object.defineProperty(module.exports, 'nativeSigner', { value: nativeSigner });

@@ -1,8 +1,10 @@
 'use strict';
-// Loads the native addon: in order, an explicit path in LAYER_IDENTITY_ADDON, then the copy
-// that ships inside this package (prebuilds/<platform>-<arch>/layer_identity.node). The addon
-// is statically linked with the Rust core, so there is no separate library to look for on
-// the system: when nothing loads, the message lists every place tried and why each failed.
+// Loads the native addon: the path in LAYER_IDENTITY_ADDON when that is set (the only place
+// tried then: a wrong path is an error that names it, never a silent fall-back), otherwise the
+// copy that ships inside this package, laid out per platform as native packages ship them
+// (prebuilds/<platform>-<arch>/layer_identity.glibc.node: built against glibc). The addon is
+// statically linked with the Rust core, so there is no separate library to look for on the
+// system: when nothing loads, the message lists every place tried and why each failed.
 //
 // The addon is loaded with RTLD_DEEPBIND. The node executable exports the symbols of its own
 // bundled OpenSSL; without DEEPBIND the dynamic linker would bind the addon's (and the system
@@ -13,12 +15,12 @@
 const os = require('node:os');
 const path = require('node:path');
 
-const ADDON_INTERFACE = 1; // must equal ADDON_INTERFACE in src/layer_identity_node.c
-const REQUIRED_ABI = 2; // the C ABI version these bindings are written against
+const ADDON_INTERFACE = 2; // must equal ADDON_INTERFACE in src/layer_identity_node.c
+const REQUIRED_ABI = 3; // the C ABI version these bindings are written against
 const ENV_VAR = 'LAYER_IDENTITY_ADDON';
 
 function packagedPath() {
-  return path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, 'layer_identity.node');
+  return path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, 'layer_identity.glibc.node');
 }
 
 function dlopenFlags() {
@@ -50,30 +52,42 @@ function problemWith(addon) {
   return null;
 }
 
-function load() {
-  const tried = [];
-  const candidates = [];
-  if (process.env[ENV_VAR]) candidates.push([`${ENV_VAR}=${process.env[ENV_VAR]}`, path.resolve(process.env[ENV_VAR])]);
-  candidates.push([`${packagedPath()} (the copy inside the package)`, packagedPath()]);
-  for (const [label, file] of candidates) {
-    let addon;
-    try {
-      addon = open(file);
-    } catch (error) {
-      const reason = error && error.code === 'ERR_DLOPEN_FAILED' && /No such file/.test(error.message)
-        ? 'no such file'
-        : String(error && error.message ? error.message : error).split('\n')[0];
-      tried.push(`  ${label}: ${reason}`);
-      continue;
-    }
-    const problem = problemWith(addon);
-    if (problem === null) return addon;
-    tried.push(`  ${label}: ${problem}`);
+// Whether Node runs on glibc (asked only to explain a failure: the report takes a moment).
+function glibc() {
+  try {
+    return Boolean(process.report.getReport().header.glibcVersionRuntime);
+  } catch {
+    return true;
   }
-  const hint = process.platform === 'linux' && process.arch === 'x64'
-    ? 'Reinstall the package, or build the addon from a checkout (make build, then bindings/node/scripts/build-addon.sh).'
-    : `This package carries a prebuilt addon for linux-x64 only, and this is ${process.platform}-${process.arch}: build one from a checkout (make build, then bindings/node/scripts/build-addon.sh) and set ${ENV_VAR} to its path.`;
-  const error = new Error(`layer-identity: could not load the native addon. Tried, in order:\n${tried.join('\n')}\n${hint}`);
+}
+
+function load() {
+  // One place: the explicit one when it is set, else the package's own copy.
+  const explicit = process.env[ENV_VAR];
+  const [label, file] = explicit
+    ? [`${ENV_VAR}=${explicit}`, path.resolve(explicit)]
+    : [`${packagedPath()} (the copy inside the package)`, packagedPath()];
+  let reason;
+  try {
+    const addon = open(file);
+    reason = problemWith(addon);
+    if (reason === null) return addon;
+  } catch (error) {
+    reason = error && error.code === 'ERR_DLOPEN_FAILED' && /No such file/.test(error.message)
+      ? 'no such file'
+      : String(error && error.message ? error.message : error).split('\n')[0];
+  }
+  let hint;
+  if (explicit) {
+    hint = `${ENV_VAR} is set, so no other place was tried: correct it, or unset it to use the addon inside the package.`;
+  } else if (process.platform !== 'linux' || process.arch !== 'x64') {
+    hint = `This package carries a prebuilt addon for linux-x64 only, and this is ${process.platform}-${process.arch}: build one from a checkout (make build, then bindings/node/scripts/build-addon.sh) and set ${ENV_VAR} to its path.`;
+  } else if (!glibc()) {
+    hint = `The prebuilt addon is built against glibc, and this system's C library is not glibc (musl, as on Alpine?): build one from a checkout (make build, then bindings/node/scripts/build-addon.sh) and set ${ENV_VAR} to its path.`;
+  } else {
+    hint = 'Reinstall the package, or build the addon from a checkout (make build, then bindings/node/scripts/build-addon.sh).';
+  }
+  const error = new Error(`layer-identity: could not load the native addon. Tried:\n  ${label}: ${reason}\n${hint}`);
   error.code = 'ERR_LAYER_IDENTITY_ADDON';
   throw error;
 }

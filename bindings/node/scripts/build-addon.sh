@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Node-API addon: bindings/node/prebuilds/<platform>-<arch>/layer_identity.node.
+# Builds the Node-API addon: bindings/node/prebuilds/<platform>-<arch>/layer_identity.glibc.node.
 #
 #   bindings/node/scripts/build-addon.sh      (npm run build; npm pack runs it too)
 #
@@ -60,6 +60,6 @@ out=$build_dir/layer_identity.node
   -Wl,--gc-sections -Wl,--as-needed -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--strip-all \
   -o "$out"
 # Replace atomically, so a running process never maps a half-written file.
-cp "$out" "$out_dir/.layer_identity.node.tmp"
-mv -f "$out_dir/.layer_identity.node.tmp" "$out_dir/layer_identity.node"
-echo "build-addon: $(realpath --relative-to="$PWD" "$out_dir/layer_identity.node") ($(stat -c %s "$out_dir/layer_identity.node") bytes, node_api.h from $node_include)" >&2
+cp "$out" "$out_dir/.layer_identity.glibc.node.tmp"
+mv -f "$out_dir/.layer_identity.glibc.node.tmp" "$out_dir/layer_identity.glibc.node"
+echo "build-addon: $(realpath --relative-to="$PWD" "$out_dir/layer_identity.glibc.node") ($(stat -c %s "$out_dir/layer_identity.glibc.node") bytes, node_api.h from $node_include)" >&2

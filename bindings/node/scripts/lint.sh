@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 files=$(find . -path ./node_modules -prune -o -path ./build -prune -o \( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' \) -type f -print | sort)
 count=$(printf '%s\n' $files | wc -l)
 printf '%s\n' $files | xargs -P 2 -n 1 node --check
-for script in scripts/*.sh test.sh run-backend.sh; do bash -n "$script"; done
+for script in scripts/*.sh test.sh check.sh run-backend.sh; do bash -n "$script"; done
 node node_modules/eslint/bin/eslint.js --max-warnings 0 .
 node node_modules/typescript/bin/tsc -p tsconfig.json
 echo "lint: node --check on $count files, eslint, tsc --strict --noEmit on the types, bash -n on the scripts"

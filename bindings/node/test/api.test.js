@@ -94,17 +94,16 @@ test('wrong argument types throw TypeError naming the argument', () => {
   typeError(make({ providerId: null }), 'providerId');
   typeError(make({ keyId: ['x'] }), 'keyId');
   typeError(make({ passphrase: 1 }), 'passphrase');
-  typeError(make({ tokenType: 'jwt' }), 'tokenType');
   typeError(make({ tokenType: 1 }), 'tokenType');
   typeError(make({ allow1024BitKey: 'yes' }), 'allow1024BitKey');
   typeError(make({ private_key: KEY }), 'private_key');
   typeError(make({ privateKey: crypto.createSecretKey(Buffer.alloc(32)) }), 'privateKey');
-  typeError(make({ privateKey: crypto.createPublicKey(PUBLIC) }), 'privateKey');
   typeError(() => signer.sign(), 'sign options');
   typeError(() => signer.sign({ nonce: 'n' }), 'userId');
   typeError(() => signer.sign({ userId: 7, nonce: 'n' }), 'userId');
   typeError(() => signer.sign({ userId: 'u' }), 'nonce');
   typeError(() => signer.sign({ ...base, issuedAt: '1700000000' }), 'issuedAt');
+  typeError(() => signer.sign({ ...base, issuedAt: true }), 'issuedAt');
   typeError(() => signer.sign({ ...base, ttl: '600' }), 'ttl');
   typeError(() => signer.sign({ ...base, firstName: 1 }), 'firstName');
   typeError(() => signer.sign({ ...base, avatarUrl: {} }), 'avatarUrl');
@@ -126,22 +125,72 @@ test('wrong argument types throw TypeError naming the argument', () => {
   typeError(() => li.identityTokenHandler({ signer: {}, authenticate() {} }), 'signer');
 });
 
-test('numbers out of range throw RangeError naming the argument', () => {
+test('numbers that cannot be converted throw RangeError naming the argument', () => {
   const rangeError = (fn, name) => assert.throws(fn, (error) => {
     assert.ok(error instanceof RangeError, String(error));
     assert.ok(error.message.startsWith(name), error.message);
     assert.equal(error.code, 'ERR_OUT_OF_RANGE');
     return true;
   });
-  rangeError(() => signer.sign({ ...base, ttl: -1 }), 'ttl');
   rangeError(() => signer.sign({ ...base, ttl: 1.5 }), 'ttl');
-  rangeError(() => signer.sign({ ...base, ttl: 2 ** 32 }), 'ttl');
-  rangeError(() => signer.sign({ ...base, issuedAt: 0 }), 'issuedAt');
-  rangeError(() => signer.sign({ ...base, issuedAt: -5 }), 'issuedAt');
   rangeError(() => signer.sign({ ...base, issuedAt: NaN }), 'issuedAt');
+  rangeError(() => signer.sign({ ...base, issuedAt: Infinity }), 'issuedAt');
   rangeError(() => signer.sign({ ...base, issuedAt: new Date('nope') }), 'issuedAt');
-  rangeError(() => verifier.verify('a.b.c', { leeway: -1 }), 'leeway');
+  rangeError(() => signer.sign({ ...base, issuedAt: 2n ** 63n }), 'issuedAt');
+  rangeError(() => signer.sign({ ...base, issuedAt: 2 ** 63 }), 'issuedAt');
+  rangeError(() => verifier.verify('a.b.c', { leeway: 0.5 }), 'leeway');
   rangeError(() => li.generateKeyPair(-2048), 'bits');
+});
+
+test('times are converted, never judged: 0 is now, a negative time or an oversized one is the library\'s error', () => {
+  const invalid = (fn, argument) => assert.throws(fn, (error) => {
+    assert.ok(error instanceof li.LayerIdentityError, String(error));
+    assert.equal(error.code, 'LAYER_ERR_INVALID_ARGUMENT');
+    assert.ok(error.message.startsWith(argument), error.message);
+    return true;
+  });
+  invalid(() => signer.sign({ ...base, issuedAt: -5 }), 'issued_at');
+  invalid(() => signer.sign({ ...base, issuedAt: -5n }), 'issued_at');
+  invalid(() => signer.sign({ ...base, issuedAt: new Date(-1000) }), 'issued_at');
+  invalid(() => signer.sign({ ...base, ttl: -1 }), 'ttl_seconds');
+  invalid(() => signer.sign({ ...base, ttl: 2 ** 32 }), 'ttl_seconds');
+  invalid(() => verifier.verify('a.b.c', { leeway: -1 }), 'leeway_seconds');
+  invalid(() => verifier.verify('a.b.c', { now: -1 }), 'now');
+  invalid(() => verifier.verify('a.b.c', { nonce: '' }), 'expected_nonce');
+  // 0 is now (and the default TTL), as when left out; a BigInt is the same number of seconds.
+  const now = Math.floor(Date.now() / 1000);
+  const claims = verifier.verify(signer.sign({ ...base, issuedAt: 0, ttl: 0 }), { now: 0 });
+  assert.ok(claims.issuedAt >= now && claims.issuedAt <= now + 5);
+  assert.equal(claims.expiresAt - claims.issuedAt, 600);
+  assert.equal(signer.sign({ ...base, issuedAt: 1700000000n, ttl: 60n }), signer.sign({ ...base, issuedAt: 1700000000, ttl: 60 }));
+  assert.equal(verifier.verify(signer.sign({ ...base, issuedAt: 1700000000 }), { now: 1700000001n, leeway: 0n }).issuedAt, 1700000000);
+});
+
+test('token type names are the library\'s rule: JWS or JWT in any letter case', () => {
+  const typ = (tokenType) => {
+    const s = new li.Signer({ privateKey: KEY, providerId: h.PROVIDER_ID, keyId: h.KEY_ID, tokenType });
+    const header = JSON.parse(h.independentVerify(s.sign(base), crypto.createPublicKey(PUBLIC)).header);
+    s.close();
+    return header.typ;
+  };
+  assert.deepEqual(['jwt', 'Jwt', 'JWT', 'jws', 'JWS'].map(typ), ['JWT', 'JWT', 'JWT', 'JWS', 'JWS']);
+  assert.throws(() => typ('JWE'), { name: 'LayerIdentityError', code: 'LAYER_ERR_INVALID_ARGUMENT', message: /token type/ });
+  assert.throws(() => typ(''), { code: 'LAYER_ERR_INVALID_ARGUMENT' });
+});
+
+test('a public KeyObject given as privateKey is named for what it is: a public key', () => {
+  // It was "privateKey must be a private KeyObject, received a string".
+  for (const privateKey of [crypto.createPublicKey(PUBLIC), PUBLIC, PUBLIC.toString()]) {
+    assert.throws(() => new li.Signer({ privateKey, providerId: h.PROVIDER_ID, keyId: h.KEY_ID }), (error) => {
+      assert.ok(error instanceof li.LayerIdentityError, String(error));
+      assert.equal(error.code, 'LAYER_ERR_INVALID_KEY');
+      assert.match(error.message, /this is a public key; signing needs the private key/);
+      assert.doesNotMatch(error.message, /string/);
+      return true;
+    });
+  }
+  assert.throws(() => new li.Signer({ privateKey: crypto.createSecretKey(Buffer.alloc(32)), providerId: h.PROVIDER_ID, keyId: h.KEY_ID }),
+    { name: 'TypeError', message: 'privateKey must be an RSA key (PEM text, its bytes or an asymmetric KeyObject), received a secret KeyObject' });
 });
 
 test('the async forms report bad arguments through their promise, not by throwing', async () => {
@@ -153,14 +202,25 @@ test('the async forms report bad arguments through their promise, not by throwin
   await assert.rejects(li.signTokenAsync(null), TypeError);
 });
 
-test('U+0000 and lone surrogates are refused by the wrapper with the library\'s statuses, naming the argument', () => {
-  assert.throws(() => signer.sign({ userId: 'al\0ice', nonce: 'n' }), { name: 'LayerIdentityError', code: 'LAYER_ERR_INVALID_ARGUMENT', message: /^userId contains U\+0000 at index 2/ });
-  assert.throws(() => signer.sign({ ...base, lastName: 'x\0' }), { code: 'LAYER_ERR_INVALID_ARGUMENT', message: /^lastName/ });
-  assert.throws(() => signer.sign({ ...base, metadata: { 'a\0': 'b' } }), { code: 'LAYER_ERR_INVALID_ARGUMENT', message: /metadata name/ });
-  assert.throws(() => signer.sign({ userId: 'a', nonce: 'x\uD800y' }), { code: 'LAYER_ERR_INVALID_UTF8', message: /^nonce is not valid UTF-16: a lone surrogate \(U\+D800\) at index 1/ });
-  assert.throws(() => signer.sign({ userId: '\uDC00', nonce: 'n' }), { code: 'LAYER_ERR_INVALID_UTF8' });
-  assert.throws(() => new li.Signer({ privateKey: Buffer.from('ab\0cd'), providerId: h.PROVIDER_ID, keyId: h.KEY_ID }), { code: 'LAYER_ERR_INVALID_ARGUMENT', message: /^privateKey contains a zero byte/ });
+test('U+0000 and lone surrogates reach the library, which refuses them naming the argument', () => {
+  assert.throws(() => signer.sign({ userId: 'al\0ice', nonce: 'n' }), { name: 'LayerIdentityError', code: 'LAYER_ERR_INVALID_ARGUMENT', message: /^user_id contains U\+0000 \(at byte 2\)/ });
+  assert.throws(() => signer.sign({ ...base, lastName: 'x\0' }), { code: 'LAYER_ERR_INVALID_ARGUMENT', message: /^last_name/ });
+  assert.throws(() => signer.sign({ ...base, metadata: { 'a\0': 'b' } }), { code: 'LAYER_ERR_INVALID_ARGUMENT', message: /^metadata_names\[0\]/ });
+  // A lone surrogate has no UTF-8 form: it crosses as its 3-byte form, never as U+FFFD.
+  assert.throws(() => signer.sign({ userId: 'a', nonce: 'x\uD800y' }), { code: 'LAYER_ERR_INVALID_UTF8', message: /^nonce is not valid UTF-8 \(invalid byte at offset 1\)/ });
+  assert.throws(() => signer.sign({ userId: 'ab\uDC00', nonce: 'n' }), { code: 'LAYER_ERR_INVALID_UTF8', message: /^user_id .* offset 2/ });
+  assert.throws(() => signer.sign({ userId: '\uD83D\uD83D\uDE00', nonce: 'n' }), { code: 'LAYER_ERR_INVALID_UTF8', message: /^user_id .* offset 0/ }); // a high surrogate, then a pair
+  assert.throws(() => signer.sign({ ...base, metadata: { a: 'b\uDFFF' } }), { code: 'LAYER_ERR_INVALID_UTF8', message: /^metadata_values\[0\]/ });
+  assert.throws(() => new li.Signer({ privateKey: KEY, providerId: `${h.PROVIDER_ID}\uD800`, keyId: h.KEY_ID }), { code: 'LAYER_ERR_INVALID_UTF8', message: /^provider_id/ });
   assert.throws(() => verifier.verify('a\0b'), { code: 'LAYER_ERR_INVALID_ARGUMENT', message: /^token/ });
+  assert.throws(() => verifier.verify('a.\uDBFF.c'), { code: 'LAYER_ERR_INVALID_UTF8', message: /^token/ });
+  assert.throws(() => li.inspectToken('\uD800'), { code: 'LAYER_ERR_INVALID_UTF8' });
+  // U+FFFD itself is text like any other (the addon tells it from a replaced lone surrogate).
+  assert.equal(verifier.verify(signer.sign({ userId: 'a\uFFFDb', nonce: 'n' })).userId, 'a\uFFFDb');
+  assert.throws(() => signer.sign({ userId: 'a\uFFFD\uD800', nonce: 'n' }), { code: 'LAYER_ERR_INVALID_UTF8', message: /^user_id .* offset 4/ });
+  assert.throws(() => signer.sign({ userId: `${'\uFFFD'.repeat(600)}\uDC00`, nonce: 'n' }), { code: 'LAYER_ERR_INVALID_UTF8', message: /offset 1800/ });
+  // Key bytes cross as they are: a zero byte is simply not a key.
+  assert.throws(() => new li.Signer({ privateKey: Buffer.from('ab\0cd'), providerId: h.PROVIDER_ID, keyId: h.KEY_ID }), { code: 'LAYER_ERR_INVALID_KEY' });
   // A well-formed pair is fine and reaches the token as UTF-8.
   const token = signer.sign({ userId: 'grin \uD83D\uDE00', nonce: 'n' });
   assert.equal(verifier.verify(token).userId, 'grin 😀');
@@ -174,10 +234,12 @@ test('the addon itself checks types too (it never trusts its caller)', () => {
   const s = native.signerNew(KEY, null, h.PROVIDER_ID, h.KEY_ID, 0);
   assert.throws(() => native.sign(s, 5, 'n', 0, 0, null, null, null, null, null, null), { name: 'TypeError', message: /userId/ });
   assert.throws(() => native.sign(s, 'u', 'n', 1.5, 0, null, null, null, null, null, null), { name: 'RangeError', message: /issuedAt/ });
-  assert.throws(() => native.sign(s, 'u', 'n', 0, -1, null, null, null, null, null, null), { name: 'RangeError', message: /ttl/ });
+  assert.throws(() => native.sign(s, 'u', 'n', 0, 0.5, null, null, null, null, null, null), { name: 'RangeError', message: /ttl/ });
+  assert.throws(() => native.sign(s, 'u', 'n', '0', 0, null, null, null, null, null, null), { name: 'TypeError', message: /issuedAt/ });
   assert.throws(() => native.sign(s, 'u', 'n', 0, 0, null, null, null, null, ['a'], []), { name: 'TypeError', message: /metadata/ });
   assert.throws(() => native.sign(s, 'u', 'n', 0, 0, null, null, null, null, ['a'], [1]), { name: 'TypeError', message: /metadata value/ });
-  assert.throws(() => native.sign(s, 'u\0', 'n', 0, 0, null, null, null, null, null, null), { name: 'TypeError', message: /U\+0000/ });
+  assert.throws(() => native.exchangeStep(s), { name: 'TypeError', message: /exchange handle/ });
+  assert.throws(() => native.exchangeFinish(native.exchangeNew('GET', '/healthz', null, null), s, 9, null), { name: 'RangeError', message: /outcome/ });
   assert.throws(() => native.sign(s, 'u'), { name: 'TypeError', message: /missing arguments/ });
   assert.equal(native.close(s), true);
   assert.equal(native.close(s), false);

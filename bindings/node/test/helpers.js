@@ -9,7 +9,7 @@ const PACKAGE = path.resolve(__dirname, '..');
 const ROOT = path.resolve(PACKAGE, '..', '..');
 const VECTORS = path.join(ROOT, 'vectors');
 const HEADER = path.join(ROOT, 'include', 'layer_identity.h');
-const ADDON = path.join(PACKAGE, 'prebuilds', `${process.platform}-${process.arch}`, 'layer_identity.node');
+const ADDON = path.join(PACKAGE, 'prebuilds', `${process.platform}-${process.arch}`, 'layer_identity.glibc.node');
 
 const PROVIDER_ID = 'layer:///providers/5d3c4e1a-7b2f-4c8d-9e6a-0f1b2c3d4e5f';
 const KEY_ID = 'layer:///keys/a1b2c3d4-e5f6-4789-8abc-def012345678';

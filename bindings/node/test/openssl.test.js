@@ -50,7 +50,7 @@ test('LD_DEBUG=bindings: no OpenSSL symbol of the addon, libssl or libcrypto bin
     const ours = (file) => file === fs.realpathSync(h.ADDON) || file === h.ADDON || /lib(ssl|crypto)\.so\.3$/.test(file);
     const isNode = (file) => !file.startsWith('/') || file === process.execPath || path.basename(file) === 'node';
     const fromOurs = bindings.filter(([, from]) => ours(from));
-    assert.ok(fromOurs.filter(([, from, to]) => /layer_identity\.node$/.test(from) && /libcrypto\.so\.3$/.test(to)).length > 10, 'the addon binds to libcrypto.so.3');
+    assert.ok(fromOurs.filter(([, from, to]) => /layer_identity\.glibc\.node$/.test(from) && /libcrypto\.so\.3$/.test(to)).length > 10, 'the addon binds to libcrypto.so.3');
     const wrong = fromOurs.filter(([, , to, symbol]) => isNode(to) && !/^(napi_|node_api_)/.test(symbol));
     assert.deepEqual(wrong.map(([, from, , symbol]) => `${path.basename(from)}: ${symbol}`), []);
   } finally {
@@ -70,23 +70,36 @@ test('loaded without RTLD_DEEPBIND the calls would go to Node\'s OpenSSL, and th
   assert.match(out.slice(1).join('\n'), /could not load the native addon[\s\S]*resolves to .*not the system's libcrypto\.so\.3/);
 });
 
-test('the loader lists every place it tried when nothing loads', () => {
-  const result = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(h.PACKAGE)})`], {
-    encoding: 'utf8', env: { ...process.env, LAYER_IDENTITY_ADDON: '/nonexistent/layer_identity.node' },
+test('LAYER_IDENTITY_ADDON, when set, is the only place tried: a wrong path is an error naming it', () => {
+  // It used to fall back silently to the packaged addon.
+  const wrong = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(h.PACKAGE)})`], {
+    encoding: 'utf8', env: { ...process.env, LAYER_IDENTITY_ADDON: '/nonexistent/layer_identity.glibc.node' },
   });
-  // The explicit path fails, then the package's copy loads: no error.
-  assert.equal(result.status, 0, result.stderr);
+  assert.notEqual(wrong.status, 0);
+  assert.match(wrong.stderr, /could not load the native addon\. Tried:\n {2}LAYER_IDENTITY_ADDON=\/nonexistent\/layer_identity\.glibc\.node: no such file\n/);
+  assert.match(wrong.stderr, /LAYER_IDENTITY_ADDON is set, so no other place was tried/);
+  assert.doesNotMatch(wrong.stderr, /prebuilds/);
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'li-pkg-'));
   try {
-    fs.cpSync(path.join(h.PACKAGE, 'lib'), path.join(empty, 'lib'), { recursive: true });
     fs.writeFileSync(path.join(empty, 'bad.node'), 'not an ELF file');
-    const failed = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(empty, 'lib', 'native.js'))})`], {
+    const bad = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(h.PACKAGE)})`], {
       encoding: 'utf8', env: { ...process.env, LAYER_IDENTITY_ADDON: path.join(empty, 'bad.node') },
     });
-    assert.notEqual(failed.status, 0);
-    assert.match(failed.stderr, /could not load the native addon\. Tried, in order:/);
-    assert.match(failed.stderr, /LAYER_IDENTITY_ADDON=.*bad\.node: .*(invalid ELF header|too short)/);
-    assert.match(failed.stderr, /prebuilds\/linux-x64\/layer_identity\.node \(the copy inside the package\): no such file/);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /LAYER_IDENTITY_ADDON=.*bad\.node: .*(invalid ELF header|too short)/);
+    // Set to the packaged addon's path, it loads that.
+    const right = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify(h.PACKAGE)}).abiVersion)`], {
+      encoding: 'utf8', env: { ...process.env, LAYER_IDENTITY_ADDON: h.ADDON },
+    });
+    assert.equal(right.status, 0, right.stderr);
+    // Unset, the copy inside the package; when that is missing the message says where it looked.
+    fs.cpSync(path.join(h.PACKAGE, 'lib'), path.join(empty, 'lib'), { recursive: true });
+    const env = { ...process.env };
+    delete env.LAYER_IDENTITY_ADDON;
+    const missing = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(empty, 'lib', 'native.js'))})`], { encoding: 'utf8', env });
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /prebuilds\/linux-x64\/layer_identity\.glibc\.node \(the copy inside the package\): no such file/);
+    assert.match(missing.stderr, /Reinstall the package/);
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }

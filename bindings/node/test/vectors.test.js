@@ -27,7 +27,7 @@ const DUPLICATE_MEMBERS = new Set([
   'signer-sign-metadata-duplicate-name-via-escape',
 ]);
 
-const tally = { exact: 0, typeError: 0, nullIsAbsent: 0, internalBinding: 0, notExpressible: [] };
+const tally = { exact: 0, typeError: 0, nullIsAbsent: 0, internalBinding: 0, keyBytes: 0, notExpressible: [] };
 
 function readKey(args, fileField, inlineField) {
   if (args[fileField] !== undefined) return h.keyBytes(args[fileField]);
@@ -41,6 +41,18 @@ function readKey(args, fileField, inlineField) {
 function text(value) {
   if (value !== null && typeof value === 'object') return `${h.hexBytes(value).toString('latin1').replace(/[^\x20-\x7e]/g, '')}\uD800`;
   return value;
+}
+
+// A passphrase: a string, or {hex} bytes (ABI 3 takes passphrases as bytes), as a Buffer.
+const secret = (value) => (value !== null && typeof value === 'object' ? h.hexBytes(value) : value);
+
+// Sign options for an ABI 3 case's `attributes` (an object of some of the four) and `metadata`
+// ([name, value] pairs, a Map in the same order; {hex} texts as strings with a lone surrogate).
+function abi3Options(a) {
+  const options = {};
+  for (const [member, value] of Object.entries(a.attributes || {})) options[ATTRIBUTES[member]] = text(value);
+  if (a.metadata !== null && a.metadata !== undefined) options.metadata = new Map(a.metadata.map(([n, v]) => [text(n), text(v)]));
+  return options;
 }
 
 // Sign options for an attributes_json text, or { unexpressible: reason }.
@@ -66,6 +78,17 @@ function attributeOptions(name, json) {
     else options[OPTION_NAMES.has(member) ? member.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : member] = v;
   }
   return options;
+}
+
+// Keys cross as bytes (layer_signer_new_n and the other _n functions take DER as it is): key
+// bytes that are not UTF-8 are a malformed key there, LAYER_ERR_INVALID_KEY, where the
+// NUL-terminated functions these cases were written for say LAYER_ERR_INVALID_UTF8.
+function keyAsBytes(args, keyField, expected) {
+  const value = args[keyField];
+  if (value === null || typeof value !== 'object' || expected !== 'LAYER_ERR_INVALID_UTF8') return expected;
+  tally.keyBytes++;
+  tally.exact--;
+  return 'LAYER_ERR_INVALID_KEY';
 }
 
 function expectLibraryError(fn, expected, fragment) {
@@ -98,8 +121,9 @@ test('sign.json: every token byte for byte, sync, async and one-shot', async (t)
   for (const c of cases) {
     await t.test(c.name, async () => {
       const privateKey = h.keyBytes(c.private_key_file);
+      const tokenType = c.token_type === undefined ? {} : { tokenType: c.token_type }; // the library reads the name
       const signer = new li.Signer({
-        privateKey, providerId: c.provider_id, keyId: c.key_id, passphrase: c.passphrase, ...h.flagOptions(c.flags),
+        privateKey, providerId: c.provider_id, keyId: c.key_id, passphrase: secret(c.passphrase), ...h.flagOptions(c.flags), ...tokenType,
       });
       const options = attributeOptions(c.name, c.attributes_json);
       assert.equal(options.unexpressible, undefined);
@@ -164,9 +188,11 @@ test('errors.json: every case with its exact status and fragment, or its mapping
           tally.typeError++;
           return;
         }
-        expectLibraryError(() => li.signToken(request), expected, fragment);
-        await expectLibraryRejection(li.signTokenAsync(request), expected, fragment);
         tally.exact++;
+        const status = keyAsBytes(a, 'private_key', expected);
+        const words = status === expected ? fragment : null;
+        expectLibraryError(() => li.signToken(request), status, words);
+        await expectLibraryRejection(li.signTokenAsync(request), status, words);
       } else if (c.call === 'signer_new' || c.call === 'verifier_new') {
         const signer = c.call === 'signer_new';
         const keyField = signer ? ['private_key_file', 'private_key'] : ['key_file', 'key'];
@@ -182,7 +208,7 @@ test('errors.json: every case with its exact status and fragment, or its mapping
           return;
         }
         const options = signer
-          ? { privateKey: key, passphrase: a.passphrase, providerId: text(a.provider_id), keyId: text(a.key_id), ...h.flagOptions(a.flags) }
+          ? { privateKey: key, passphrase: secret(a.passphrase), providerId: text(a.provider_id), keyId: text(a.key_id), ...h.flagOptions(a.flags) }
           : { publicKey: key, providerId: text(a.provider_id), keyId: text(a.key_id), ...h.flagOptions(a.flags, { signer: false }) };
         const make = () => (signer ? new li.Signer(options) : new li.Verifier(options));
         if (nulls.length) {
@@ -191,12 +217,13 @@ test('errors.json: every case with its exact status and fragment, or its mapping
           tally.typeError++;
           return;
         }
-        expectLibraryError(make, expected, fragment);
         tally.exact++;
+        const status = keyAsBytes(a, keyField[1], expected);
+        expectLibraryError(make, status, status === expected ? fragment : null);
       } else if (c.call === 'signer_sign') {
         const signer = signerFor(a.signer);
         nullArgument([['user_id', 'userId'], ['nonce', 'nonce']]);
-        const options = attributeOptions(c.name, a.attributes_json);
+        const options = c.abi === 3 ? abi3Options(a) : attributeOptions(c.name, a.attributes_json);
         if (options.unexpressible) {
           tally.notExpressible.push(`${c.name}: ${options.unexpressible}`);
           t.diagnostic(`not expressible: ${options.unexpressible}`);
@@ -239,6 +266,18 @@ test('errors.json: every case with its exact status and fragment, or its mapping
         expectLibraryError(() => signer.sign(request), expected, fragment);
         await expectLibraryRejection(signer.signAsync(request), expected, fragment);
         tally.exact++;
+      } else if (c.call === 'verifier_verify') { // ABI 3: layer_verifier_verify_n
+        const v = a.verifier;
+        const verifier = new li.Verifier({ publicKey: h.keyBytes(v.key_file), providerId: v.provider_id, keyId: v.key_id, ...h.flagOptions(v.flags, { signer: false }) });
+        const options = { nonce: text(a.expected_nonce), now: a.now, leeway: a.leeway_seconds };
+        expectLibraryError(() => verifier.verify(text(a.token), options), expected, fragment);
+        await expectLibraryRejection(verifier.verifyAsync(text(a.token), options), expected, fragment);
+        verifier.close();
+        tally.exact++;
+      } else if (c.call === 'token_type_flags') { // ABI 3: the signer's tokenType option
+        const make = () => new li.Signer({ privateKey: h.keyBytes('keys/rsa2048.pkcs8.pem'), providerId: h.PROVIDER_ID, keyId: h.KEY_ID, tokenType: text(a.token_type) });
+        expectLibraryError(make, expected, fragment);
+        tally.exact++;
       } else if (c.call === 'generate_key_pair') {
         expectLibraryError(() => li.generateKeyPair(a.bits), expected, fragment);
         await expectLibraryRejection(li.generateKeyPairAsync(a.bits), expected, fragment);
@@ -249,9 +288,10 @@ test('errors.json: every case with its exact status and fragment, or its mapping
     });
   }
   for (const signer of signers.values()) signer.close();
-  const counted = tally.exact + tally.typeError + tally.nullIsAbsent + tally.internalBinding + tally.notExpressible.length;
+  assert.ok(cases.filter((c) => c.abi === 3).length >= 55);
+  const counted = tally.exact + tally.typeError + tally.nullIsAbsent + tally.internalBinding + tally.keyBytes + tally.notExpressible.length;
   assert.equal(counted, cases.length, 'every case is counted');
-  t.diagnostic(`errors.json: ${tally.exact} with the library's exact status, ${tally.typeError} as the TypeError naming the argument, ${tally.nullIsAbsent} null attributes read as absent, ${tally.internalBinding} through the addon (no option sets an unknown flag bit), ${tally.notExpressible.length} not expressible:`);
+  t.diagnostic(`errors.json: ${tally.exact} with the library's exact status, ${tally.typeError} as the TypeError naming the argument, ${tally.nullIsAbsent} null attributes read as absent, ${tally.internalBinding} through the addon (no option sets an unknown flag bit), ${tally.keyBytes} key bytes that are not UTF-8 (INVALID_KEY: keys cross as bytes), ${tally.notExpressible.length} not expressible:`);
   for (const line of tally.notExpressible) t.diagnostic(`  ${line}`);
 });
 

@@ -11,6 +11,7 @@
 #   ruby -Ilib bench/bench.rb [--rounds N] [--seconds S]      (`rake bench`; defaults 3 x 3 s)
 #
 # Needs taskset (util-linux), openssl, gcc (to build abi_bench if scripts/bench.sh has not).
+# bench/http_bench.rb measures the endpoint over HTTP; `rake bench` runs both.
 
 require "json"
 require "openssl"
@@ -114,18 +115,14 @@ module Worker
   # the RSA work, as it would with a binding that does not release it.
   def gvl_held_sign(signer)
     native = LayerIdentity.const_get(:Native)
-    address = Fiddle::TYPE_UINTPTR_T
-    sign_with = Fiddle::Function.new(native::LIBRARY["layer_signer_sign_with"],
-                                     [address] * 3 + [Fiddle::TYPE_INT64_T, -Fiddle::TYPE_INT32_T] + [address] * 6 +
-                                       [Fiddle::TYPE_SIZE_T, address, address], Fiddle::TYPE_INT, need_gvl: true)
-    handle = signer.instance_variable_get(:@handle)
+    arguments, result, = native::SIGNATURES.fetch("layer_signer_sign_n")
+    sign_n = Fiddle::Function.new(native::LIBRARY["layer_signer_sign_n"], arguments, result, need_gvl: true)
     lambda do
-      handle.use do |pointer|
-        native.with_c_strings(USER_ID, NONCE) do |user, nonce|
-          out = native::Out.new(2)
-          out.check(sign_with.call(pointer, user, nonce, ISSUED_AT, 0, 0, 0, 0, 0, 0, 0, 0, out[0], out[1]), 1)
-          native.take_string(out.value(0))
-        end
+      signer.send(:with_handle) do |pointer|
+        out = native::Out.new(2)
+        out.check(sign_n.call(pointer, USER_ID, USER_ID.bytesize, NONCE, NONCE.bytesize, ISSUED_AT, 0,
+                              nil, nil, nil, nil, nil, nil, 0, out[0], out[1]), 1)
+        native.take_string(out.value(0))
       end
     end
   end
@@ -149,7 +146,8 @@ module Bench
     puts "\nmedian of per-round ratios (wall clock; per CPU second where the machine is shared):"
     TARGETS.each do |name, target|
       cpu_ratio = cpu_ratios.key?(name) ? format("%.3f", median(cpu_ratios[name])) : "-"
-      puts format("  %-60s %6.3f  %6s  %s", name, median(ratios[name]), cpu_ratio, target)
+      puts format("  %<name>-60s %<wall>6.3f  %<cpu>6s  %<target>s", name: name, wall: median(ratios[name]),
+                                                                     cpu: cpu_ratio, target: target)
     end
   end
 
@@ -189,7 +187,7 @@ module Bench
   TARGETS = {
     "gem sign / C ABI handle sign" => "(target >= 0.90)",
     "gem sign_token, PEM each call / C ABI one-shot" => "(target >= 0.90)",
-    "gem verify / C ABI verify" => "(the 0.90 target is signing's: Fiddle calls bound verify, see README)",
+    "gem verify / C ABI verify" => "(target >= 0.85)",
     "gem sign / ruby-jwt sign" => "(target > 1)",
     "gem sign_token, PEM each call / ruby-jwt with PEM each call" => "(target > 1)",
     "gem verify / ruby-jwt verify" => "(target > 1)",
@@ -289,6 +287,6 @@ else
     parser.on("--rounds N", Integer) { |n| options[:rounds] = n }
     parser.on("--seconds S", Integer) { |s| options[:seconds] = s }
   end.parse!
-  ENV["LD_LIBRARY_PATH"] = [File.join(ROOT, "target/release"), ENV["LD_LIBRARY_PATH"]].compact.join(":")
+  ENV["LD_LIBRARY_PATH"] = [File.join(ROOT, "target/release"), ENV.fetch("LD_LIBRARY_PATH", nil)].compact.join(":")
   Bench.run(options[:rounds], options[:seconds])
 end

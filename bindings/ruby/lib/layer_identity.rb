@@ -15,6 +15,7 @@ require_relative "layer_identity/closeable"
 require_relative "layer_identity/claims"
 require_relative "layer_identity/signer"
 require_relative "layer_identity/verifier"
+require_relative "layer_identity/exchange"
 require_relative "layer_identity/rack/identity_token_endpoint"
 
 module LayerIdentity
@@ -33,15 +34,14 @@ module LayerIdentity
     # on every call costs one signature, not a key decode; clear_key_cache empties it.
     # Prefer a Signer for a long-lived key.
     def sign_token(private_key:, provider_id:, key_id:, user_id:, nonce:, issued_at: nil, ttl: nil)
-      strings = [Arguments.string(private_key, "private_key"), Arguments.string(provider_id, "provider_id"),
-                 Arguments.string(key_id, "key_id"), Arguments.user_id(user_id), Arguments.string(nonce, "nonce")]
+      texts = [Arguments.string(private_key, "private_key"), Arguments.string(provider_id, "provider_id"),
+               Arguments.string(key_id, "key_id"), Arguments.user_id(user_id), Arguments.string(nonce, "nonce")]
       issued = Arguments.unix_seconds(issued_at, "issued_at")
       ttl = Arguments.seconds(ttl, "ttl", 0)
-      Native.with_c_strings(*strings) do |*strings_c|
-        out = Native::Out.new(2)
-        out.check(Native::LAYER_SIGN_TOKEN.call(*strings_c, issued, ttl, out[0], out[1]), 1)
-        Native.take_string(out.value(0))
-      end
+      out = Native::Out.new(2)
+      out.check(Native::LAYER_SIGN_TOKEN_N.call(*texts.flat_map { |text| [text, text.bytesize] }, issued, ttl,
+                                                out[0], out[1]), 1)
+      Native.take_string(out.value(0))
     end
 
     # Empties the key cache of sign_token (for example after rotating a key out).
@@ -54,12 +54,9 @@ module LayerIdentity
     # trustworthy. Raises MalformedTokenError unless it is three base64url parts of UTF-8.
     def decode_unverified(token)
       token = Arguments.string(token, "token")
-      Native.with_c_strings(token) do |token_c|
-        out = Native::Out.new(3)
-        out.check(Native::LAYER_TOKEN_INSPECT.call(token_c, out[0], out[1], out[2]), 2)
-        UnverifiedToken.new(header_json: Native.take_string(out.value(0)),
-                            claims_json: Native.take_string(out.value(1)))
-      end
+      out = Native::Out.new(3)
+      out.check(Native::LAYER_TOKEN_INSPECT_N.call(token, token.bytesize, out[0], out[1], out[2]), 2)
+      UnverifiedToken.new(header_json: Native.take_string(out.value(0)), claims_json: Native.take_string(out.value(1)))
     end
 
     # The native library's version, e.g. "0.1.0".

@@ -109,63 +109,131 @@ class ApiTest < Minitest::Test
       assert_equal "JWT", header["typ"]
       jwt_signer.close
     end
-    assert_raises(ArgumentError) { signer(token_type: :jose) }
-    assert_raises(TypeError) { signer(token_type: 1) }
   end
 
-  def test_nil_and_wrong_types_are_refused_in_ruby_naming_the_argument
+  def test_wrong_types_are_refused_in_ruby_naming_the_argument
     {
-      -> { LayerIdentity::Signer.new(private_key: nil, provider_id: PROVIDER_ID, key_id: KEY_ID) } =>
-        [ArgumentError, "private_key"],
-      -> { LayerIdentity::Signer.new(private_key: private_key, provider_id: :p, key_id: KEY_ID) } =>
-        [TypeError, "provider_id"],
-      -> { LayerIdentity::Signer.new(private_key: private_key, provider_id: PROVIDER_ID, key_id: 1) } =>
-        [TypeError, "key_id"],
-      -> { signer(passphrase: 123) } => [TypeError, "passphrase"],
-      -> { signer(allow_1024_bit_key: "yes") } => [TypeError, "allow_1024_bit_key"],
-      -> { @signer.sign(user_id: nil, nonce: "n") } => [ArgumentError, "user_id"],
-      -> { @signer.sign(user_id: :alice, nonce: "n") } => [TypeError, "user_id"],
-      -> { @signer.sign(user_id: 1.5, nonce: "n") } => [TypeError, "user_id"],
-      -> { @signer.sign(user_id: "u", nonce: nil) } => [ArgumentError, "nonce"],
-      -> { @signer.sign(user_id: "u", nonce: 7) } => [TypeError, "nonce"],
-      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: 1.7e9) } => [TypeError, "issued_at"],
-      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: "now") } => [TypeError, "issued_at"],
-      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: 2**63) } => [ArgumentError, "issued_at"],
-      -> { @signer.sign(user_id: "u", nonce: "n", ttl: 600.0) } => [TypeError, "ttl"],
-      -> { @signer.sign(user_id: "u", nonce: "n", ttl: -1) } => [ArgumentError, "ttl"],
-      -> { @signer.sign(user_id: "u", nonce: "n", ttl: 2**32) } => [ArgumentError, "ttl"],
-      -> { @signer.sign(user_id: "u", nonce: "n", first_name: 1) } => [TypeError, "first_name"],
-      -> { @signer.sign(user_id: "u", nonce: "n", avatar_url: URI_LIKE) } => [TypeError, "avatar_url"],
-      -> { @signer.sign(user_id: "u", nonce: "n", metadata: [%w[a b]]) } => [TypeError, "metadata"],
-      -> { @signer.sign(user_id: "u", nonce: "n", metadata: { "a" => 1 }) } => [TypeError, "metadata"],
-      -> { @signer.sign(user_id: "u", nonce: "n", metadata: { 1 => "a" }) } => [TypeError, "metadata"],
-      -> { @signer.sign(user_id: "u", nonce: "n", nickname: "x") } => [ArgumentError, "nickname"],
-      -> { @verifier.verify(nil) } => [ArgumentError, "token"],
-      -> { @verifier.verify(:token) } => [TypeError, "token"],
-      -> { @verifier.verify("t", nonce: 1) } => [TypeError, "nonce"],
-      -> { @verifier.verify("t", now: "now") } => [TypeError, "now"],
-      -> { @verifier.verify("t", leeway: -1) } => [ArgumentError, "leeway"],
-      -> { LayerIdentity::Verifier.new(public_key: public_key, provider_id: nil, key_id: KEY_ID) } =>
-        [ArgumentError, "provider_id"],
-      -> { LayerIdentity.generate_key_pair(bits: "2048") } => [TypeError, "bits"],
-      -> { LayerIdentity.generate_key_pair(bits: -1) } => [ArgumentError, "bits"]
-    }.each do |call, (error_class, name)|
-      error = assert_raises(error_class) { call.call }
-      assert_includes error.message, name, "#{error_class}: #{error.message}"
+      -> { LayerIdentity::Signer.new(private_key: private_key, provider_id: :p, key_id: KEY_ID) } => "provider_id",
+      -> { LayerIdentity::Signer.new(private_key: private_key, provider_id: PROVIDER_ID, key_id: 1) } => "key_id",
+      -> { signer(passphrase: 123) } => "passphrase",
+      -> { signer(allow_1024_bit_key: "yes") } => "allow_1024_bit_key",
+      -> { signer(token_type: 1) } => "token_type",
+      -> { @signer.sign(user_id: :alice, nonce: "n") } => "user_id",
+      -> { @signer.sign(user_id: 1.5, nonce: "n") } => "user_id",
+      -> { @signer.sign(user_id: true, nonce: "n") } => "user_id",
+      -> { @signer.sign(user_id: false, nonce: "n") } => "user_id",
+      -> { @signer.sign(user_id: "u", nonce: 7) } => "nonce",
+      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: 1.7e9) } => "issued_at",
+      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: "now") } => "issued_at",
+      -> { @signer.sign(user_id: "u", nonce: "n", ttl: 600.0) } => "ttl",
+      -> { @signer.sign(user_id: "u", nonce: "n", first_name: 1) } => "first_name",
+      -> { @signer.sign(user_id: "u", nonce: "n", avatar_url: URI_LIKE) } => "avatar_url",
+      -> { @signer.sign(user_id: "u", nonce: "n", metadata: [%w[a b]]) } => "metadata",
+      -> { @signer.sign(user_id: "u", nonce: "n", metadata: { "a" => 1 }) } => "metadata",
+      -> { @signer.sign(user_id: "u", nonce: "n", metadata: { "a" => nil }) } => "metadata",
+      -> { @signer.sign(user_id: "u", nonce: "n", metadata: { 1 => "a" }) } => "metadata",
+      -> { @verifier.verify(:token) } => "token",
+      -> { @verifier.verify("t", nonce: 1) } => "nonce",
+      -> { @verifier.verify("t", now: "now") } => "now",
+      -> { @verifier.verify("t", leeway: 1.5) } => "leeway",
+      -> { LayerIdentity.generate_key_pair(bits: "2048") } => "bits"
+    }.each do |call, name|
+      error = assert_raises(TypeError) { call.call }
+      assert_includes error.message, name, error.message
+    end
+    error = assert_raises(ArgumentError) { @signer.sign(user_id: "u", nonce: "n", nickname: "x") }
+    assert_includes error.message, "nickname"
+  end
+
+  def test_nil_is_the_librarys_null_argument_error_naming_the_argument
+    {
+      -> { LayerIdentity::Signer.new(private_key: nil, provider_id: PROVIDER_ID, key_id: KEY_ID) } => "private_key",
+      -> { @signer.sign(user_id: nil, nonce: "n") } => "user_id",
+      -> { @signer.sign(user_id: "u", nonce: nil) } => "nonce",
+      -> { @verifier.verify(nil) } => "token",
+      -> { LayerIdentity::Verifier.new(public_key: public_key, provider_id: nil, key_id: KEY_ID) } => "provider_id"
+    }.each do |call, name|
+      error = assert_raises(LayerIdentity::NullArgumentError) { call.call }
+      assert_kind_of ArgumentError, error
+      assert_equal "LAYER_ERR_NULL_ARGUMENT", error.status_name
+      assert_includes error.message, name
     end
   end
 
-  URI_LIKE = Struct.new(:to_s).new("https://example.com/a.png")
+  # Has #to_s, and is not a String.
+  URI_LIKE = Class.new { def to_s = "https://example.com/a.png" }.new
 
-  def test_u0000_is_refused_in_ruby_naming_the_argument
-    { user_id: "a\0b", nonce: "a\0b", first_name: "a\0b", metadata: { "a\0" => "b" } }.each do |name, value|
-      arguments = { user_id: "u", nonce: "n" }.merge(name => value)
-      error = assert_raises(ArgumentError) { @signer.sign(**arguments) }
-      assert_includes error.message, name.to_s
-      assert_includes error.message, "U+0000"
+  # Every value the library refuses is the library's error, which is also an ArgumentError:
+  # U+0000 (it used to be a bare ArgumentError that `rescue LayerIdentity::Error` missed),
+  # negative times and durations, values too large for C, an empty expected nonce.
+  def test_values_the_library_refuses_are_its_invalid_argument_error
+    {
+      -> { @signer.sign(user_id: "a\0b", nonce: "n") } => "user_id",
+      -> { @signer.sign(user_id: "u", nonce: "a\0b") } => "nonce",
+      -> { @signer.sign(user_id: "u", nonce: "n", first_name: "a\0b") } => "first_name",
+      -> { @signer.sign(user_id: "u", nonce: "n", metadata: { "a\0" => "b" }) } => "metadata",
+      -> { @verifier.verify("a.b\0.c") } => "token",
+      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: -1) } => "issued_at",
+      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: Time.utc(1969, 12, 31, 23, 59)) } => "issued_at",
+      -> { @signer.sign(user_id: "u", nonce: "n", issued_at: 2**63) } => "issued_at",
+      -> { @signer.sign(user_id: "u", nonce: "n", ttl: -1) } => "ttl",
+      -> { @signer.sign(user_id: "u", nonce: "n", ttl: 2**32) } => "ttl",
+      -> { @verifier.verify(@signer.sign(user_id: "u", nonce: "n"), now: -5) } => "now",
+      -> { @verifier.verify(@signer.sign(user_id: "u", nonce: "n"), now: Time.utc(1960)) } => "now",
+      -> { @verifier.verify(@signer.sign(user_id: "u", nonce: "n"), leeway: -1) } => "leeway",
+      -> { @verifier.verify(@signer.sign(user_id: "u", nonce: "n"), nonce: "") } => "nonce",
+      -> { signer(token_type: :jose) } => "token type",
+      -> { LayerIdentity.generate_key_pair(bits: -1) } => "bits"
+    }.each do |call, name|
+      error = assert_raises(LayerIdentity::InvalidArgumentError) { call.call }
+      assert_kind_of LayerIdentity::Error, error
+      assert_kind_of ArgumentError, error
+      assert_equal "LAYER_ERR_INVALID_ARGUMENT", error.status_name
+      assert_includes error.message, name, error.message
     end
-    error = assert_raises(ArgumentError) { @verifier.verify("a.b\0.c") }
-    assert_includes error.message, "token"
+    caught = begin
+      @signer.sign(user_id: "a\0b", nonce: "n")
+    rescue LayerIdentity::Error => e
+      e
+    end
+    assert_kind_of LayerIdentity::InvalidArgumentError, caught
+  end
+
+  # 0 is the library's "now" (as nil is), for issued_at, ttl (600) and verify's now.
+  def test_zero_times_are_the_librarys_defaults
+    before = Time.now.to_i
+    [0, nil, Time.at(0)].each do |issued_at|
+      claims = @verifier.verify(@signer.sign(user_id: "u", nonce: "n", issued_at: issued_at, ttl: 0), now: 0)
+      assert_in_delta before, claims.issued_at.to_i, 5
+      assert_equal 600, claims.expires_at - claims.issued_at
+    end
+  end
+
+  def test_token_type_names_follow_the_librarys_rule_any_letter_case
+    [:jws, "JWS", "Jws", :JWS].each do |type|
+      header = JSON.parse(LayerIdentity.decode_unverified(signer(token_type: type).sign(user_id: "u", nonce: "n"))
+                                       .header_json)
+      assert_equal "JWS", header["typ"], type.inspect
+    end
+  end
+
+  def test_empty_attributes_are_absent
+    token = @signer.sign(user_id: "u", nonce: "n", first_name: "", last_name: "Ng", display_name: "", avatar_url: "")
+    claims = @verifier.verify(token)
+    assert_equal [nil, "Ng", nil, nil], [claims.first_name, claims.last_name, claims.display_name, claims.avatar_url]
+    refute_includes LayerIdentity.decode_unverified(token).claims_json, "first_name"
+  end
+
+  def test_keys_are_bytes_der_too
+    der = OpenSSL::PKey.read(private_key).private_to_der
+    der_signer = LayerIdentity::Signer.new(private_key: der, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    assert_equal @signer.sign(user_id: "u", nonce: "n", issued_at: 1_700_000_000),
+                 der_signer.sign(user_id: "u", nonce: "n", issued_at: 1_700_000_000)
+    public_der = OpenSSL::PKey.read(public_key).public_to_der
+    assert LayerIdentity::Verifier.new(public_key: public_der, provider_id: PROVIDER_ID, key_id: KEY_ID)
+                                  .verify(der_signer.sign(user_id: "u", nonce: "n"))
+  ensure
+    der_signer&.close
   end
 
   def test_strings_in_other_encodings_are_transcoded_and_invalid_utf8_is_the_libraries_to_report
@@ -177,8 +245,9 @@ class ApiTest < Minitest::Test
     error = assert_raises(LayerIdentity::InvalidUtf8Error) { @signer.sign(user_id: "\xC3(".b, nonce: "n") }
     assert_equal "LAYER_ERR_INVALID_UTF8", error.status_name
     euc_jp = "\xFF".dup.force_encoding(Encoding::EUC_JP) # not EUC-JP either: it cannot be transcoded
-    error = assert_raises(ArgumentError) { @signer.sign(user_id: euc_jp, nonce: "n") }
+    error = assert_raises(LayerIdentity::InvalidUtf8Error) { @signer.sign(user_id: euc_jp, nonce: "n") }
     assert_includes error.message, "user_id"
+    assert_kind_of ArgumentError, error
   end
 
   def test_library_errors_name_the_problem_and_never_the_key

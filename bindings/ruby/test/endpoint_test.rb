@@ -1,266 +1,147 @@
 # frozen_string_literal: true
 
-require "base64"
 require "logger"
+require "net/http"
 require "rack"
 require "rack/lint"
 require "rack/mock"
-require "socket"
 require "stringio"
-require "uri"
 require_relative "test_helper"
-require_relative "../examples/mini_rack_server"
+require "layer_identity/rack/webrick"
 
-# LayerIdentity::Rack::IdentityTokenEndpoint against every case of tests/endpoint/cases.json,
-# over real HTTP on loopback (MiniRackServer on an ephemeral port, in this process), with the
-# checks of tests/endpoint/README.md; then the shared driver, conformance.py --url, against the
-# same servers; then what only a language's own tests can do: a signer that fails (500), an
-# authenticate that misbehaves, Rack::Lint.
+# LayerIdentity::Rack::IdentityTokenEndpoint over real HTTP: one stock WEBrick server
+# (LayerIdentity::Rack::WEBrickServer) per kind of authenticate block of
+# tests/endpoint/cases.json, each checked by the shared driver, conformance.py --url
+# --authenticator KIND (the demo one also with --pipelining and --chunked); then what only
+# Ruby's own tests can do: the 500 paths, what the block gets, Rack::Lint, a mount prefix.
 class EndpointTest < Minitest::Test
   include TestSupport
 
-  CASES = JSON.parse(File.read(File.join(ROOT, "tests/endpoint/cases.json")))
-  ATTRIBUTES = %w[first_name last_name display_name avatar_url].freeze
   Endpoint = LayerIdentity::Rack::IdentityTokenEndpoint
+  DRIVER = File.join(ROOT, "tests/endpoint/conformance.py")
+  PUBLIC_PEM = File.join(VECTORS, "keys/rsa2048.public.pem")
 
-  # A server for `app` on an ephemeral port, running in a thread, for the whole class.
-  def self.server(app)
-    server = MiniRackServer.new(app, port: 0, log: StringIO.new)
-    Thread.new { server.run }
-    Minitest.after_run { server.stop }
-    server
-  end
+  # authenticate blocks by kind, as the cases describe them.
+  NOT_USER_IDS = { "boolean" => true, "float" => 42.5, "list" => ["alice"] }.freeze
+  AUTHENTICATORS = {
+    "demo" => ->(_env, fields) { fields.demo_user_id },
+    "demo_wrapped" => lambda do |env, fields|
+      raise "no Rack env" unless env.key?("REQUEST_METHOD")
+
+      fields.demo_user_id # its refusal propagates: the demo's 400
+    end,
+    "reject" => ->(_env, _fields) {},
+    "none" => ->(_env, _fields) {},
+    "empty" => ->(_env, _fields) { "" },
+    "throws" => ->(_env, _fields) { raise "no session cookie" },
+    "integer" => ->(_env, _fields) { 42 },
+    "not_a_user_id" => ->(_env, fields) { NOT_USER_IDS.fetch(fields.user_id) }
+  }.freeze
+
+  # The conformance summary each kind must print (tests/endpoint/README.md).
+  EXPECTED = { "demo" => 153, "demo_wrapped" => 7, "reject" => 3, "none" => 4, "empty" => 3, "throws" => 3,
+               "integer" => 3, "not_a_user_id" => 4 }.freeze
 
   def self.signer
     @signer ||= LayerIdentity::Signer.new(private_key: TestSupport.private_key, provider_id: PROVIDER_ID,
                                           key_id: KEY_ID)
   end
 
-  def self.servers
-    @servers ||= {
-      "demo" => server(Endpoint.new(signer) { |_env, fields| fields.string("user_id") }),
-      "reject" => server(Endpoint.new(signer) { |_env, _fields| nil })
-    }
-  end
-
-  # One response, read off the socket: [status, [[name, value], ...], body].
-  Response = Struct.new(:status, :headers, :body) do
-    def values(name)
-      headers.select { |key, _| key.casecmp?(name) }.map(&:last)
+  # A WEBrickServer for `app` on an ephemeral port, in a thread, until the run ends.
+  def self.serve(app)
+    server = LayerIdentity::Rack::WEBrickServer.new(app, port: 0, logger: WEBrick::Log.new(File::NULL))
+    thread = Thread.new { server.start }
+    Minitest.after_run do
+      server.shutdown
+      thread.join
     end
+    server.port
   end
 
-  def request_bytes(c)
-    request = c["request"]
-    body = body_bytes(request["body"])
-    headers = request["headers"].map(&:dup)
-    headers << ["Content-Length", body.bytesize.to_s] if body && headers.none? { |n, _| n.casecmp?("Content-Length") }
-    head = "#{request["method"]} #{request["path"]} HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-           headers.map { |name, value| "#{name}: #{value}\r\n" }.join + "Connection: close\r\n\r\n"
-    [head.b + (body || "".b), body]
+  def self.logs
+    @logs ||= StringIO.new
   end
 
-  def body_bytes(body)
-    return nil if body.nil?
+  def self.port(kind)
+    @ports ||= {}
+    @ports[kind] ||= serve(Endpoint.new(signer, logger: Logger.new(logs), &AUTHENTICATORS.fetch(kind)))
+  end
 
-    kind, value = body.first
-    case kind
-    when "text" then value.b
-    when "json" then JSON.generate(value).b
-    when "form" then URI.encode_www_form(value).b
-    when "base64" then Base64.strict_decode64(value)
-    when "repeat" then (value.fetch("prefix", "") + (value["text"] * value["count"]) + value.fetch("suffix", "")).b
-    else flunk "unknown body kind #{kind}"
+  def test_every_kind_of_authenticate_passes_the_conformance_suite_over_http
+    kinds = JSON.parse(File.read(File.join(ROOT, "tests/endpoint/cases.json")))["authenticators"].keys
+    assert_equal kinds.sort, AUTHENTICATORS.keys.sort, "a kind of the cases without a Ruby authenticator"
+    AUTHENTICATORS.each_key do |kind|
+      options = kind == "demo" ? %w[--pipelining --chunked] : []
+      output, status = Open3.capture2e("/usr/bin/python3", DRIVER, "--url", "http://127.0.0.1:#{self.class.port(kind)}",
+                                       "--public-key", PUBLIC_PEM, "--provider-id", PROVIDER_ID, "--key-id", KEY_ID,
+                                       "--authenticator", kind, *options)
+      assert status.success?, "#{kind}:\n#{output}"
+      assert_includes output, "#{EXPECTED.fetch(kind)} cases passed", kind
     end
+    report("tests/endpoint/cases.json: every kind over HTTP on WEBrick " \
+           "(#{EXPECTED.map { |kind, count| "#{kind} #{count}" }.join(", ")})")
+    logs = self.class.logs.string
+    assert_includes logs, "no session cookie", "the throws kind's failure is logged"
+    assert_includes logs, "Float", "the not_a_user_id kind's value is logged"
   end
 
-  # Sends `bytes` on a new connection and reads the response to `method`.
-  def exchange(port, bytes, method)
-    socket = TCPSocket.new("127.0.0.1", port)
-    begin
-      socket.write(bytes)
-    rescue Errno::EPIPE, Errno::ECONNRESET
-      nil # the server may answer (413, 415) before it reads the whole body
-    end
-    read_response(socket, method)
-  ensure
-    socket&.close
+  # POST `body` as JSON to the endpoint through Rack::MockRequest (Rack::Lint around it).
+  def post(app, body, content_type: "application/json", env: {})
+    Rack::MockRequest.new(Rack::Lint.new(app)).post("/identity-token", { "CONTENT_TYPE" => content_type,
+                                                                         input: body }.merge(env))
   end
 
-  def read_response(socket, method)
-    head = +"".b
-    head << socket.readpartial(65_536) until head.include?("\r\n\r\n")
-    head, rest = head.split("\r\n\r\n", 2)
-    status_line, *lines = head.split("\r\n")
-    headers = lines.map { |line| line.split(": ", 2) }
-    response = Response.new(Integer(status_line.split(" ")[1]), headers, rest)
-    return response if method == "HEAD"
-
-    length = Integer(response.values("content-length").fetch(0))
-    response.body << socket.readpartial(65_536) while response.body.bytesize < length
-    response
+  def error_of(response)
+    JSON.parse(response.body)["error"]
   end
 
-  def test_every_case_of_the_contract_over_http
-    counts = Hash.new(0)
-    CASES["cases"].each do |c|
-      bytes, body = request_bytes(c)
-      response = exchange(self.class.servers.fetch(c["authenticator"]).port, bytes, c["request"]["method"])
-      check(c, response, body)
-      counts[c["authenticator"]] += 1
-    end
-    assert_equal CASES["cases"].size, counts.values.sum
-    report("tests/endpoint/cases.json: #{counts.values.sum} cases over HTTP " \
-           "(#{counts["demo"]} demo, #{counts["reject"]} reject)")
-  end
-
-  def check(c, response, body)
-    name = c["name"]
-    expected = c["expected"]
-    assert_equal expected["status"], response.status, "#{name}: #{response.body}"
-    assert_includes response.values("cache-control").join(",").split(",").map(&:strip), "no-store", name
-    if expected["allow"]
-      assert_equal expected["allow"].split(",").map(&:strip).sort,
-                   response.values("allow").fetch(0).split(",").map(&:strip).sort, name
-    end
-    if c["request"]["method"] == "HEAD"
-      assert_empty response.body, "#{name}: a body after HEAD"
-      return
-    end
-    assert_equal ["application/json"], response.values("content-type"), name
-    document = JSON.parse(response.body)
-    assert_kind_of Hash, document, name
-    if expected["error_code"]
-      check_error(c, document, body)
-    elsif expected["token"]
-      assert_equal ["identity_token"], document.keys, name
-      check_token(name, document["identity_token"], expected["token"])
-    elsif expected["json"]
-      assert_equal expected["json"], document, name
-    end
-  end
-
-  def check_error(c, document, body)
-    name = c["name"]
-    expected = c["expected"]
-    assert_equal ["error"], document.keys, name
-    error = document["error"]
-    assert_equal %w[code message], error.keys, name
-    assert_equal expected["error_code"], error["code"], "#{name}: #{error["message"]}"
-    message = error["message"]
-    refute_empty message, name
-    assert_equal expected["message"], message, name if expected["message"]
-    assert_includes message, expected["message_contains"], name if expected["message_contains"]
-    input = [c["request"]["path"], body&.dup&.force_encoding(Encoding::UTF_8)&.scrub].compact
-    (0..(message.size - 65)).each do |start|
-      window = message[start, 65]
-      refute(input.any? { |text| text.include?(window) }, "#{name}: the message echoes the request")
-    end
-    refute_includes message, "PRIVATE KEY", name
-  end
-
-  def check_token(name, token, expected)
-    header, = LayerIdentity.decode_unverified(token).then { |t| [JSON.parse(t.header_json), t.claims_json] }
-    assert_equal({ "typ" => "JWS", "alg" => "RS256", "cty" => "layer-eit;v=1", "kid" => KEY_ID }, header, name)
-    payload, = jwt_decode(token, public_key)
-    attributes = ATTRIBUTES.select { |attribute| expected.key?(attribute) }
-    assert_equal %w[iss prn iat exp nce] + attributes, payload.keys, name
-    assert_equal [PROVIDER_ID, expected["prn"], expected["nce"]], payload.values_at("iss", "prn", "nce"), name
-    attributes.each { |attribute| assert_equal expected[attribute], payload[attribute], "#{name}: #{attribute}" }
-    assert_equal 600, payload["exp"] - payload["iat"], name
-    assert_in_delta Time.now.to_i, payload["iat"], 5, name
-    assert_equal expected["prn"], verifier.verify(token, nonce: expected["nce"]).user_id, name
-  end
-
-  # The shared driver against the same in-process servers: the checks of the suite itself.
-  def test_the_conformance_driver_against_the_handler
-    public_pem = File.join(VECTORS, "keys/rsa2048.public.pem")
-    driver = File.join(ROOT, "tests/endpoint/conformance.py")
-    { "demo" => "129 cases passed", "reject" => "3 cases passed" }.each do |authenticator, summary|
-      output, status = Open3.capture2e("/usr/bin/python3", driver, "--url",
-                                       "http://127.0.0.1:#{self.class.servers.fetch(authenticator).port}",
-                                       "--public-key", public_pem, "--provider-id", PROVIDER_ID,
-                                       "--key-id", KEY_ID, "--authenticator", authenticator)
-      assert status.success?, output
-      assert_includes output, summary
-    end
-  end
-
-  # Rack::Lint (from Debian's ruby-rack) checks the Rack protocol on every answer.
-  def test_the_endpoint_is_a_valid_rack_app
-    app = Rack::Lint.new(Endpoint.new(self.class.signer) { |_env, fields| fields.string("user_id") })
-    mock = Rack::MockRequest.new(app)
-    json = { "CONTENT_TYPE" => "application/json" }
-    response = mock.post("/identity-token", json.merge(input: '{"nonce":"n","user_id":"u"}'))
-    assert_equal 200, response.status
-    assert_equal "u", verifier.verify(JSON.parse(response.body)["identity_token"]).user_id
-    assert_equal 400, mock.post("/identity-token", json.merge(input: "{")).status
-    assert_equal 415, mock.post("/identity-token", input: "nonce=n").status
-    assert_equal 405, mock.get("/identity-token").status
-    assert_equal 200, mock.get("/healthz").status
-    assert_equal 200, mock.request("HEAD", "/healthz").status
-    assert_equal 404, mock.get("/nope").status
-    assert_equal 413, mock.post("/identity-token", json.merge(input: "a" * 70_000)).status
-  end
-
-  def test_mounted_under_a_prefix_routes_by_path_info
-    app = Endpoint.new(self.class.signer) { |_env, fields| fields.string("user_id") }
-    env = Rack::MockRequest.env_for("/layer/healthz", "SCRIPT_NAME" => "/layer", "PATH_INFO" => "/healthz")
-    assert_equal 200, app.call(env).first
-  end
-
-  def call(app, body, content_type: "application/json")
-    env = Rack::MockRequest.env_for("/identity-token", method: "POST", input: body, "CONTENT_TYPE" => content_type)
-    status, headers, chunks = app.call(env)
-    [status, headers, JSON.parse(chunks.join)]
-  end
-
-  # A signer whose #sign raises the given error.
-  class FailingSigner
-    def initialize(error)
-      @error = error
-    end
-
-    def sign(**)
-      raise @error
-    end
-  end
-
-  def test_a_signing_failure_is_a_500_with_the_details_only_in_the_log
+  def test_a_closed_signer_is_a_500_with_the_details_only_in_the_log
     log = StringIO.new
-    failing = FailingSigner.new(LayerIdentity::CryptoError.new("OpenSSL said: secret detail"))
-    app = Endpoint.new(failing, logger: Logger.new(log)) { |_env, _fields| "alice" }
-    status, headers, body = call(app, '{"nonce":"n"}')
-    assert_equal 500, status
-    assert_equal "no-store", headers["cache-control"]
-    assert_equal({ "error" => { "code" => "server_error", "message" => "could not create the identity token" } }, body)
-    assert_includes log.string, "secret detail"
     closed = LayerIdentity::Signer.new(private_key: private_key, provider_id: PROVIDER_ID, key_id: KEY_ID)
+    app = Endpoint.new(closed, logger: Logger.new(log)) { |_env, _fields| "alice" }
     closed.close
-    status, = call(Endpoint.new(closed, logger: Logger.new(log)) { |_env, _fields| "alice" }, '{"nonce":"n"}')
-    assert_equal 500, status
+    response = post(app, '{"nonce":"n"}')
+    assert_equal 500, response.status
+    assert_equal "no-store", response.headers["cache-control"]
+    assert_equal({ "code" => "server_error", "message" => "could not create the identity token" }, error_of(response))
     assert_includes log.string, "ClosedError"
+    assert_includes log.string, "ERROR"
+  end
+
+  def test_an_adapter_failure_is_a_500_and_logged
+    log = StringIO.new
+    app = Endpoint.new(self.class.signer, logger: Logger.new(log)) { |_env, _fields| "alice" }
+    input = Object.new
+    def input.read(*) = raise(IOError, "the client went away")
+    env = Rack::MockRequest.env_for("/identity-token", method: "POST", "CONTENT_TYPE" => "application/json",
+                                                       "CONTENT_LENGTH" => "13", "rack.input" => input)
+    status, _, body = app.call(env)
+    assert_equal 500, status
+    assert_equal "server_error", JSON.parse(body.join)["error"]["code"]
+    assert_includes log.string, "the client went away"
   end
 
   def test_what_the_authenticate_block_returns
     log = StringIO.new
-    answers = [
-      [-> { "alice" }, 200, "alice"], [-> { 42 }, 200, "42"], [-> {}, 401, "unauthenticated"],
-      [-> { false }, 401, "unauthenticated"], [-> { raise "no session" }, 401, "unauthenticated"],
-      [-> { "" }, 500, "server_error"], [-> { { id: 1 } }, 500, "server_error"],
-      [-> { raise Endpoint::FieldError.new("invalid_field", "user_id must be a non-empty string") }, 400,
-       "invalid_field"]
-    ]
+    answers = [[-> { "alice" }, 200, "alice"], [-> { 42 }, 200, "42"], [-> { -7 }, 200, "-7"],
+               [-> { 2**70 }, 200, (2**70).to_s], [-> {}, 401, "unauthenticated"], [-> { "" }, 401, "unauthenticated"],
+               [-> { raise "no session" }, 401, "unauthenticated"], [-> { true }, 500, "server_error"],
+               [-> { false }, 500, "server_error"], [-> { 1.5 }, 500, "server_error"],
+               [-> { { id: 1 } }, 500, "server_error"], [-> { :alice }, 500, "server_error"],
+               [-> { "a\0b" }, 500, "server_error"], [-> { "\xFF".b }, 500, "server_error"]]
     answers.each do |authenticate, status, outcome|
       app = Endpoint.new(self.class.signer, logger: Logger.new(log)) { |_env, _fields| authenticate.call }
-      got, _, body = call(app, '{"nonce":"n"}')
-      assert_equal status, got, body.inspect
+      response = post(app, '{"nonce":"n"}')
+      assert_equal status, response.status, "#{begin
+        authenticate.call.inspect
+      rescue StandardError
+        "raise"
+      end}: #{response.body}"
       if status == 200
-        assert_equal outcome, verifier.verify(body["identity_token"]).user_id
+        assert_equal outcome, verifier.verify(JSON.parse(response.body)["identity_token"]).user_id
       else
-        assert_equal outcome, body.dig("error", "code")
+        assert_equal outcome, error_of(response)["code"]
       end
-      assert_equal "authentication required", body.dig("error", "message") if status == 401
     end
     assert_includes log.string, "no session"
   end
@@ -268,17 +149,78 @@ class EndpointTest < Minitest::Test
   def test_the_block_gets_the_rack_env_and_the_fields
     seen = nil
     app = Endpoint.new(self.class.signer) do |env, fields|
-      seen = [env["HTTP_COOKIE"], fields["nonce"], fields["extra"], fields.key?("extra"), fields["count"]]
+      seen = [env["HTTP_COOKIE"], fields]
       "alice"
     end
-    env = Rack::MockRequest.env_for("/identity-token", method: "POST", input: '{"nonce":"n","extra":"x","count":3}',
-                                                       "CONTENT_TYPE" => "application/json", "HTTP_COOKIE" => "s=1")
+    body = '{"nonce":"n","first_name":"Zoë","extra":"x","user_id":"mallory"}'
+    assert_equal 200, post(app, body, env: { "HTTP_COOKIE" => "s=1" }).status
+    cookie, fields = seen
+    assert_equal "s=1", cookie
+    assert_equal({ nonce: "n", first_name: "Zoë", last_name: nil, display_name: nil, avatar_url: nil,
+                   user_id: "mallory" }, fields.to_h)
+    assert_predicate fields, :frozen?
+    assert_predicate fields.nonce, :frozen?
+    refute_includes fields.inspect, "nil"
+    error = assert_raises(LayerIdentity::ClosedError) { fields.demo_user_id }
+    assert_includes error.message, "answered"
+  end
+
+  def test_a_form_body_and_an_integer_from_the_session
+    app = Endpoint.new(self.class.signer) { |env, _fields| env["rack.session"]&.fetch(:user_id, nil) }
+    response = post(app, "nonce=n&first_name=Ada", content_type: "application/x-www-form-urlencoded",
+                                                   env: { "rack.session" => { user_id: 7 } })
+    assert_equal 200, response.status
+    claims = verifier.verify(JSON.parse(response.body)["identity_token"], nonce: "n")
+    assert_equal %w[7 Ada], [claims.user_id, claims.first_name]
+    assert_equal 401, post(app, "nonce=n", content_type: "application/x-www-form-urlencoded").status
+  end
+
+  def test_rack_lint_on_every_route
+    app = Rack::Lint.new(Endpoint.new(self.class.signer) { |_env, fields| fields.demo_user_id })
+    mock = Rack::MockRequest.new(app)
+    json = { "CONTENT_TYPE" => "application/json" }
+    assert_equal 200, mock.post("/identity-token", json.merge(input: '{"nonce":"n","user_id":"u"}')).status
+    assert_equal 400, mock.post("/identity-token", json.merge(input: "{")).status
+    assert_equal 400, mock.post("/identity-token", json.merge(input: '{"nonce":"n"}')).status
+    assert_equal 415, mock.post("/identity-token", input: "nonce=n").status
+    assert_equal 405, mock.get("/identity-token").status
+    assert_equal "POST", mock.get("/identity-token").headers["allow"]
+    assert_equal 200, mock.get("/healthz").status
+    head = mock.request("HEAD", "/healthz")
+    assert_equal [200, ""], [head.status, head.body]
+    assert_equal 404, mock.get("/nope").status
+    assert_equal 413, mock.post("/identity-token", json.merge(input: "a" * 70_000)).status
+  end
+
+  def test_mounted_under_a_prefix_routes_by_path_info
+    app = Endpoint.new(self.class.signer) { |_env, fields| fields.demo_user_id }
+    env = Rack::MockRequest.env_for("/layer/healthz?probe=1", "SCRIPT_NAME" => "/layer", "PATH_INFO" => "/healthz")
     assert_equal 200, app.call(env).first
-    assert_equal ["s=1", "n", "x", true, nil], seen
+    mounted = Rack::Builder.app { map("/layer") { run app } }
+    assert_equal 200, Rack::MockRequest.new(mounted).get("/layer/healthz").status
+    assert_equal 404, Rack::MockRequest.new(mounted).get("/layer/layer/healthz").status
   end
 
   def test_the_endpoint_needs_a_block_and_a_signer
     assert_raises(ArgumentError) { Endpoint.new(self.class.signer) }
     assert_raises(TypeError) { Endpoint.new("signer") { "alice" } }
+  end
+
+  # The stock server itself: keep-alive across requests, and the body read on demand (a
+  # declared 1 MB body that never comes is answered at once).
+  def test_the_webrick_server_keeps_connections_and_reads_bodies_on_demand
+    port = self.class.port("demo")
+    Net::HTTP.start("127.0.0.1", port) do |http|
+      3.times { assert_equal "200", http.get("/healthz").code }
+      response = http.post("/identity-token", '{"nonce":"n","user_id":"u"}', "Content-Type" => "application/json")
+      assert_equal "200", response.code
+      assert_equal "keep-alive", response["connection"].downcase
+    end
+    socket = TCPSocket.new("127.0.0.1", port)
+    socket.write("POST /identity-token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" \
+                 "Content-Length: 1000000\r\n\r\n{}")
+    assert_match(%r{\AHTTP/1.1 413 }, socket.readpartial(4096))
+  ensure
+    socket&.close
   end
 end

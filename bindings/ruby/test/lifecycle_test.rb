@@ -37,6 +37,7 @@ class LifecycleTest < Minitest::Test
       assert_kind_of LayerIdentity::Error, error
       assert_match(/closed/, error.message)
       assert_nil error.status
+      assert_nil error.status_name
     end
     assert_equal "#<LayerIdentity::Signer (closed)>", signer.inspect
   end
@@ -82,7 +83,7 @@ class LifecycleTest < Minitest::Test
     results = Array.new(16) { Thread.new { handle.close } }.map(&:value)
     assert_equal 1, results.count(true)
     assert_equal [0x1234], free.calls
-    NativeHandle.finalizer(handle).call(0)
+    NativeHandle.finalizer(handle, 7).call(7)
     assert_equal [0x1234], free.calls
     assert_raises(LayerIdentity::ClosedError) { handle.use { flunk "used after close" } }
   end
@@ -92,7 +93,13 @@ class LifecycleTest < Minitest::Test
     handle = NativeHandle.new(0x5678, free, "test handle")
     entered = Queue.new
     release = Queue.new
-    caller = Thread.new { handle.use { |address| entered << address; release.pop; :done } }
+    caller = Thread.new do
+      handle.use do |address|
+        entered << address
+        release.pop
+        :done
+      end
+    end
     assert_equal 0x5678, entered.pop
     assert handle.close
     assert_empty free.calls, "freed while a call was in flight"
@@ -105,7 +112,7 @@ class LifecycleTest < Minitest::Test
   def test_the_finalizer_frees_what_was_not_closed
     handles = make_unclosed_signers(50)
     4.times { GC.start(full_mark: true, immediate_sweep: true) }
-    freed = handles.count { |handle| handle.instance_variable_get(:@freed) }
+    freed = handles.count { |handle| handle.instance_variable_get(:@free_once).empty? }
     assert_operator freed, :>=, 40, "finalizers freed #{freed} of 50 unreachable signers"
   end
 

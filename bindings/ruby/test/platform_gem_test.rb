@@ -65,7 +65,7 @@ class PlatformGemTest < Minitest::Test
     native = "lib/layer_identity/native/liblayer_identity.so"
     assert system("tar -xOf #{GEM_FILE} data.tar.gz | tar -xzO #{native} > #{library}")
     assert_equal File.binread(File.join(ROOT, "target/release/liblayer_identity.so")), File.binread(library)
-    skip "readelf is not installed" unless system("readelf --version", out: File::NULL)
+    assert system("readelf --version", out: File::NULL), "readelf (binutils) is not installed"
     needed = `readelf -d #{library}`.scan(/\(NEEDED\).*\[(.+)\]/).flatten
     assert_includes needed, "libssl.so.3"
     assert_includes needed, "libcrypto.so.3"

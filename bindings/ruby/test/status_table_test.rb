@@ -10,7 +10,7 @@ class StatusTableTest < Minitest::Test
   # {name => value} of the C enum whose typedef name is `name`.
   def enum(name)
     body = HEADER[/typedef enum \{([^}]*)\} #{name};/, 1] or flunk "no enum #{name} in the header"
-    body.gsub(%r{/\*.*?\*/}m, "").scan(/^\s*(LAYER_\w+)\s*=\s*(\d+),/).to_h { |key, value| [key, Integer(value)] }
+    body.gsub(%r{/\*.*?\*/}m, "").scan(/^\s*(LAYER_\w+)\s*=\s*(\d+),/).to_h.transform_values { |value| Integer(value) }
   end
 
   def native
@@ -68,7 +68,8 @@ class StatusTableTest < Minitest::Test
   end
 
   def test_a_status_this_gem_does_not_know_is_still_an_error
-    assert_equal LayerIdentity::Error, LayerIdentity::Error.for_status(99)
+    assert_equal LayerIdentity::UnknownStatusError, LayerIdentity::Error.for_status(99)
+    assert_operator LayerIdentity::UnknownStatusError, :<, LayerIdentity::Error
     assert_equal "LAYER_STATUS_UNKNOWN", native.status_name(99)
     assert_nil native.eit_name(99)
   end
@@ -78,25 +79,55 @@ class StatusTableTest < Minitest::Test
     assert_operator LayerIdentity.abi_version, :>=, native::ABI_VERSION
   end
 
-  def test_the_header_flags_are_the_ones_the_gem_passes
-    arguments = LayerIdentity.const_get(:Arguments)
-    assert_equal Integer(HEADER[/#define LAYER_FLAG_TYP_JWT (\d+)/, 1]), arguments::FLAG_TYP_JWT
-    assert_equal Integer(HEADER[/#define LAYER_FLAG_ALLOW_1024_BIT_KEY (\d+)/, 1]), arguments::FLAG_ALLOW_1024_BIT_KEY
+  def test_the_header_constants_are_the_ones_the_gem_uses
+    { "LAYER_FLAG_ALLOW_1024_BIT_KEY" => :FLAG_ALLOW_1024_BIT_KEY,
+      "LAYER_DEFAULT_LEEWAY_SECONDS" => :DEFAULT_LEEWAY_SECONDS, "LAYER_CLAIM_TEXT_COUNT" => :CLAIM_TEXT_COUNT,
+      "LAYER_FIELD_COUNT" => :FIELD_COUNT, "LAYER_ATTRIBUTE_COUNT" => :ATTRIBUTE_COUNT,
+      "LAYER_ENDPOINT_MAX_BODY_BYTES" => :ENDPOINT_MAX_BODY_BYTES,
+      "LAYER_EXCHANGE_MAX_HEADERS" => :EXCHANGE_MAX_HEADERS }.each do |macro, constant|
+      assert_equal Integer(HEADER[/#define #{macro} (\d+)/, 1]), native.const_get(constant), macro
+    end
   end
 
-  # Functions of the header the gem leaves alone on purpose: the JSON variants of calls it
-  # binds in their typed form (a wrapper builds no JSON and parses no claims).
-  UNBOUND = {
-    "layer_signer_sign" => "attributes as JSON text; #sign passes them as strings (layer_signer_sign_with)",
-    "layer_verifier_verify" => "claims as JSON text; #verify reads them typed (layer_verifier_verify_claims)",
-    "layer_claims_json" => "the claims JSON text; Claims holds the typed claims"
-  }.freeze
+  def test_the_header_enums_are_the_ones_the_gem_uses
+    claim_texts = enum("LayerClaimText")
+    assert_equal [0, 1, 2, 3, 4, 5, 6, 8], claim_texts.values_at(*%w[LAYER_CLAIM_PROVIDER_ID LAYER_CLAIM_USER_ID
+                                                                     LAYER_CLAIM_NONCE LAYER_CLAIM_FIRST_NAME
+                                                                     LAYER_CLAIM_LAST_NAME LAYER_CLAIM_DISPLAY_NAME
+                                                                     LAYER_CLAIM_AVATAR_URL
+                                                                     LAYER_CLAIM_METADATA_JSON])
+    endpoint = LayerIdentity::Rack::IdentityTokenEndpoint
+    assert_equal enum("LayerField").except("LAYER_FIELD_COUNT")
+                                   .transform_keys { |name| name.delete_prefix("LAYER_FIELD_").downcase.to_sym },
+                 endpoint.const_get(:FIELDS).each_with_index.to_h
+    assert_equal enum("LayerAuthOutcome").transform_keys { |name| name.delete_prefix("LAYER_AUTH_").downcase.to_sym },
+                 endpoint.const_get(:OUTCOMES)
+    assert_equal enum("LayerExchangeStep").transform_keys { |name|
+                   name.delete_prefix("LAYER_EXCHANGE_").downcase.to_sym
+                 },
+                 endpoint.const_get(:STEPS)
+  end
+
+  # Functions of the header the gem leaves alone on purpose: the ABI 1 and 2 forms of the
+  # calls it binds as pointer and length (ABI 3), and the claims getters, whose values
+  # layer_verifier_verify_n reads in the same call.
+  SUPERSEDED = { "layer_sign_token" => "layer_sign_token_n", "layer_signer_new" => "layer_signer_new_n",
+                 "layer_signer_sign" => "layer_signer_sign_n", "layer_signer_sign_with" => "layer_signer_sign_n",
+                 "layer_verifier_new" => "layer_verifier_new_n", "layer_verifier_verify" => "layer_verifier_verify_n",
+                 "layer_verifier_verify_claims" => "layer_verifier_verify_n",
+                 "layer_token_inspect" => "layer_token_inspect_n" }.freeze
+  CLAIMS_GETTERS = %w[layer_claims_provider_id layer_claims_user_id layer_claims_nonce layer_claims_issued_at
+                      layer_claims_expires_at layer_claims_first_name layer_claims_last_name
+                      layer_claims_display_name layer_claims_avatar_url layer_claims_metadata_count
+                      layer_claims_metadata_name layer_claims_metadata_value layer_claims_json].freeze
 
   def test_every_function_of_the_header_is_bound
     declared = HEADER.scan(/\b(layer_\w+)\(/).flatten.uniq - %w[layer_abi_version]
     bound = native::SIGNATURES.keys
-    assert_empty declared - bound - UNBOUND.keys, "functions of the header the gem does not bind"
-    assert_empty UNBOUND.keys - declared, "UNBOUND names a function the header lacks"
+    unbound = SUPERSEDED.keys + CLAIMS_GETTERS
+    assert_empty declared - bound - unbound, "functions of the header the gem does not bind"
+    assert_empty unbound - declared, "an unbound name the header lacks"
     assert_empty bound - declared, "functions the gem binds that the header lacks"
+    SUPERSEDED.each { |name, replacement| assert_includes bound, replacement, "#{name} without its ABI 3 form" }
   end
 end

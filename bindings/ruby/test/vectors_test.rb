@@ -32,6 +32,9 @@ class VectorsTest < Minitest::Test
     "signer-sign-attributes-duplicate-metadata-member" => "metadata: given twice: Ruby keeps one"
   }.freeze
 
+  # Arguments whose null is the absent value, not a NULL for a required one.
+  NULLABLE = %w[passphrase attributes_json attributes metadata expected_nonce].freeze
+
   # Vector argument names => the Ruby keyword that carries them.
   RUBY_NAMES = { "private_key" => "private_key", "private_key_file" => "private_key", "key" => "public_key",
                  "key_file" => "public_key" }.freeze
@@ -83,9 +86,11 @@ class VectorsTest < Minitest::Test
     cases.each do |c|
       keywords = attribute_keywords(c["attributes_json"])
       refute_equal :inexpressible, keywords.first, c["name"]
-      signer = LayerIdentity::Signer.new(private_key: vector_key(c["private_key_file"]), passphrase: c["passphrase"],
-                                         provider_id: c["provider_id"], key_id: c["key_id"],
-                                         **flag_options(c["flags"]))
+      options = flag_options(c["flags"])
+      options[:token_type] = c["token_type"] if c.key?("token_type")
+      signer = LayerIdentity::Signer.new(private_key: vector_key(c["private_key_file"]),
+                                         passphrase: vector_string(c["passphrase"]), provider_id: c["provider_id"],
+                                         key_id: c["key_id"], **options)
       token = signer.sign(user_id: c["user_id"], nonce: c["nonce"], issued_at: c["issued_at"],
                           ttl: c["ttl_seconds"], **keywords)
       assert_equal c["expected_token"], token, c["name"]
@@ -105,7 +110,7 @@ class VectorsTest < Minitest::Test
       signer.close
     end
     report_file("sign.json", "#{cases.size} cases byte for byte (#{one_shot} also through sign_token), " \
-                        "each verified by ruby-jwt")
+                             "each verified by ruby-jwt")
   end
 
   def decode_segment(token, index)
@@ -122,27 +127,43 @@ class VectorsTest < Minitest::Test
         assert_inexpressible(c, reason)
         next
       end
-      culprit = ruby_culprit(c)
+      culprit_class, culprit = ruby_culprit(c)
       error = assert_raises(StandardError, c["name"]) { run_error_case(c) }
       if culprit
-        assert_includes [ArgumentError, TypeError], error.class, "#{c["name"]}: #{error.class}: #{error.message}"
-        assert_includes %w[LAYER_ERR_NULL_ARGUMENT LAYER_ERR_INVALID_ARGUMENT], c["expected_status"], c["name"]
+        assert_instance_of culprit_class, error, "#{c["name"]}: #{error.class}: #{error.message}"
         assert_includes error.message, culprit, c["name"]
         counts[:ruby] += 1
+        next
+      end
+      assert_kind_of LayerIdentity::Error, error, "#{c["name"]}: #{error.class}: #{error.message}"
+      if key_bytes_case?(c)
+        # ABI 3 takes keys as bytes (DER passes as it is), so bytes that are not UTF-8 make a
+        # key that does not load, not a text that is not UTF-8.
+        assert_equal "LAYER_ERR_INVALID_KEY", error.status_name, "#{c["name"]}: #{error.message}"
+        counts[:key_bytes] += 1
+        next
+      end
+      assert_equal c["expected_status"], error.status_name, "#{c["name"]}: #{error.message}"
+      assert_equal LayerIdentity::STATUS_CLASSES.fetch(error.status), error.class, c["name"]
+      assert_nil error.eit_code, c["name"]
+      if (null = null_argument(c))
+        # nil is refused in Ruby, with the library's status and a Ruby message naming it.
+        assert_includes error.message, null, c["name"]
+        counts[:nil] += 1
       else
-        assert_kind_of LayerIdentity::Error, error, "#{c["name"]}: #{error.class}: #{error.message}"
-        assert_equal c["expected_status"], error.status_name, "#{c["name"]}: #{error.message}"
-        assert_equal LayerIdentity::STATUS_CLASSES.fetch(error.status), error.class, c["name"]
         assert_includes error.message.downcase, c["message_contains"], c["name"]
-        assert_nil error.eit_code, c["name"]
         counts[:library] += 1
       end
     end
     assert_equal cases.size, counts.values.sum
     assert_equal INEXPRESSIBLE.size, counts[:inexpressible], "every INEXPRESSIBLE name is a case"
     report_file("errors.json", "#{cases.size} cases: #{counts[:library]} with the library's status and message, " \
-                          "#{counts[:ruby]} refused in Ruby (ArgumentError/TypeError naming the argument), " \
-                          "#{counts[:inexpressible]} not expressible (listed by name)")
+                               "#{counts[:nil]} nil arguments (NullArgumentError, LAYER_ERR_NULL_ARGUMENT), " \
+                               "#{counts[:key_bytes]} keys of bytes that are not UTF-8 " \
+                               "(InvalidKeyError: keys are bytes), " \
+                               "#{counts[:ruby]} refused by Ruby (a wrong type or an unknown keyword, naming it), " \
+                               "#{counts[:inexpressible]} not expressible (listed by name); " \
+                               "#{cases.count { |c| c["abi"] == 3 }} of them ABI 3 cases")
   end
 
   # An inexpressible case must still be a real case: it names the argument it is about.
@@ -151,21 +172,31 @@ class VectorsTest < Minitest::Test
     assert(args.key?("flags_value") || args.key?("attributes_json"), "#{c["name"]}: #{reason}")
   end
 
-  # The Ruby name of the argument Ruby itself refuses in case `c`, or nil when the library
-  # must answer.
-  def ruby_culprit(c)
-    args = c["args"]
-    null = args.find { |name, value| value.nil? && !%w[passphrase attributes_json].include?(name) }
-    return RUBY_NAMES.fetch(null[0], null[0]) if null
+  # Whether case `c` is one of a key that is not UTF-8 as NUL-terminated text, which the _n
+  # functions (so this gem) read as bytes that are not a key.
+  def key_bytes_case?(c)
+    c["nul_terminated_only"] == true
+  end
 
-    keywords = attribute_keywords(args["attributes_json"])
-    keywords.each do |name, value|
-      return name.to_s unless %i[first_name last_name display_name avatar_url metadata].include?(name)
-      return name.to_s if name != :metadata && !value.is_a?(String)
+  # The Ruby name of the nil argument of case `c`, or nil when it has none.
+  def null_argument(c)
+    null = c["args"].find { |name, value| value.nil? && !NULLABLE.include?(name) }
+    null && RUBY_NAMES.fetch(null[0], null[0])
+  end
+
+  # [error class, argument name] when Ruby itself refuses case `c`: an unknown attribute is
+  # an unknown keyword (ArgumentError), an attribute or metadata value that is not a String a
+  # TypeError. nil when the library must answer.
+  def ruby_culprit(c)
+    return nil if null_argument(c)
+
+    attribute_keywords(c["args"]["attributes_json"]).each do |name, value|
+      return [ArgumentError, name.to_s] unless %i[first_name last_name display_name avatar_url metadata].include?(name)
+      return [TypeError, name.to_s] if name != :metadata && !value.is_a?(String)
       next unless name == :metadata
 
-      return "metadata" unless value.nil? || value.is_a?(Hash)
-      return "metadata" if value&.any? { |_, text| !text.is_a?(String) }
+      return [TypeError, "metadata"] unless value.nil? || value.is_a?(Hash)
+      return [TypeError, "metadata"] if value&.any? { |_, text| !text.is_a?(String) }
     end
     nil
   end
@@ -198,9 +229,18 @@ class VectorsTest < Minitest::Test
                                  provider_id: config["provider_id"], key_id: config["key_id"],
                                  **flag_options(config["flags"])) do |signer|
         signer.sign(user_id: vector_string(args["user_id"]), nonce: vector_string(args["nonce"]),
-                    issued_at: args["issued_at"], ttl: args["ttl_seconds"],
-                    **attribute_keywords(args["attributes_json"]))
+                    issued_at: args["issued_at"], ttl: args["ttl_seconds"], **sign_keywords(args))
       end
+    when "verifier_verify"
+      config = args["verifier"]
+      LayerIdentity::Verifier.open(public_key: vector_key(config["key_file"]), provider_id: config["provider_id"],
+                                   key_id: config["key_id"]) do |verifier|
+        verifier.verify(vector_string(args["token"]), nonce: vector_string(args["expected_nonce"]), now: args["now"],
+                                                      leeway: args["leeway_seconds"])
+      end
+    when "token_type_flags" # the signer's token type option
+      LayerIdentity::Signer.new(private_key: private_key, provider_id: PROVIDER_ID, key_id: KEY_ID,
+                                token_type: vector_string(args["token_type"])).close
     when "verifier_new"
       options = flag_arguments(args).slice(:allow_1024_bit_key)
       LayerIdentity::Verifier.new(public_key: key_argument(args, "key_file", "key"),
@@ -211,6 +251,16 @@ class VectorsTest < Minitest::Test
     else
       flunk "unknown call #{c["call"]}"
     end
+  end
+
+  # The attribute and metadata keywords of a signer_sign case: from attributes_json, or (ABI
+  # 3) from attributes (an object) and metadata (a list of [name, value] pairs).
+  def sign_keywords(args)
+    return attribute_keywords(args["attributes_json"]) unless args.key?("attributes")
+
+    keywords = (args["attributes"] || {}).to_h { |name, value| [name.to_sym, vector_string(value)] }
+    metadata = args["metadata"]&.to_h { |name, value| [vector_string(name), vector_string(value)] }
+    metadata ? keywords.merge(metadata: metadata) : keywords
   end
 
   def test_every_verification_vector
@@ -236,7 +286,7 @@ class VectorsTest < Minitest::Test
       verifier.close
     end
     report_file("verify.json", "#{cases.size} cases (#{accepted} accepted with their claims, " \
-                          "#{cases.size - accepted} refused with status and eit_*)")
+                               "#{cases.size - accepted} refused with status and eit_*)")
   end
 
   # The Claims#to_h a verified token's claims JSON must give: attributes that are null or
@@ -271,7 +321,7 @@ class VectorsTest < Minitest::Test
         error = assert_raises(LayerIdentity::Error, c["name"]) { LayerIdentity::Signer.from_env(**options) }
         assert_equal c["expected_status"], error.status_name, "#{c["name"]}: #{error.message}"
         assert_includes error.message.downcase, c["message_contains"], c["name"]
-        refute_match(/MII[A-Za-z0-9+\/]{8}/, error.message, "#{c["name"]}: key material in the message")
+        refute_match(%r{MII[A-Za-z0-9+/]{8}}, error.message, "#{c["name"]}: key material in the message")
       end
     end
     report_file("env.json", "#{cases.size} cases through Signer.from_env")

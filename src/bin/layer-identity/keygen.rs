@@ -75,7 +75,7 @@ pub fn run(args: &Args) -> Result<(), Failure> {
         }
     }
 
-    let pair = generate_key_pair(args.bits)?;
+    let pair = generate_key_pair(Some(args.bits))?;
 
     let mut stdout = Zeroizing::new(String::new());
     match private_out {

@@ -9,3 +9,10 @@ initialize('p', 'k', Buffer.from(''));
 const parsed: string = layerIdentityToken('u', 'n') + layer.layerKeyID;
 
 export { token, verify, parsed };
+
+// The Fastify plugin from ES modules, default and named.
+import Fastify from 'fastify';
+import fastifyIdentityToken, { fastifyIdentityToken as named, type FastifyIdentityTokenOptions } from 'layer-identity/fastify';
+
+const options: FastifyIdentityTokenOptions = { signer, authenticate: (request) => request.headers['x-user'] as string | undefined };
+void Fastify().register(fastifyIdentityToken, { prefix: '/layer', ...options }).register(named, options);

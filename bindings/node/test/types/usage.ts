@@ -19,6 +19,8 @@ const request: SignRequest = {
   displayName: undefined, avatarUrl: 'https://example.com/a.png', metadata: new Map([['plan', 'pro']]),
 };
 const token: string = signer.sign(request);
+const bigints: string = signer.sign({ userId: 'u', nonce: 'n', issuedAt: 1700000000n, ttl: 60n });
+new Signer({ privateKey: '', providerId, keyId, tokenType: 'jwt' }); // any letter case
 const later: Promise<string> = fromEnv.signAsync({ userId: 'bob', nonce: 'm', metadata: { plan: 'pro' } });
 const pem: string = signer.publicKeyPem();
 const closed: boolean = signer.closed;
@@ -67,11 +69,13 @@ verifier.close();
 // Wrong uses the types must refuse.
 // @ts-expect-error userId is required
 signer.sign({ nonce: 'n' });
-// @ts-expect-error tokenType is 'JWS' or 'JWT'
-new Signer({ privateKey: '', providerId, keyId, tokenType: 'jwt' });
+// @ts-expect-error tokenType is a name
+new Signer({ privateKey: '', providerId, keyId, tokenType: 1 });
+// @ts-expect-error authenticate returns a user ID, not a boolean
+identityTokenHandler({ signer, authenticate: () => true });
 // @ts-expect-error claims are read-only
 claims.userId = 'mallory';
 // @ts-expect-error ttl is a number of seconds
 signer.sign({ userId: 'u', nonce: 'n', ttl: '600' });
 
-export { later, closed, user, first, plan, expires, json, pairLater, oneShot, oneShotLater, parts, parseToken, version, abiVersion };
+export { bigints, later, closed, user, first, plan, expires, json, pairLater, oneShot, oneShotLater, parts, parseToken, version, abiVersion };

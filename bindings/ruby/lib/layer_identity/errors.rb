@@ -1,56 +1,85 @@
 # frozen_string_literal: true
 
 module LayerIdentity
-  # Every error the library reports. `#status` is the LayerStatus number, `#status_name` its
-  # name ("LAYER_ERR_EXPIRED"), `#eit_code` Layer's identifier of the verifier rule a token
-  # broke ("eit_expired"), or nil when the failure is not about a token. The message is the
+  # Every error the library reports includes this module, so one `rescue LayerIdentity::Error`
+  # catches them all. `#status` is the LayerStatus number, `#status_name` its name
+  # ("LAYER_ERR_EXPIRED"), `#eit_code` Layer's identifier of the verifier rule a token broke
+  # ("eit_expired"), or nil when the failure is not about a token. The message is the
   # library's own; it never contains key material or a passphrase.
   #
-  # Wrong argument types never get this far: they raise TypeError or ArgumentError, naming
-  # the argument, before anything crosses into C.
-  class Error < StandardError
-    # The LayerStatus number of this class (nil for Error itself and ClosedError).
-    def self.status
-      nil
+  # It is a module rather than a base class so that the argument errors can also be Ruby's
+  # own ArgumentError: `rescue ArgumentError` catches InvalidArgumentError, InvalidUtf8Error
+  # and NullArgumentError too. Wrong argument types raise TypeError, naming the argument,
+  # before anything crosses into C.
+  module Error
+    # The LayerStatus number of an error class (nil for ClosedError).
+    module Status
+      def status
+        nil
+      end
+    end
+
+    def self.included(base)
+      base.extend(Status)
     end
 
     attr_reader :status, :status_name, :eit_code
 
-    def initialize(message = nil, status: self.class.status, status_name: STATUS_NAMES[status],
-                   eit_code: nil)
+    def initialize(message = nil, status: self.class.status, status_name: STATUS_NAMES[status], eit_code: nil)
       super(message)
       @status = status
       @status_name = status_name
       @eit_code = eit_code
     end
+
+    # The error class for LayerStatus `status`; UnknownStatusError for a status this gem does
+    # not know (a newer library), so that nothing is ever lost.
+    def self.for_status(status)
+      STATUS_CLASSES.fetch(status, UnknownStatusError)
+    end
+  end
+
+  # A library status this gem does not know (the library is newer than the gem).
+  class UnknownStatusError < StandardError
+    include Error
   end
 
   # A token was refused by the verifier: the five statuses a verification may end with.
   # `#eit_code` says which rule the token broke.
-  class VerificationError < Error; end
+  class VerificationError < StandardError
+    include Error
+  end
 
-  # A method was called on a Signer or Verifier after #close.
-  class ClosedError < Error; end
+  # A method was called on a Signer or Verifier after #close (or on one made by `allocate`,
+  # which has no native handle).
+  class ClosedError < StandardError
+    include Error
+  end
 
-  # LAYER_ERR_NULL_ARGUMENT: a required argument was NULL. The gem refuses nil itself
-  # (ArgumentError), so this means a bug.
-  class NullArgumentError < Error
+  # LAYER_ERR_NULL_ARGUMENT: a required argument was nil.
+  class NullArgumentError < ArgumentError
+    include Error
+
     def self.status
       1
     end
   end
 
-  # LAYER_ERR_INVALID_UTF8: a string argument was not valid UTF-8.
-  class InvalidUtf8Error < Error
+  # LAYER_ERR_INVALID_UTF8: a string argument was not valid UTF-8 (or had no UTF-8 form).
+  class InvalidUtf8Error < ArgumentError
+    include Error
+
     def self.status
       2
     end
   end
 
   # LAYER_ERR_INVALID_ARGUMENT: an argument was well-formed text but not acceptable: an ID, an
-  # empty user ID or nonce, a time in milliseconds, attributes or metadata, the key size to
-  # generate, a LAYER_* variable.
-  class InvalidArgumentError < Error
+  # empty user ID or nonce, U+0000 in a text, a negative time or one in milliseconds,
+  # attributes or metadata, the key size to generate, a LAYER_* variable.
+  class InvalidArgumentError < ArgumentError
+    include Error
+
     def self.status
       3
     end
@@ -58,7 +87,9 @@ module LayerIdentity
 
   # LAYER_ERR_INVALID_KEY: the key could not be read, is not RSA, or is the wrong kind (public for
   # a signer).
-  class InvalidKeyError < Error
+  class InvalidKeyError < StandardError
+    include Error
+
     def self.status
       4
     end
@@ -66,14 +97,18 @@ module LayerIdentity
 
   # LAYER_ERR_WEAK_KEY: the RSA key is smaller than allowed (2048 bits, or 1024 with
   # allow_1024_bit_key).
-  class WeakKeyError < Error
+  class WeakKeyError < StandardError
+    include Error
+
     def self.status
       5
     end
   end
 
   # LAYER_ERR_WRONG_PASSPHRASE: the key is encrypted and the passphrase is missing or wrong.
-  class WrongPassphraseError < Error
+  class WrongPassphraseError < StandardError
+    include Error
+
     def self.status
       6
     end
@@ -116,14 +151,18 @@ module LayerIdentity
   end
 
   # LAYER_ERR_CRYPTO: OpenSSL failed in an operation that should not fail.
-  class CryptoError < Error
+  class CryptoError < StandardError
+    include Error
+
     def self.status
       12
     end
   end
 
   # LAYER_ERR_INTERNAL: A bug in the library (a caught panic); the message says where.
-  class InternalError < Error
+  class InternalError < StandardError
+    include Error
+
     def self.status
       13
     end
@@ -182,12 +221,4 @@ module LayerIdentity
     13 => "eit_signature_verification_failed",
     14 => "eit_nonce_not_found"
   }.freeze
-
-  class Error
-    # The Error subclass for LayerStatus `status`; Error itself for a status this gem does
-    # not know (a newer library), so that nothing is ever lost.
-    def self.for_status(status)
-      STATUS_CLASSES.fetch(status, Error)
-    end
-  end
 end

@@ -24,18 +24,21 @@ module LayerIdentity
   # the library reads it.
   module Native
     # LAYER_ABI_VERSION of the header this gem binds: the library must report at least this.
-    ABI_VERSION = 2
+    ABI_VERSION = 3
     BUNDLED_PATH = File.expand_path("native/liblayer_identity.so", __dir__)
     SONAME = "liblayer_identity.so.0"
 
-    ADDR = Fiddle::TYPE_UINTPTR_T
-    INT = Fiddle::TYPE_INT # LayerStatus and LayerEit are C enums: int
+    ADDR = Fiddle::TYPE_UINTPTR_T # a pointer given as an Integer address
+    PTR = Fiddle::TYPE_VOIDP # a pointer given as a String (its bytes) or nil (NULL)
+    INT = Fiddle::TYPE_INT # LayerStatus, LayerEit and the other C enums: int
+    U16 = -Fiddle::TYPE_SHORT
     U32 = -Fiddle::TYPE_INT32_T
     I64 = Fiddle::TYPE_INT64_T
     SIZE = Fiddle::TYPE_SIZE_T
+    BOOL = Fiddle::TYPE_CHAR # C bool: one byte, 0 or 1
     VOID = Fiddle::TYPE_VOID
     SLOT = Fiddle::SIZEOF_VOIDP
-    private_constant :ADDR, :INT, :U32, :I64, :SIZE, :VOID
+    private_constant :ADDR, :PTR, :INT, :U16, :U32, :I64, :SIZE, :BOOL, :VOID
 
     class << self
       # Where the library was loaded from (a path, or the soname the loader resolved).
@@ -44,7 +47,7 @@ module LayerIdentity
       # [Fiddle::Handle, description] of the first library that loads; raises
       # NativeLibraryError naming every place tried and why each failed.
       def open_library
-        explicit = ENV["LAYER_IDENTITY_LIB"]
+        explicit = ENV.fetch("LAYER_IDENTITY_LIB", nil)
         if explicit && !explicit.empty?
           begin
             return [Fiddle.dlopen(explicit), explicit]
@@ -62,8 +65,8 @@ module LayerIdentity
           tried << "#{place} (#{path}): #{e.message}"
         end
         raise NativeLibraryError,
-              "layer_identity: cannot load the native library liblayer_identity. Tried:\n" +
-              tried.map { |line| "  - #{line}\n" }.join +
+              "layer_identity: cannot load the native library liblayer_identity. Tried:\n" \
+              "#{tried.map { |line| "  - #{line}\n" }.join}" \
               "Install the platform gem (layer_identity-*-x86_64-linux.gem), install the C " \
               "library (make install), or set LAYER_IDENTITY_LIB to the library's path."
       end
@@ -118,117 +121,115 @@ module LayerIdentity
             "LAYER_IDENTITY_LIB at one"
     end
 
-    # name => [argument types, result type, releases the GVL]. Pointers cross as Integer
-    # addresses (ADDR): Fiddle converts an Integer for a pointer parameter, or a pointer
-    # result, into a Fiddle::Pointer object on every call, which costs more than some of
-    # these functions do.
+    # name => [argument types, result type, releases the GVL]. Texts and bytes cross as
+    # pointer and length (the ABI 3 `_n` functions): a String passed for a VOIDP parameter is
+    # given to C as a pointer to its own bytes (Fiddle holds and pins the String during the
+    # call), so nothing is copied and no terminator is needed. Out-parameters are Integer
+    # addresses (ADDR) into an Out buffer.
     SIGNATURES = {
       "layer_version" => [[], ADDR, false],
       "layer_status_name" => [[INT], ADDR, false],
       "layer_eit_name" => [[INT], ADDR, false],
       "layer_string_free" => [[ADDR], VOID, false],
-      "layer_sign_token" => [[ADDR, ADDR, ADDR, ADDR, ADDR, I64, U32, ADDR, ADDR], INT, true],
+      "layer_sign_token_n" => [[PTR, SIZE, PTR, SIZE, PTR, SIZE, PTR, SIZE, PTR, SIZE, I64, I64, ADDR, ADDR], INT,
+                               true],
       "layer_key_cache_clear" => [[], VOID, false],
-      "layer_signer_new" => [[ADDR, ADDR, ADDR, ADDR, U32, ADDR, ADDR], INT, true],
+      "layer_signer_new_n" => [[PTR, SIZE, PTR, SIZE, PTR, SIZE, PTR, SIZE, U32, ADDR, ADDR], INT, true],
       "layer_signer_from_env" => [[U32, ADDR, ADDR], INT, false],
-      "layer_signer_sign_with" => [
-        [ADDR, ADDR, ADDR, I64, U32, ADDR, ADDR, ADDR, ADDR, ADDR, ADDR, SIZE, ADDR, ADDR], INT, true
+      "layer_signer_sign_n" => [
+        [ADDR, PTR, SIZE, PTR, SIZE, I64, I64, PTR, PTR, PTR, PTR, PTR, PTR, SIZE, ADDR, ADDR], INT, true
       ],
       "layer_signer_public_key_pem" => [[ADDR, ADDR, ADDR], INT, false],
       "layer_signer_free" => [[ADDR], VOID, false],
-      "layer_verifier_new" => [[ADDR, ADDR, ADDR, U32, ADDR, ADDR], INT, true],
-      "layer_verifier_verify_claims" => [[ADDR, ADDR, ADDR, I64, U32, ADDR, ADDR, ADDR], INT, true],
+      "layer_token_type_flags" => [[PTR, SIZE, ADDR, ADDR], INT, false],
+      "layer_verifier_new_n" => [[PTR, SIZE, PTR, SIZE, PTR, SIZE, U32, ADDR, ADDR], INT, true],
+      "layer_verifier_verify_n" => [
+        [ADDR, PTR, SIZE, PTR, SIZE, I64, I64, ADDR, ADDR, ADDR, SIZE, ADDR, ADDR, ADDR], INT, true
+      ],
       "layer_verifier_free" => [[ADDR], VOID, false],
-      "layer_claims_provider_id" => [[ADDR, ADDR], ADDR, false],
-      "layer_claims_user_id" => [[ADDR, ADDR], ADDR, false],
-      "layer_claims_nonce" => [[ADDR, ADDR], ADDR, false],
-      "layer_claims_issued_at" => [[ADDR], I64, false],
-      "layer_claims_expires_at" => [[ADDR], I64, false],
-      "layer_claims_first_name" => [[ADDR, ADDR], ADDR, false],
-      "layer_claims_last_name" => [[ADDR, ADDR], ADDR, false],
-      "layer_claims_display_name" => [[ADDR, ADDR], ADDR, false],
-      "layer_claims_avatar_url" => [[ADDR, ADDR], ADDR, false],
-      "layer_claims_metadata_count" => [[ADDR], SIZE, false],
-      "layer_claims_metadata_name" => [[ADDR, SIZE, ADDR], ADDR, false],
-      "layer_claims_metadata_value" => [[ADDR, SIZE, ADDR], ADDR, false],
       "layer_claims_free" => [[ADDR], VOID, false],
       "layer_generate_key_pair" => [[U32, ADDR, ADDR, ADDR], INT, true],
-      "layer_token_inspect" => [[ADDR, ADDR, ADDR, ADDR], INT, false]
+      "layer_token_inspect_n" => [[PTR, SIZE, ADDR, ADDR, ADDR], INT, false],
+      "layer_exchange_new" => [[PTR, SIZE, PTR, SIZE, PTR, SIZE, PTR, SIZE, ADDR, ADDR], INT, false],
+      "layer_exchange_step" => [[ADDR], INT, false],
+      "layer_exchange_put_body" => [[ADDR, PTR, SIZE, ADDR], INT, true],
+      "layer_exchange_fields" => [[ADDR, ADDR, ADDR, SIZE], VOID, false],
+      "layer_exchange_demo_user_id" => [[ADDR, ADDR, ADDR, ADDR], INT, false],
+      "layer_exchange_finish" => [[ADDR, ADDR, INT, PTR, SIZE, ADDR], INT, true],
+      "layer_exchange_fail" => [[ADDR, PTR, SIZE, ADDR], INT, false],
+      "layer_exchange_status" => [[ADDR], U16, false],
+      "layer_exchange_headers" => [[ADDR, ADDR, ADDR, ADDR, ADDR, SIZE], SIZE, false],
+      "layer_exchange_body" => [[ADDR, ADDR], ADDR, false],
+      "layer_exchange_closes_connection" => [[ADDR], BOOL, false],
+      "layer_exchange_log_message" => [[ADDR, ADDR], ADDR, false],
+      "layer_exchange_free" => [[ADDR], VOID, false]
     }.freeze
 
-    # Each function as a constant of its own name: layer_signer_new is LAYER_SIGNER_NEW.
+    # Each function as a constant of its own name: layer_signer_new_n is LAYER_SIGNER_NEW_N.
     SIGNATURES.each do |name, (arguments, result, blocking)|
       const_set(name.upcase, function(LIBRARY, name, arguments, result, blocking: blocking))
     end
 
-    # Zero bytes to clear memory with (Fiddle::Pointer#[]= copies from a String).
-    ZEROS = ("\0" * 4096).b.freeze
-    private_constant :ZEROS
+    # The library's header constants this gem relies on (checked against the header by the
+    # tests).
+    DEFAULT_LEEWAY_SECONDS = 60
+    CLAIM_TEXT_COUNT = 9
+    FIELD_COUNT = 6
+    ATTRIBUTE_COUNT = 4
+    ENDPOINT_MAX_BODY_BYTES = 65_536
+    EXCHANGE_MAX_HEADERS = 4
+    FLAG_ALLOW_1024_BIT_KEY = 2
 
-    # Zeroed memory for pointer-sized out-parameters: #[] is the address of one to pass, #value
-    # what the library wrote there.
+    # Memory for out-parameters: a binary String the library writes into (its bytes are the C
+    # array). #[] is the address of slot `index` (pointer-sized slots), #value what the
+    # library wrote there.
     class Out
-      def initialize(count)
-        @memory = Fiddle::Pointer.malloc(SLOT * count, Fiddle::RUBY_FREE)
-        @memory[0, SLOT * count] = ZEROS
-        @address = @memory.to_i
+      def initialize(slots)
+        @memory = ZERO_SLOT * slots
+        @pointer = Fiddle::Pointer[@memory] # holds (and pins) @memory while this Out lives
+        @address = @pointer.to_i
       end
 
-      # The address of out-parameter `index`.
+      # The address of slot 0.
+      attr_reader :address
+
+      # The address of slot `index`.
       def [](index)
         @address + (SLOT * index)
       end
 
-      # The pointer or size_t the library wrote to out-parameter `index`.
+      # The pointer, size_t or int64_t the library wrote to slot `index`.
       def value(index)
-        @memory[SLOT * index, SLOT].unpack1("J")
+        @memory.unpack1("J", offset: SLOT * index)
       end
 
-      # The LayerEit (a C int) the library wrote to out-parameter `index`.
-      def eit(index)
-        @memory[SLOT * index, Fiddle::SIZEOF_INT].unpack1("i")
+      # Every slot as an Integer, by a pack template ("J23": 23 addresses or sizes; "q" for
+      # an int64_t).
+      def values(template)
+        @memory.unpack(template)
       end
 
-      # Raises the Error for a failed call: the message from out-parameter `error_index`
-      # (freed here) and the LayerEit from `eit_index`, if the call has one.
+      # The C int (a LayerEit) the library wrote to slot `index`.
+      def int(index)
+        @memory.unpack1("i", offset: SLOT * index)
+      end
+
+      # Raises the Error for a failed call: the message from slot `error_index` (freed here)
+      # and the LayerEit from `eit_index`, if the call has one.
       def check(status, error_index, eit_index = nil)
         return if status.zero?
 
         message = Native.take_string(value(error_index)) || "(the library gave no message)"
-        rule = eit_index ? eit(eit_index) : 0
+        rule = eit_index ? int(eit_index) : 0
         raise Error.for_status(status).new(message, status: status, status_name: Native.status_name(status),
                                                     eit_code: Native.eit_name(rule))
       end
     end
 
+    # One zeroed pointer-sized slot (an Out grows from copies of it).
+    ZERO_SLOT = ("\0" * SLOT).b.freeze
+
     class << self
-      # Runs the block with the address of a NUL-terminated C copy of each string (0, NULL,
-      # for nil), then overwrites the copies with zeros (keys and passphrases pass through
-      # here) and frees them. The copies share one allocation. The strings must already be
-      # checked: no U+0000, UTF-8 bytes.
-      def with_c_strings(*strings)
-        size = strings.sum { |string| string ? string.bytesize + 1 : 0 }
-        memory = Fiddle::Pointer.malloc(size.positive? ? size : 1, Fiddle::RUBY_FREE)
-        base = memory.to_i
-        offset = 0
-        addresses = strings.map do |string|
-          next 0 unless string
-
-          length = string.bytesize
-          memory[offset, length] = string if length.positive?
-          memory[offset + length] = 0
-          address = base + offset
-          offset += length + 1
-          address
-        end
-        yield(*addresses)
-      ensure
-        if memory
-          wipe(memory)
-          memory.call_free
-        end
-      end
-
       # A copy of a library string, which is then freed (layer_string_free zeroizes it).
       def take_string(address)
         return nil if address.zero?
@@ -245,12 +246,21 @@ module LayerIdentity
         address.zero? ? nil : Fiddle::Pointer.new(address).to_s.force_encoding(Encoding::UTF_8).freeze
       end
 
-      # The string at `address` of `length` bytes (a claim may hold U+0000), frozen; nil for
-      # NULL.
-      def string_at(address, length)
+      # A copy of the `length` bytes at `address` as a frozen String, UTF-8 unless told (a
+      # claim may hold U+0000, so never read up to a NUL); nil for NULL.
+      def string_at(address, length, encoding = Encoding::UTF_8)
         return nil if address.zero?
 
-        Fiddle::Pointer.new(address).to_s(length).force_encoding(Encoding::UTF_8).freeze
+        Fiddle::Pointer.new(address).to_s(length).force_encoding(encoding).freeze
+      end
+
+      # [pointers, lengths, keep]: two C arrays (packed Strings) for an Array of Strings or
+      # nils (NULL and 0). The Fiddle::Pointers in `keep` hold (and pin) the Strings: keep it
+      # referenced until the call returns.
+      def text_arrays(texts)
+        keep = texts.map { |text| text && Fiddle::Pointer[text] }
+        [keep.map { |pointer| pointer ? pointer.to_i : 0 }.pack("J*"),
+         texts.map { |text| text ? text.bytesize : 0 }.pack("J*"), keep]
       end
 
       # layer_status_name: "LAYER_ERR_EXPIRED".
@@ -262,17 +272,6 @@ module LayerIdentity
       def eit_name(eit)
         name = static_string(LAYER_EIT_NAME.call(eit))
         name.nil? || name.empty? ? nil : name
-      end
-
-      private
-
-      def wipe(memory)
-        offset = 0
-        while offset < memory.size
-          length = [memory.size - offset, ZEROS.bytesize].min
-          memory[offset, length] = ZEROS
-          offset += length
-        end
       end
     end
   end

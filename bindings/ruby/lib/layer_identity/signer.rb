@@ -24,20 +24,19 @@ module LayerIdentity
     # token_type:: :jws (the default, "typ":"JWS") or :jwt.
     # allow_1024_bit_key:: admit a legacy 1024-bit key (early Layer accounts); never by default.
     #
-    # Raises InvalidKeyError, WeakKeyError, WrongPassphraseError, InvalidArgumentError (an ID).
+    # Raises InvalidKeyError, WeakKeyError, WrongPassphraseError, InvalidArgumentError (an ID,
+    # a token type).
     def initialize(private_key:, provider_id:, key_id:, passphrase: nil, token_type: :jws,
                    allow_1024_bit_key: false)
       key = Arguments.string(private_key, "private_key")
       pass = Arguments.optional_string(passphrase, "passphrase")
       provider = Arguments.string(provider_id, "provider_id")
       key_id = Arguments.string(key_id, "key_id")
-      flags = Arguments.token_type_flag(token_type) | Arguments.legacy_key_flag(allow_1024_bit_key)
-      address = Native.with_c_strings(key, pass, provider, key_id) do |*strings|
-        out = Native::Out.new(2)
-        out.check(Native::LAYER_SIGNER_NEW.call(*strings, flags, out[0], out[1]), 1)
-        out.value(0)
-      end
-      adopt(address, Native::LAYER_SIGNER_FREE, "LayerIdentity::Signer")
+      flags = Arguments.token_type_flags(token_type) | Arguments.legacy_key_flag(allow_1024_bit_key)
+      out = Native::Out.new(2)
+      out.check(Native::LAYER_SIGNER_NEW_N.call(key, key.bytesize, pass, pass&.bytesize || 0, provider,
+                                                provider.bytesize, key_id, key_id.bytesize, flags, out[0], out[1]), 1)
+      adopt(out.value(0), Native::LAYER_SIGNER_FREE)
     end
 
     # A signer configured by the environment, read by the library: LAYER_PROVIDER_ID,
@@ -54,7 +53,7 @@ module LayerIdentity
       out = Native::Out.new(2)
       out.check(Native::LAYER_SIGNER_FROM_ENV.call(flags, out[0], out[1]), 1)
       signer = allocate
-      signer.send(:adopt, out.value(0), Native::LAYER_SIGNER_FREE, "LayerIdentity::Signer")
+      signer.send(:adopt, out.value(0), Native::LAYER_SIGNER_FREE)
       return signer unless block
 
       begin
@@ -65,10 +64,10 @@ module LayerIdentity
     end
 
     def self.from_env_flags(token_type, allow_1024_bit_key)
-      flags = Arguments.token_type_flag(token_type || :jws)
+      flags = token_type.nil? ? 0 : Arguments.token_type_flags(token_type)
       if token_type && flags.zero?
-        raise ArgumentError, "from_env: token_type is nil (LAYER_TOKEN_TYPE decides) or :jwt; " \
-                             ":jws cannot override LAYER_TOKEN_TYPE=JWT"
+        raise InvalidArgumentError, "from_env: token_type is nil (LAYER_TOKEN_TYPE decides) or :jwt; " \
+                                    ":jws cannot override LAYER_TOKEN_TYPE=JWT"
       end
       flags | Arguments.legacy_key_flag(allow_1024_bit_key)
     end
@@ -78,13 +77,16 @@ module LayerIdentity
     #
     # user_id:: your app's user ID: a String, or an Integer (its decimal text).
     # nonce:: the nonce the client got from Layer.
-    # issued_at:: a Time or Integer Unix seconds; nil for now.
-    # ttl:: lifetime in seconds (an Integer, or an ActiveSupport::Duration); nil for 600.
-    # first_name, last_name, display_name, avatar_url:: optional identity attributes.
+    # issued_at:: a Time or Integer Unix seconds; nil (or 0) for now.
+    # ttl:: lifetime in seconds (an Integer, or an ActiveSupport::Duration); nil (or 0) for 600.
+    # first_name, last_name, display_name, avatar_url:: optional identity attributes (nil or
+    #                                                    "" for none).
     # metadata:: optional Hash of String (or Symbol) names to String values.
     #
-    # Returns the token (a String). Raises InvalidArgumentError for values the library
-    # refuses (an empty user ID, a time in milliseconds, ...), ClosedError after #close.
+    # Returns the token (a String). Raises InvalidArgumentError (also an ArgumentError) for
+    # values the library refuses (an empty user ID, U+0000, a negative time, one in
+    # milliseconds, ...), InvalidUtf8Error for bytes that are not UTF-8, ClosedError after
+    # #close.
     def sign(user_id:, nonce:, issued_at: nil, ttl: nil, first_name: nil, last_name: nil,
              display_name: nil, avatar_url: nil, metadata: nil)
       user = Arguments.user_id(user_id)
@@ -96,49 +98,35 @@ module LayerIdentity
                     Arguments.optional_string(display_name, "display_name"),
                     Arguments.optional_string(avatar_url, "avatar_url")]
       names, values = Arguments.metadata(metadata)
-      count = names.size
-      @handle.use do |signer|
-        Native.with_c_strings(user, nonce, *attributes, *names, *values) do |user_c, nonce_c, *strings|
-          attributes_c = strings.shift(4)
-          name_array, value_array = pointer_arrays(strings, count)
-          out = Native::Out.new(2)
-          status = Native::LAYER_SIGNER_SIGN_WITH.call(signer, user_c, nonce_c, issued, ttl, *attributes_c,
-                                                       name_array&.to_i || 0, value_array&.to_i || 0, count,
-                                                       out[0], out[1])
-          out.check(status, 1)
-          Native.take_string(out.value(0))
-        ensure
-          name_array&.call_free
-          value_array&.call_free
-        end
+      with_handle do |signer|
+        sign_n(signer, user, nonce, issued, ttl, attributes, names, values)
       end
     end
 
     # The public key as SPKI PEM ("-----BEGIN PUBLIC KEY-----"): what you upload to Layer for
     # this key ID, and what a Verifier takes.
     def public_key
-      @handle.use do |signer|
+      with_handle do |signer|
         out = Native::Out.new(2)
         out.check(Native::LAYER_SIGNER_PUBLIC_KEY_PEM.call(signer, out[0], out[1]), 1)
         Native.take_string(out.value(0))
       end
     end
 
-    def inspect
-      "#<#{self.class.name}#{closed? ? " (closed)" : ""}>"
-    end
-
     private
 
-    # Two C arrays (char *const[]) of the metadata names and values: NULL when there are none.
-    def pointer_arrays(strings, count)
-      return [nil, nil] if count.zero?
-
-      [strings.first(count), strings.drop(count)].map do |pointers|
-        array = Fiddle::Pointer.malloc(Native::SLOT * count, Fiddle::RUBY_FREE)
-        array[0, Native::SLOT * count] = pointers.pack("J*")
-        array
-      end
+    # (The _kept_* locals hold, and pin, the Strings the arrays point to until this returns.)
+    def sign_n(signer, user, nonce, issued, ttl, attributes, names, values) # rubocop:disable Metrics/ParameterLists
+      attribute_pointers, attribute_lengths, _kept_attributes =
+        attributes.any? ? Native.text_arrays(attributes) : [nil, nil, nil]
+      name_pointers, name_lengths, _kept_names = Native.text_arrays(names)
+      value_pointers, value_lengths, _kept_values = Native.text_arrays(values)
+      out = Native::Out.new(2)
+      status = Native::LAYER_SIGNER_SIGN_N.call(signer, user, user.bytesize, nonce, nonce.bytesize, issued, ttl,
+                                                attribute_pointers, attribute_lengths, name_pointers, name_lengths,
+                                                value_pointers, value_lengths, names.size, out[0], out[1])
+      out.check(status, 1)
+      Native.take_string(out.value(0))
     end
   end
 end
