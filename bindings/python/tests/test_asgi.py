@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -156,6 +157,20 @@ def test_lifespan_and_other_scopes(signer: Signer) -> None:
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     with pytest.raises(ValueError, match="websocket"):
         asyncio.run(run({"type": "websocket"}))
+
+
+@pytest.mark.parametrize("offload", [True, False])
+def test_where_a_plain_authenticate_runs(signer: Signer, offload: bool) -> None:
+    threads: list[int] = []
+
+    def record(scope: Any, fields: Fields) -> str:
+        threads.append(threading.get_ident())
+        return "alice"
+
+    app = identity_token_app(signer, record, offload=offload)
+    assert call(app, {"nonce": "n"})[0] == 200
+    # Off the loop's thread by default; on it when the server asks (a process per core).
+    assert (threads == [threading.get_ident()]) is not offload
 
 
 def test_arguments_are_checked(signer: Signer) -> None:

@@ -86,13 +86,15 @@ _AllBuffers = tuple[
     "Array[c_int64]",
     c_int,
     c_void_p,
-    int,
-    int,
-    int,
-    int,
-    int,
-    int,
+    c_void_p,
+    c_void_p,
+    c_void_p,
+    c_void_p,
+    c_void_p,
+    c_void_p,
 ]
+_TEXT_COUNT = c_size_t(CLAIM_TEXT_COUNT)
+_INT64 = range(-(2**63), 2**63)
 
 
 class _Buffers(threading.local):
@@ -107,8 +109,9 @@ class _Buffers(threading.local):
         self.eit = c_int()
         self.error = c_void_p()
         outs = (self.claims, self.texts, self.lens, self.times, self.eit, self.error)
-        # Everything verify() needs from this thread's buffers, in one attribute read.
-        addresses = [addressof(out) for out in outs]
+        # Everything verify() needs from this thread's buffers, in one attribute read; the
+        # addresses as c_void_p objects, which ctypes passes on without converting them.
+        addresses = [c_void_p(addressof(out)) for out in outs]
         self.all: _AllBuffers = (*outs, *addresses)  # type: ignore[assignment]
 
 
@@ -144,7 +147,7 @@ class Verifier(NativeObject):
         allow_1024_bit_key: admit a legacy 1024-bit key.
     """
 
-    __slots__ = ()
+    __slots__ = ("_provider_id",)
 
     def __init__(
         self,
@@ -177,6 +180,9 @@ class Verifier(NativeObject):
         pointer = verifier.value
         assert pointer is not None  # written on success
         self._handle = Handle(pointer, lib.layer_verifier_free, "Verifier")
+        # Every token this verifier accepts carries exactly this iss (as UTF-8, byte for
+        # byte), so verify() gives this str rather than decoding the same text again.
+        self._provider_id = str(provider_id)
 
     @classmethod
     def from_file(
@@ -221,10 +227,25 @@ class Verifier(NativeObject):
             LayerIdentityError: the library refused an argument (``InvalidArgumentError``:
                 a negative time, an empty nonce; ``InvalidUtf8Error``).
         """
-        token_text = _args.text(token, "token")
-        expected = None if nonce is None else _args.text(nonce, "nonce")
+        # The common cases inline (this is the hot path); _args has the general ones.
+        try:
+            token_text = token.encode() if type(token) is str else _args.text(token, "token")
+            expected = (
+                None
+                if nonce is None
+                else nonce.encode()
+                if type(nonce) is str
+                else _args.text(nonce, "nonce")
+            )
+        except UnicodeEncodeError:
+            token_text = _args.text(token, "token")
+            expected = None if nonce is None else _args.text(nonce, "nonce")
         at = 0 if now is None else _args.unix_seconds(now, "now")
-        skew = _args.duration_seconds(leeway, "leeway")
+        skew = (
+            leeway
+            if type(leeway) is int and leeway in _INT64
+            else _args.duration_seconds(leeway, "leeway")
+        )
         (
             out_claims,
             texts,
@@ -253,7 +274,7 @@ class Verifier(NativeObject):
                 claims_address,
                 texts_address,
                 lens_address,
-                CLAIM_TEXT_COUNT,
+                _TEXT_COUNT,
                 times_address,
                 eit_address,
                 error_address,
@@ -267,10 +288,9 @@ class Verifier(NativeObject):
         try:
             # Texts by LayerClaimText index, read by their length (a claim may hold U+0000);
             # an absent one has no address.
-            iss, prn, nce, first, last, display, avatar, signed, metadata = texts[:]
-            iss_n, prn_n, nce_n, first_n, last_n, display_n, avatar_n, signed_n, _ = lens[:]
+            _, prn, nce, first, last, display, avatar, signed, metadata = texts[:]
+            _, prn_n, nce_n, first_n, last_n, display_n, avatar_n, signed_n, _ = lens[:]
             # Always there in a verified token.
-            assert iss is not None
             assert prn is not None
             assert nce is not None
             assert signed is not None
@@ -279,9 +299,10 @@ class Verifier(NativeObject):
             # filling the instance dict directly makes the same object for less.
             result: Claims = object.__new__(Claims)
             result.__dict__.update(
-                provider_id=str(memory[iss : iss + iss_n], "utf-8"),
+                provider_id=self._provider_id,
                 user_id=str(memory[prn : prn + prn_n], "utf-8"),
-                nonce=str(memory[nce : nce + nce_n], "utf-8"),
+                # An expected nonce was checked equal, byte for byte: the same text.
+                nonce=str(memory[nce : nce + nce_n], "utf-8") if nonce is None else str(nonce),
                 issued_at=times[0],
                 expires_at=times[1],
                 first_name=None if first is None else str(memory[first : first + first_n], "utf-8"),
