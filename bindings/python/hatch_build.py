@@ -3,9 +3,13 @@
 It copies the release build of liblayer_identity (``make build`` at the repository root
 leaves it in ``target/release/``; ``LAYER_IDENTITY_BUILD_LIB`` names another file) into the
 package as ``layer_identity/liblayer_identity.so`` and tags the wheel
-``py3-none-linux_x86_64``: any Python 3 (ctypes, no extension module, so no ABI tag), on
-x86-64 Linux with the system's OpenSSL 3 (libssl3). Not ``manylinux``: auditwheel would have
-to vendor libssl/libcrypto into the wheel, and OpenSSL stays the system's.
+``py3-none-manylinux_2_34_x86_64``: any Python 3 (ctypes, no extension module, so no ABI tag)
+on x86-64 Linux with glibc 2.34 or later, the newest symbol version the library uses (what
+``auditwheel show`` reports as its symbol tag; the tests check it), and the system's OpenSSL 3
+(``libssl.so.3``, ``libcrypto.so.3``). Those two are the only libraries outside the manylinux
+policy, and deliberately so: OpenSSL stays the system's, updated by the system, never a copy in
+the wheel. It is the tag ``auditwheel repair --exclude libssl.so.3 --exclude libcrypto.so.3``
+gives, without rewriting the library.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-TAG = "py3-none-linux_x86_64"
+TAG = "py3-none-manylinux_2_34_x86_64"
+#: The platform part of TAG (the tests compare it with auditwheel's reading of the wheel).
+PLATFORM = TAG.split("-")[2]
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 

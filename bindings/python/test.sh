@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The Python wrapper's whole test run (`make test-python` runs it after `make build`):
 #   1. the release library (make build, incremental)
-#   2. a cached virtual environment with the pinned dev tools (requirements-dev.txt)
+#   2. a cached virtual environment with the pinned dev tools (requirements-dev.txt,
+#      dev-venv.sh; shared with check.sh)
 #   3. ruff format --check, ruff check, mypy --strict
 #   4. the README's install commands, run as written in a fresh virtual environment outside
 #      the repository: they build the wheel and install it; then a script run from outside
 #      the repository signs and verifies with it
-#   5. pytest against that installed wheel (vectors, errors, handles, threads, PyJWT,
-#      library lookup, the WSGI endpoint over HTTP, the README's Python code)
+#   5. pytest against that installed wheel: auditwheel and the metadata, vectors, errors,
+#      handles, threads, fork, async, PyJWT, library lookup, every endpoint case over HTTP
+#      under gunicorn (WSGI), uvicorn (ASGI) and Django (both), the READMEs' code with Flask,
+#      FastAPI and Django
 #   6. the sample backend through scripts/run-backend python and tests/endpoint/conformance.py
-#   7. the benchmark, briefly, so that it keeps working (figures: bindings/python/README.md)
+#   7. the benchmarks, briefly, so that they keep working (figures: the lead's idle machine)
 # Quiet on success (one line per step), the whole output of a failing step otherwise.
 # PYTHON picks the interpreter for the tools and tests (python3: 3.10 or later).
 set -euo pipefail
@@ -36,19 +39,8 @@ unset LAYER_IDENTITY_LIB
 step "release library" make -C "$repo" --no-print-directory build
 
 # The dev tools, in a virtual environment cached by interpreter and pinned requirements.
-key=$("$python" -c 'import hashlib, sys; print(hashlib.sha256(sys.version.encode() + open(sys.argv[1], "rb").read()).hexdigest()[:16])' "$here/requirements-dev.txt")
-venv=${XDG_CACHE_HOME:-$HOME/.cache}/layer-identity/python-dev-$key
-make_venv() {
-  rm -rf "$venv"
-  "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements-dev.txt"
-  touch "$venv/.complete"
-}
-if [ -f "$venv/.complete" ]; then
-  echo "python: dev tools: cached in $venv"
-else
-  step "dev tools into $venv" make_venv
-fi
+step "dev tools" "$here/dev-venv.sh"
+venv=$("$here/dev-venv.sh")
 
 lint() {
   cd "$here"
@@ -71,18 +63,23 @@ readme_install() {
   "$work/venv/bin/python" wheel_smoke.py "$repo/vectors"
 }
 step "README install: wheel built, installed in a fresh venv, run from outside the repository" readme_install
-wheel=$(ls "$here"/dist/layer_identity-*-py3-none-linux_x86_64.whl)
+wheel=$(ls "$here"/dist/layer_identity-*-py3-none-manylinux_2_34_x86_64.whl)
 
 pytests() {
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall "$wheel"
   cd "$here"
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests
+  LAYER_TEST_WHEEL=$wheel "$venv/bin/python" -m pytest -q -p no:cacheprovider tests
 }
-step "pytest against the installed wheel" pytests
+step "pytest against the installed wheel (auditwheel, every adapter over HTTP, READMEs)" pytests
 echo "python: pytest: $(tail -n 1 "$log")"
 
-step "sample backend: conformance suite" /usr/bin/python3 "$repo/tests/endpoint/conformance.py" --backend python
+step "sample backend: conformance suite" /usr/bin/python3 "$repo/tests/endpoint/conformance.py" --backend python --chunked
 echo "python: $(tail -n 1 "$log")"
 
-step "benchmark (a short run, to prove it works)" "$venv/bin/python" "$here/bench/bench.py" --seconds 0.2 --rounds 1
+benchmarks() {
+  "$venv/bin/python" "$here/bench/bench.py" --seconds 0.2 --rounds 1
+  "$venv/bin/python" "$here/bench/hostile_body.py" --repeat 1
+  "$venv/bin/python" "$here/bench/http_bench.py" --seconds 1 --rounds 1
+}
+step "benchmarks (short runs, to prove they work)" benchmarks
 echo "python: all tests passed"

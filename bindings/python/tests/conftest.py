@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,3 +49,33 @@ def signer(private_pem: bytes) -> Iterator[layer_identity.Signer]:
 def verifier(public_pem: bytes) -> Iterator[layer_identity.Verifier]:
     with layer_identity.Verifier(public_pem, PROVIDER_ID, KEY_ID) as verifier:
         yield verifier
+
+
+def configuration(**extra: str) -> dict[str, str]:
+    """The LAYER_* variables for the test key, and ``extra``."""
+    return {
+        "LAYER_PROVIDER_ID": PROVIDER_ID,
+        "LAYER_KEY_ID": KEY_ID,
+        "LAYER_PRIVATE_KEY_PATH": str(VECTORS / "keys" / "rsa2048.pkcs8.pem"),
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def django_users(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Django set up in this process (tests/django_project), its database migrated, with one
+    user. Once per session: Django is set up once per process."""
+    database = tmp_path_factory.mktemp("django") / "db.sqlite3"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in configuration(LAYER_TEST_DJANGO_DB=str(database)).items():
+            if name.startswith("LAYER_"):
+                patch.setenv(name, value)
+        patch.setenv("DJANGO_SETTINGS_MODULE", "tests.django_project.settings")
+        import django
+        from django.contrib.auth import get_user_model
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        user = get_user_model().objects.create_user("alice", "alice@example.com", "pw")
+        yield user

@@ -59,10 +59,43 @@ def test_naive_datetime_is_refused(signer: Signer, verifier: Verifier) -> None:
 def test_durations(signer: Signer) -> None:
     with pytest.raises(ValueError, match="whole number of seconds"):
         signer.sign("a", "n", ttl=dt.timedelta(milliseconds=1500))
-    with pytest.raises(ValueError, match="between 0"):
-        signer.sign("a", "n", ttl=-1)
-    with pytest.raises(ValueError, match="between 0"):
-        signer.sign("a", "n", ttl=dt.timedelta(seconds=-60))
+    # Negative and oversized lifetimes are the library's to refuse, by name.
+    for ttl in (-1, dt.timedelta(seconds=-60), 2**32, 2**63):
+        with pytest.raises(layer_identity.InvalidArgumentError, match="ttl"):
+            signer.sign("a", "n", ttl=ttl)
+    assert (
+        claims_of(signer.sign("a", "n", ttl=0))["exp"]
+        == claims_of(  # 0 is the default
+            signer.sign("a", "n", ttl=600)
+        )["exp"]
+    )
+
+
+@pytest.mark.parametrize(
+    "issued_at",
+    [-1, -(2**63), dt.datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), 2**64],
+)
+def test_times_before_1970_are_refused_never_now(signer: Signer, issued_at: object) -> None:
+    # A bug (an unset field, a date before 1970) must not silently mean "now".
+    with pytest.raises(layer_identity.InvalidArgumentError, match="issued_at") as raised:
+        signer.sign("a", "n", issued_at=issued_at)  # type: ignore[arg-type]
+    assert isinstance(raised.value, ValueError)
+
+
+def test_zero_means_now(signer: Signer, verifier: Verifier) -> None:
+    before = int(time.time())
+    assert verifier.verify(signer.sign("a", "n", issued_at=0), now=0).issued_at >= before
+
+
+@pytest.mark.parametrize(
+    ("now", "leeway"), [(-1, 60), (0, -1), (dt.datetime(1960, 1, 1, tzinfo=UTC), 0)]
+)
+def test_verify_refuses_negative_times(
+    signer: Signer, verifier: Verifier, now: object, leeway: int
+) -> None:
+    token = signer.sign("a", "n")
+    with pytest.raises(layer_identity.InvalidArgumentError):
+        verifier.verify(token, now=now, leeway=leeway)  # type: ignore[arg-type]
 
 
 def test_milliseconds_are_the_librarys_error(signer: Signer) -> None:
@@ -130,11 +163,21 @@ def test_claims_with_nul_from_another_signer(private_pem: bytes, public_pem: byt
     assert claims.first_name == "\0"
 
 
-def test_token_type_jwt(private_pem: bytes, verifier: Verifier) -> None:
-    with Signer(private_pem, PROVIDER_ID, KEY_ID, token_type="JWT") as signer:
+@pytest.mark.parametrize("name", ["JWT", "jwt", "Jwt"])
+def test_token_type_jwt(private_pem: bytes, verifier: Verifier, name: str) -> None:
+    # Any letter case: the library's rule (layer_token_type_flags).
+    with Signer(private_pem, PROVIDER_ID, KEY_ID, token_type=name) as signer:  # type: ignore[arg-type]
         token = signer.sign("a", "n")
     assert json.loads(layer_identity.inspect_token(token).header_json)["typ"] == "JWT"
     assert verifier.verify(token).user_id == "a"
+
+
+def test_an_integer_user_id_is_written_in_decimal(signer: Signer, verifier: Verifier) -> None:
+    assert verifier.verify(signer.sign(42, "n")).user_id == "42"
+    assert verifier.verify(signer.sign(-7, "n")).user_id == "-7"
+    assert signer.sign(2**80, "n", issued_at=1) == signer.sign(str(2**80), "n", issued_at=1)
+    with pytest.raises(TypeError, match="user_id"):
+        signer.sign(True, "n")  # a bool is never a user ID
 
 
 def test_generate_key_pair() -> None:
@@ -200,6 +243,6 @@ def test_key_file_bytes_are_passed_exactly(tmp_path: Path, private_pem: bytes) -
 
 def test_versions() -> None:
     assert layer_identity.library_version() == layer_identity.__version__
-    assert layer_identity.ABI_VERSION == 2
+    assert layer_identity.ABI_VERSION == 3
     cargo = (VECTORS.parent / "Cargo.toml").read_text("utf-8")
     assert f'\nversion = "{layer_identity.__version__}"\n' in cargo

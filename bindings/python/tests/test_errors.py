@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -45,7 +46,21 @@ def test_flags_and_abi_version_are_the_headers() -> None:
         "LAYER_ABI_VERSION": _library.ABI_VERSION,
         "LAYER_DEFAULT_TTL_SECONDS": _library.DEFAULT_TTL_SECONDS,
         "LAYER_DEFAULT_LEEWAY_SECONDS": _library.DEFAULT_LEEWAY_SECONDS,
+        "LAYER_CLAIM_TEXT_COUNT": _library.CLAIM_TEXT_COUNT,
+        "LAYER_FIELD_COUNT": _library.FIELD_COUNT,
+        "LAYER_ENDPOINT_MAX_BODY_BYTES": _library.ENDPOINT_MAX_BODY_BYTES,
+        "LAYER_EXCHANGE_MAX_HEADERS": _library.EXCHANGE_MAX_HEADERS,
+        "LAYER_ATTRIBUTE_COUNT": _library.ATTRIBUTE_COUNT,
     }
+    for enum in ("LayerClaimText", "LayerField", "LayerAttribute"):
+        assert (
+            len(header_enum(enum))
+            == {
+                "LayerClaimText": _library.CLAIM_TEXT_COUNT,
+                "LayerField": _library.FIELD_COUNT,
+                "LayerAttribute": _library.ATTRIBUTE_COUNT,
+            }[enum]
+        )
     assert _library.lib.layer_abi_version() >= _library.ABI_VERSION
 
 
@@ -126,7 +141,7 @@ GOOD_KEY = object()  # replaced by the real key in the test
         (lambda key: Signer.from_file(3.5, PROVIDER_ID, KEY_ID), "path"),  # type: ignore[arg-type]
         (lambda key: Verifier(["k"], PROVIDER_ID, KEY_ID), "public_key"),  # type: ignore[arg-type]
         (lambda key: Verifier(key, PROVIDER_ID, None), "key_id"),  # type: ignore[arg-type]
-        (lambda key: layer_identity.sign_token(key, PROVIDER_ID, KEY_ID, 7, "n"), "user_id"),  # type: ignore[arg-type]
+        (lambda key: layer_identity.sign_token(key, PROVIDER_ID, KEY_ID, 7.0, "n"), "user_id"),  # type: ignore[arg-type]
         (lambda key: layer_identity.generate_key_pair("2048"), "bits"),  # type: ignore[arg-type]
         (lambda key: layer_identity.generate_key_pair(True), "bits"),
         (lambda key: layer_identity.inspect_token(b"a.b.c"), "token"),  # type: ignore[arg-type]
@@ -141,7 +156,8 @@ def test_wrong_argument_types(call: object, name: str, private_pem: bytes) -> No
     ("options", "name"),
     [
         ({"user_id": None}, "user_id"),
-        ({"user_id": 42}, "user_id"),
+        ({"user_id": True}, "user_id"),
+        ({"user_id": b"alice"}, "user_id"),
         ({"nonce": b"n"}, "nonce"),
         ({"issued_at": 1.5}, "issued_at"),
         ({"issued_at": True}, "issued_at"),
@@ -179,35 +195,114 @@ def test_verify_argument_types(options: dict[str, object], name: str, verifier: 
         verifier.verify(**arguments)  # type: ignore[arg-type]
 
 
-def test_nul_is_refused_naming_the_argument(signer: Signer, private_pem: bytes) -> None:
-    with pytest.raises(ValueError, match="user_id contains U\\+0000"):
-        signer.sign("ali\0ce", "n")
-    with pytest.raises(ValueError, match="metadata\\['plan'\\]"):
-        signer.sign("alice", "n", metadata={"plan": "p\0"})
-    with pytest.raises(ValueError, match="private_key contains"):
-        Signer(private_pem + b"\0", PROVIDER_ID, KEY_ID)
+def test_nul_is_the_librarys_refusal_naming_the_argument(
+    signer: Signer, verifier: Verifier, private_pem: bytes
+) -> None:
+    calls: dict[str, Callable[[], object]] = {
+        "user_id": lambda: signer.sign("ali\0ce", "n"),
+        "nonce": lambda: signer.sign("alice", "\0"),
+        "display_name": lambda: signer.sign("alice", "n", display_name="a\0"),
+        "metadata": lambda: signer.sign("alice", "n", metadata={"plan": "p\0"}),
+        "provider_id": lambda: Signer(private_pem, PROVIDER_ID + "\0", KEY_ID),
+        "token": lambda: verifier.verify("a.b\0.c"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(LayerIdentityError) as raised:  # one except catches every refusal
+            call()
+        assert type(raised.value) is layer_identity.InvalidArgumentError, name
+        assert isinstance(raised.value, ValueError)
+        assert raised.value.status is Status.INVALID_ARGUMENT
+        assert name in raised.value.message
+        assert "U+0000" in raised.value.message
 
 
-def test_invalid_utf8_reaches_the_library_as_such(signer: Signer) -> None:
-    # A str holding lone surrogates has no UTF-8 form; the library says so.
-    for text in ("caf\udce9", "\ud800"):
-        with pytest.raises(layer_identity.InvalidUtf8Error) as raised:
-            signer.sign(text, "n")
-        assert "utf" in raised.value.message.lower()
-        assert raised.value.status_name == "LAYER_ERR_INVALID_UTF8"
+# The critical defect of round 2: lone surrogates were encoded with surrogateescape, so a str
+# that is not valid Unicode became the UTF-8 of a different, valid text.
+SMUGGLED = "alice\udcc3\udca9"  # surrogateescape's "é" (C3 A9)
 
 
-def test_token_type_and_ranges(private_pem: bytes, signer: Signer) -> None:
-    with pytest.raises(ValueError, match="token_type"):
-        Signer(private_pem, PROVIDER_ID, KEY_ID, token_type="jwt")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="token_type"):
+def test_a_str_that_is_not_unicode_never_signs_as_another_text(signer: Signer) -> None:
+    with pytest.raises(layer_identity.InvalidUtf8Error) as raised:
+        signer.sign(SMUGGLED, "n", issued_at=1_700_000_000)
+    assert raised.value.status_name == "LAYER_ERR_INVALID_UTF8"
+    assert "user_id" in raised.value.message
+    assert isinstance(raised.value, LayerIdentityError)
+    assert isinstance(raised.value, ValueError)
+    # ... and the text it stood for still signs, as itself.
+    assert signer.sign("alicé", "n", issued_at=1_700_000_000)
+
+
+def test_a_display_name_cannot_smuggle_a_right_to_left_override(
+    signer: Signer, verifier: Verifier
+) -> None:
+    # E2 80 AE, the UTF-8 of U+202E, as the lone surrogates surrogateescape reads them as.
+    override = "".join(chr(0xDC00 + byte) for byte in "\u202e".encode())
+    assert override == "\udce2\udc80\udcae"
+    assert override.encode("utf-8", "surrogateescape").decode() == "\u202e"  # the old bug
+    with pytest.raises(layer_identity.InvalidUtf8Error, match="display_name"):
+        signer.sign("alice", "n", display_name="evil" + override + "gpj.exe")
+    claims = verifier.verify(signer.sign("alice", "n", display_name="plain"))
+    assert "\u202e" not in claims.json
+
+
+@pytest.mark.parametrize(
+    "argument",
+    ["user_id", "nonce", "first_name", "last_name", "display_name", "avatar_url", "metadata"],
+)
+def test_every_sign_argument_refuses_a_str_that_is_not_unicode(
+    signer: Signer, argument: str
+) -> None:
+    options: dict[str, object] = {"user_id": "alice", "nonce": "n"}
+    if argument == "metadata":
+        options["metadata"] = {"plan": "pro\udcc3"}
+    else:
+        options[argument] = "x\ud800y"
+    with pytest.raises(layer_identity.InvalidUtf8Error):
+        signer.sign(**options)  # type: ignore[arg-type]
+
+
+def test_every_other_argument_refuses_a_str_that_is_not_unicode(
+    signer: Signer, verifier: Verifier, private_pem: bytes, public_pem: bytes
+) -> None:
+    token = signer.sign("alice", "nonce-é")
+    calls: list[Callable[[], object]] = [
+        lambda: verifier.verify(token, nonce="nonce-\udcc3\udca9"),  # not "nonce-é"
+        lambda: verifier.verify(token + "\udc80"),
+        lambda: Signer(private_pem, PROVIDER_ID + "\udc80", KEY_ID),
+        lambda: Signer(private_pem, PROVIDER_ID, KEY_ID + "\ud800"),
+        lambda: Verifier(public_pem, PROVIDER_ID + "\udc80", KEY_ID),
+        lambda: layer_identity.sign_token(private_pem, PROVIDER_ID, KEY_ID, "a\udc80", "n"),
+        lambda: layer_identity.inspect_token(token + "\udc80"),
+        lambda: Signer(private_pem, PROVIDER_ID, KEY_ID, token_type="JW\udcd4"),  # type: ignore[arg-type]
+    ]
+    for call in calls:
+        with pytest.raises(layer_identity.InvalidUtf8Error):
+            call()
+    assert verifier.verify(token, nonce="nonce-é").nonce == "nonce-é"
+
+
+def test_token_type_and_ranges(private_pem: bytes) -> None:
+    with pytest.raises(layer_identity.InvalidArgumentError, match="JWE"):
+        Signer(private_pem, PROVIDER_ID, KEY_ID, token_type="JWE")  # type: ignore[arg-type]
+    with pytest.raises(layer_identity.InvalidArgumentError, match="token_type"):
         Signer.from_env(token_type="JWS")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="bits"):
+    with pytest.raises(layer_identity.InvalidArgumentError, match="bits"):
         layer_identity.generate_key_pair(-1)
-    with pytest.raises(ValueError, match="ttl"):
-        signer.sign("a", "n", ttl=2**32)
-    with pytest.raises(ValueError, match="issued_at"):
-        signer.sign("a", "n", issued_at=2**63)
+
+
+def test_tracebacks_name_the_public_module() -> None:
+    public = [getattr(layer_identity, name) for name in layer_identity.__all__]
+    classes = [item for item in public if isinstance(item, type)]
+    assert len(classes) > 20
+    for cls in classes:
+        assert cls.__module__ == "layer_identity", cls
+    assert repr(layer_identity.ExpiredError).startswith("<class 'layer_identity.ExpiredError'")
+
+
+def test_the_invalid_argument_errors_are_value_errors() -> None:
+    assert issubclass(layer_identity.InvalidArgumentError, ValueError)
+    assert issubclass(layer_identity.InvalidUtf8Error, ValueError)
+    assert not issubclass(layer_identity.ExpiredError, ValueError)
 
 
 def test_no_message_contains_the_key_or_the_passphrase() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import os
 import pickle
 import threading
 import time
@@ -68,26 +69,77 @@ def test_copies_are_the_same_handle_and_pickling_is_refused(signer: Signer) -> N
         pickle.dumps(signer)
 
 
-def test_handle_frees_once_after_calls_in_flight() -> None:
+def test_close_never_blocks_and_the_last_call_frees() -> None:
     freed: list[int] = []
     handle = Handle(1234, freed.append, "Thing")
-    pointer = handle.acquire()  # a call in flight
+    first, second = handle.acquire(), handle.acquire()  # two calls in flight
     closers = [threading.Thread(target=handle.close) for _ in range(8)]
     for closer in closers:
         closer.start()
-    time.sleep(0.1)
-    assert freed == [], "freed while a call was in flight"
-    with pytest.raises(ClosedError):
-        handle.acquire()  # closing: no new calls
-    handle.release()
     for closer in closers:
         closer.join(5)
-        assert not closer.is_alive()
-    assert freed == [pointer]
+        assert not closer.is_alive(), "close() blocked"
+    assert freed == [], "freed while calls were in flight"
+    with pytest.raises(ClosedError):
+        handle.acquire()  # closed: no new calls
+    handle.release()
+    assert freed == []
+    handle.release()  # the last call in flight frees
+    assert freed == [first] == [second]
     handle.close()
     del handle
     gc.collect()
     assert freed == [1234], "freed exactly once"
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_fork_while_other_threads_sign(private_pem: bytes) -> None:
+    # The child has only the forking thread: the others' calls never return there, so its
+    # handles start with no call in flight, and close() in the child frees at once.
+    signer = Signer(private_pem, PROVIDER_ID, KEY_ID)
+    stop = threading.Event()
+
+    def sign_until_stopped() -> None:
+        while not stop.is_set():
+            signer.sign("alice", "n")
+
+    workers = [threading.Thread(target=sign_until_stopped) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    children = []
+    try:
+        for _ in range(10):
+            while not signer._handle._calls:  # fork while a sign is in flight
+                time.sleep(0)
+            pid = os.fork()
+            if pid == 0:  # the child
+                try:
+                    signer.close()
+                    freed = not signer._handle._finalizer.alive
+                    os._exit(0 if signer.closed and freed else 1)
+                finally:
+                    os._exit(2)
+            children.append(pid)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    deadline = time.monotonic() + 60
+    statuses: dict[int, int] = {}
+    while len(statuses) < len(children):
+        for pid in children:
+            if pid not in statuses:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    statuses[pid] = os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            for pid in set(children) - set(statuses):
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            break
+        time.sleep(0.01)
+    assert list(statuses.values()) == [0] * 10, f"children hung or failed: {statuses}"
+    signer.close()
 
 
 def test_close_while_threads_sign(private_pem: bytes) -> None:

@@ -33,7 +33,7 @@ def run(directory: Path, **env: str) -> subprocess.CompletedProcess[str]:
         for name, value in os.environ.items()
         if name not in ("LAYER_IDENTITY_LIB", "LD_LIBRARY_PATH", "PYTHONPATH")
     }
-    environment.update(PYTHONPATH=str(directory), **env)
+    environment.update(PYTHONPATH=str(directory), **env)  # env may set LD_LIBRARY_PATH again
     return subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=directory,
@@ -84,15 +84,39 @@ def test_a_library_without_abi_version_is_too_old(tmp_path: Path) -> None:
     result = run(tmp_path, LAYER_IDENTITY_LIB=str(old))
     assert result.returncode != 0
     assert "no layer_abi_version symbol" in result.stderr
-    assert "ABI version 2" in result.stderr
+    assert "needs ABI version 3 or later" in result.stderr
 
 
 def test_a_library_with_an_older_abi_is_refused(tmp_path: Path) -> None:
     package_copy(tmp_path, with_library=False)
-    old = fake_library(tmp_path, "unsigned layer_abi_version(void) { return 1; }\n")
+    old = fake_library(tmp_path, "unsigned layer_abi_version(void) { return 2; }\n")
     result = run(tmp_path, LAYER_IDENTITY_LIB=str(old))
     assert result.returncode != 0
-    assert "it has ABI version 1, and this package needs 2 or later" in result.stderr
+    assert "it has ABI version 2, and this package needs 3 or later" in result.stderr
+
+
+def test_an_empty_layer_identity_lib_is_still_the_only_place(tmp_path: Path) -> None:
+    package_copy(tmp_path, with_library=True)  # a library that would load
+    result = run(tmp_path, LAYER_IDENTITY_LIB="")
+    assert result.returncode != 0
+    assert "set but empty" in result.stderr
+    assert "nothing else was tried" in result.stderr
+
+
+def test_a_bare_name_in_layer_identity_lib_is_a_path_never_a_search(tmp_path: Path) -> None:
+    package_copy(tmp_path, with_library=True)
+    directory = tmp_path / "here"
+    directory.mkdir()
+    shutil.copy(LIBRARY, directory / "liblayer_identity.so")
+    # Relative to the working directory, like any path; the loader's search path is not used.
+    found = run(tmp_path, LAYER_IDENTITY_LIB="here/liblayer_identity.so")
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == str(directory / "liblayer_identity.so")
+    missing = run(
+        tmp_path, LAYER_IDENTITY_LIB="liblayer_identity.so", LD_LIBRARY_PATH=str(directory)
+    )
+    assert missing.returncode != 0
+    assert str(tmp_path / "liblayer_identity.so") in missing.stderr
 
 
 def test_nothing_found_names_every_place(tmp_path: Path) -> None:
@@ -109,8 +133,8 @@ def test_nothing_found_names_every_place(tmp_path: Path) -> None:
     assert "liblayer_identity.so.0 through the dynamic loader's search path" in message
 
 
+@pytest.mark.integration
 def test_the_wheel_copy_is_in_use() -> None:
-    # The tests run against the installed wheel: its own copy of the library is the one loaded.
-    if os.environ.get("LAYER_IDENTITY_LIB"):
-        pytest.skip("LAYER_IDENTITY_LIB is set (a run from the source tree)")
+    # test.sh runs these tests against the installed wheel: its own copy is the one loaded.
+    assert "LAYER_IDENTITY_LIB" not in os.environ
     assert LIBRARY == PACKAGE / "liblayer_identity.so"

@@ -17,7 +17,7 @@ import layer_identity
 from layer_identity import Signer, Status, Verifier
 from layer_identity._errors import ERROR_CLASSES
 
-from .conftest import VECTORS, key_file
+from .conftest import KEY_ID, PROVIDER_ID, VECTORS, key_file
 
 SIGN = json.loads((VECTORS / "sign.json").read_text("utf-8"))["cases"]
 ERRORS = json.loads((VECTORS / "errors.json").read_text("utf-8"))["cases"]
@@ -32,11 +32,14 @@ def ids(cases: list[dict[str, Any]]) -> list[str]:
     return [case["name"] for case in cases]
 
 
-def signer_options(flags: list[str]) -> dict[str, Any]:
+def signer_options(flags: list[str], token_type: str | None = None) -> dict[str, Any]:
+    """Signer keywords for a vector's flag names, and its token type by name (ABI 3: never
+    given with TYP_JWT, so the name alone decides)."""
     known = {"TYP_JWT", "ALLOW_1024_BIT_KEY"}
     assert set(flags) <= known, f"unknown flag names {set(flags) - known}"
+    assert token_type is None or "TYP_JWT" not in flags
     return {
-        "token_type": "JWT" if "TYP_JWT" in flags else "JWS",
+        "token_type": token_type or ("JWT" if "TYP_JWT" in flags else "JWS"),
         "allow_1024_bit_key": "ALLOW_1024_BIT_KEY" in flags,
     }
 
@@ -85,8 +88,8 @@ def test_sign_vector(case: dict[str, Any]) -> None:
         key,
         case["provider_id"],
         case["key_id"],
-        passphrase=case["passphrase"],
-        **signer_options(case["flags"]),
+        passphrase=argument(case["passphrase"], key=True),  # bytes when not UTF-8 (ABI 3)
+        **signer_options(case["flags"], case.get("token_type")),
     ) as signer:
         token = signer.sign(
             case["user_id"],
@@ -169,16 +172,26 @@ REQUIRED = {
     "signer_sign": ("user_id", "nonce"),
     "verifier_new": ("key", "provider_id", "key_id"),
     "generate_key_pair": ("bits",),
+    "verifier_verify": ("token",),
+    "token_type_flags": ("token_type",),
 }
 
 
 def argument(value: Any, *, key: bool = False) -> Any:
-    """A vector's argument value: {"hex": ...} is raw bytes, given to a key argument as bytes
-    and to a text argument as the str that holds them (surrogate escapes, as os.fsdecode
-    makes), which the wrapper passes on as the same bytes."""
+    """A vector's argument value: {"hex": ...} is raw bytes, given to a key or passphrase as
+    bytes, and to a text argument as a str that is not valid Unicode: the bytes' lone
+    surrogates when they encode some (ED A0 80 is U+D800's CESU-8 form; the wrapper passes
+    them on as the same bytes), else surrogate escapes, as os.fsdecode makes (which the wrapper
+    passes on as other bytes that are not UTF-8 either). Either way the library refuses the
+    text as invalid UTF-8, naming the argument."""
     if isinstance(value, dict) and set(value) == {"hex"}:
         raw = bytes.fromhex(value["hex"])
-        return raw if key else raw.decode("utf-8", "surrogateescape")
+        if key:
+            return raw
+        try:
+            return raw.decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "surrogateescape")
     return value
 
 
@@ -198,7 +211,7 @@ def classify(case: dict[str, Any]) -> tuple[str, Any]:
         present = args.get(name, args.get(f"{name}_file"))
         if present is None:
             return "type_error", name
-    if case["call"] == "signer_sign" and args["attributes_json"] is not None:
+    if case["call"] == "signer_sign" and args.get("attributes_json") is not None:
         text = argument(args["attributes_json"])
         members = dict(parse_object_pairs(text))
         for name, value in members.items():
@@ -234,7 +247,7 @@ def run_error_case(case: dict[str, Any]) -> None:
             case_key(args, "private_key"),
             argument(args["provider_id"]),
             argument(args["key_id"]),
-            passphrase=argument(args["passphrase"]),
+            passphrase=argument(args["passphrase"], key=True),
             **signer_options(args["flags"]),
         ).close()
     elif call == "signer_sign":
@@ -246,13 +259,23 @@ def run_error_case(case: dict[str, Any]) -> None:
             passphrase=config["passphrase"],
             **signer_options(config["flags"]),
         ) as signer:
-            attributes = args["attributes_json"]
+            if case.get("abi") == 3:  # the attributes and metadata as plain values
+                options: dict[str, Any] = {
+                    name: argument(value) for name, value in (args["attributes"] or {}).items()
+                }
+                if args["metadata"] is not None:
+                    options["metadata"] = [
+                        (argument(name), argument(value)) for name, value in args["metadata"]
+                    ]
+            else:
+                attributes = args["attributes_json"]
+                options = typed_attributes(None if attributes is None else argument(attributes))
             signer.sign(
                 argument(args["user_id"]),
                 argument(args["nonce"]),
                 issued_at=args["issued_at"],
                 ttl=args["ttl_seconds"],
-                **typed_attributes(None if attributes is None else argument(attributes)),
+                **options,
             )
     elif call == "verifier_new":
         Verifier(
@@ -263,6 +286,27 @@ def run_error_case(case: dict[str, Any]) -> None:
         ).close()
     elif call == "generate_key_pair":
         layer_identity.generate_key_pair(args["bits"])
+    elif call == "verifier_verify":
+        config = args["verifier"]
+        with Verifier(
+            key_file(config["key_file"]),
+            config["provider_id"],
+            config["key_id"],
+            allow_1024_bit_key="ALLOW_1024_BIT_KEY" in config["flags"],
+        ) as verifier:
+            verifier.verify(
+                argument(args["token"]),
+                nonce=argument(args["expected_nonce"]),
+                now=args["now"],
+                leeway=args["leeway_seconds"],
+            )
+    elif call == "token_type_flags":  # the signer's token type option, with a valid key
+        Signer(
+            key_file("keys/rsa2048.pkcs8.pem"),
+            PROVIDER_ID,
+            KEY_ID,
+            token_type=argument(args["token_type"]),
+        ).close()
     else:
         pytest.fail(f"unknown call {call}")
 
@@ -282,8 +326,21 @@ def test_error_vector(case: dict[str, Any]) -> None:
     else:
         with pytest.raises(layer_identity.LayerIdentityError) as raised:
             run_error_case(case)
-        expect_library_error(raised.value, case["expected_status"], case["message_contains"])
+        status, fragment = case["expected_status"], case["message_contains"]
+        if case.get("nul_terminated_only"):
+            # The _n functions take keys as bytes (PEM or DER): bytes that are not UTF-8 are
+            # not a key there, rather than a text in the wrong encoding (vectors/README.md).
+            status, fragment = "LAYER_ERR_INVALID_KEY", None
+        expect_library_error(raised.value, status, fragment)
         assert raised.value.eit_code is None
+
+
+def test_every_abi_3_case_is_run() -> None:
+    # This package calls the _n functions only: every case runs, none is skipped.
+    abi3 = [case for case in ERRORS if case.get("abi") == 3]
+    assert len(abi3) == len([case for case in EXPRESSIBLE if case.get("abi") == 3]) >= 55
+    assert {case["call"] for case in abi3} >= {"verifier_verify", "token_type_flags"}
+    assert len([case for case in SIGN if case.get("abi") == 3]) >= 5
 
 
 def test_error_vectors_not_expressible_are_exactly_the_listed_ones() -> None:

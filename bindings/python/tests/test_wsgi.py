@@ -1,208 +1,182 @@
-"""The WSGI endpoint against every case of tests/endpoint/cases.json, over real HTTP on
-loopback, served by the sample backend's threaded wsgiref server and by Werkzeug's."""
+"""The WSGI adapter: every case of tests/endpoint/cases.json over HTTP under gunicorn (gthread),
+each kind of authenticate mounted under Werkzeug's DispatcherMiddleware; and, called directly,
+what the cases cannot show: the application's own authenticate, its failures, the 500 path."""
 
 from __future__ import annotations
 
-import importlib.util
+import io
 import json
 import logging
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import conformance
 import pytest
-from werkzeug.serving import make_server
 
-import layer_identity
-from layer_identity import Signer
-from layer_identity.wsgi import (
-    DEMO_WARNING,
-    FieldError,
-    IdentityRequest,
-    demo_authenticate,
-    identity_token_app,
-)
+from layer_identity import Fields, Signer, demo_authenticate
+from layer_identity.wsgi import identity_token_app, request_target
 
-from .conftest import KEY_ID, PROVIDER_ID, PYTHON_PACKAGE
-
-_spec = importlib.util.spec_from_file_location(
-    "backend", PYTHON_PACKAGE / "examples" / "backend.py"
-)
-assert _spec is not None
-assert _spec.loader is not None
-backend = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(backend)
-
-DEMO = conformance.load_cases(authenticator="demo")
-REJECT = conformance.load_cases(authenticator="reject")
-Authenticate = Callable[[IdentityRequest], "str | None"]
-
-
-class Served:
-    """An application served on an ephemeral loopback port in a background thread."""
-
-    def __init__(self, app: Any, server_kind: str) -> None:
-        if server_kind == "wsgiref":
-            self.server = backend.Server(("127.0.0.1", 0))
-            self.server.set_app(app)
-            self.port = self.server.server_port
-        else:
-            self.server = make_server("127.0.0.1", 0, app, threaded=True)
-            self.port = self.server.port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def send(
-        self, method: str, path: str, headers: list[tuple[str, str]], body: bytes | None
-    ) -> Any:
-        return conformance.send("127.0.0.1", self.port, method, path, headers, body)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def always_reject(request: IdentityRequest) -> str | None:
-    raise PermissionError("no session")
+from .conftest import KEY_ID, PROVIDER_ID
+from .servers import CASES, PUBLIC_KEY, Server, case_ids, check_case, gunicorn, serve
 
 
 @pytest.fixture(scope="module")
-def module_signer(private_pem: bytes) -> Iterator[Signer]:
-    with Signer(private_pem, PROVIDER_ID, KEY_ID) as signer:
-        yield signer
+def checker() -> Any:
+    return conformance.TokenChecker(PUBLIC_KEY.read_bytes(), PROVIDER_ID, KEY_ID)
 
 
 @pytest.fixture(scope="module")
-def checker(public_pem: bytes) -> Any:
-    return conformance.TokenChecker(public_pem, PROVIDER_ID, KEY_ID)
+def server() -> Iterator[Server]:
+    with serve(gunicorn, "tests.apps:wsgi") as running:
+        yield running
 
 
-@pytest.fixture(scope="module", params=["wsgiref", "werkzeug"])
-def servers(request: pytest.FixtureRequest, module_signer: Signer) -> Iterator[dict[str, Served]]:
-    served = {
-        "demo": Served(identity_token_app(module_signer, demo_authenticate), request.param),
-        "reject": Served(identity_token_app(module_signer, always_reject), request.param),
+@pytest.mark.integration
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_contract_under_gunicorn(case: dict[str, Any], server: Server, checker: Any) -> None:
+    check_case(server, case, f"/{case['authenticator']}", checker)
+
+
+# --- called directly ---------------------------------------------------------------------
+
+
+def call(
+    app: Any,
+    method: str = "POST",
+    path: str = "/identity-token",
+    body: object = None,
+    **environ: Any,
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    data = b"" if body is None else json.dumps(body).encode()
+    env: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(data)),
+        "wsgi.input": io.BytesIO(data),
+        **environ,
     }
-    yield served
-    for one in served.values():
-        one.close()
+    answers: list[tuple[str, list[tuple[str, str]]]] = []
+    chunks = app(env, lambda status, headers, *_: answers.append((status, headers)))
+    return answers[0][0], answers[0][1], b"".join(chunks)
 
 
-@pytest.mark.parametrize("case", DEMO + REJECT, ids=[c["name"] for c in DEMO + REJECT])
-def test_contract_case(case: dict[str, Any], servers: dict[str, Served], checker: Any) -> None:
-    method, path, headers, body = conformance.request_parts(case)
-    response = servers[case["authenticator"]].send(method, path, headers, body)
-    problems = conformance.check_response(case, response, checker)
-    assert problems == [], f"{case['description']}: got {response.describe()}"
-
-
-def test_every_case_is_run() -> None:
-    assert len(DEMO) + len(REJECT) == len(conformance.load_cases())
-    assert len(REJECT) == 3
-
-
-# --- what cases.json cannot inject: the application's own authenticate and failures ---------
-
-
-def post(
-    app: Any, body: dict[str, Any], headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, Any]]:
-    served = Served(app, "wsgiref")
-    try:
-        data = json.dumps(body).encode()
-        pairs = [("Content-Type", "application/json"), *(headers or {}).items()]
-        pairs.append(("Content-Length", str(len(data))))
-        response = served.send("POST", "/identity-token", pairs, data)
-        return response.status, json.loads(response.body)
-    finally:
-        served.close()
-
-
-def test_signing_failure_is_500_without_details(
+def test_the_signing_failure_is_500_without_details(
     private_pem: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     signer = Signer(private_pem, PROVIDER_ID, KEY_ID)
     app = identity_token_app(signer, demo_authenticate)
     signer.close()  # every signature now fails
-    with caplog.at_level(logging.ERROR, logger="layer_identity.wsgi"):
-        status, body = post(app, {"nonce": "n", "user_id": "alice"})
-    assert status == 500
-    assert body == {
+    with caplog.at_level(logging.ERROR, logger="layer_identity"):
+        status, _, body = call(app, body={"nonce": "n", "user_id": "alice"})
+    assert status == "500 Internal Server Error"
+    assert json.loads(body) == {
         "error": {"code": "server_error", "message": "could not create the identity token"}
     }
     assert "closed Signer" in caplog.text  # the details go to the log
 
 
-@pytest.mark.parametrize("returned", [42, "", b"alice"])
-def test_a_user_id_that_is_not_a_non_empty_str_is_500(
-    module_signer: Signer, returned: object
-) -> None:
-    app = identity_token_app(module_signer, lambda request: returned)  # type: ignore[arg-type, return-value]
-    status, body = post(app, {"nonce": "n"})
-    assert (status, body["error"]["code"]) == (500, "server_error")
+def test_authenticate_gets_the_environ_and_the_fields(signer: Signer, verifier: Any) -> None:
+    seen: list[tuple[dict[str, Any], Fields]] = []
 
+    def from_session(environ: dict[str, Any], fields: Fields) -> object:
+        seen.append((environ, fields))
+        return {"session=s3cr3t": "user-7"}.get(environ.get("HTTP_COOKIE", ""))
 
-def test_a_user_id_with_nul_is_500(module_signer: Signer) -> None:
-    app = identity_token_app(module_signer, lambda request: "ali\0ce")
-    assert post(app, {"nonce": "n"})[0] == 500
-
-
-def test_none_or_raising_is_401(module_signer: Signer, caplog: pytest.LogCaptureFixture) -> None:
-    for authenticate in (lambda request: None, always_reject):
-        app = identity_token_app(module_signer, authenticate)
-        with caplog.at_level(logging.WARNING, logger="layer_identity.wsgi"):
-            status, body = post(app, {"nonce": "n", "user_id": "alice"})
-        assert status == 401
-        assert body == {"error": {"code": "unauthenticated", "message": "authentication required"}}
-    assert "no session" in caplog.text
-
-
-def test_authenticate_sees_headers_cookies_and_fields(
-    module_signer: Signer, public_pem: bytes
-) -> None:
-    seen: list[IdentityRequest] = []
-
-    def from_session(request: IdentityRequest) -> str | None:
-        seen.append(request)
-        sessions = {"s3cr3t": "user-7"}
-        return sessions.get(request.cookies.get("session", ""))
-
-    app = identity_token_app(module_signer, from_session)
-    status, body = post(
+    app = identity_token_app(signer, from_session)
+    status, headers, body = call(
         app,
-        {"nonce": "n-1", "first_name": "Ann", "user_id": "ignored", "extra": 1},
-        {"Cookie": "theme=dark; session=s3cr3t", "X-Request-Id": "r-1"},
+        body={"nonce": "n-1", "first_name": "Ann", "user_id": "ignored"},
+        HTTP_COOKIE="session=s3cr3t",
     )
-    assert status == 200
-    with layer_identity.Verifier(public_pem, PROVIDER_ID, KEY_ID) as verifier:
-        claims = verifier.verify(body["identity_token"], nonce="n-1")
+    assert status == "200 OK"
+    claims = verifier.verify(json.loads(body)["identity_token"], nonce="n-1")
     assert (claims.user_id, claims.first_name) == ("user-7", "Ann")
-    request = seen[0]
-    assert request.header("x-request-id") == "r-1"
-    assert request.header("Content-Type") == "application/json"
-    assert request.cookies == {"theme": "dark", "session": "s3cr3t"}
-    assert request.fields == {"nonce": ["n-1"], "first_name": ["Ann"], "user_id": ["ignored"]}
-    assert request.text_field("user_id") == "ignored"
-    with pytest.raises(FieldError, match="display_name is required"):
-        request.text_field("display_name")
-    assert post(app, {"nonce": "n-1"}, {"Cookie": "session=wrong"})[0] == 401
+    environ, fields = seen[0]
+    assert environ["HTTP_COOKIE"] == "session=s3cr3t"
+    assert (fields.nonce, fields.first_name, fields.last_name) == ("n-1", "Ann", None)
+    assert fields.user_id == "ignored"  # the body's, for a demo only
+    assert ("Cache-Control", "no-store") in headers
+    assert call(app, body={"nonce": "n-1"}, HTTP_COOKIE="session=wrong")[0].startswith("401")
 
 
-def test_authenticate_may_answer_400(module_signer: Signer) -> None:
-    def needs_tenant(request: IdentityRequest) -> str:
-        request.text_field("tenant")
+def test_an_integer_user_id_is_written_in_decimal_and_a_bool_is_refused(
+    signer: Signer, verifier: Any
+) -> None:
+    def large(environ: object, fields: Fields) -> object:
+        return 2**70
+
+    status, _, body = call(identity_token_app(signer, large), body={"nonce": "n"})
+    assert status == "200 OK"
+    assert verifier.verify(json.loads(body)["identity_token"]).user_id == str(2**70)
+    for value in (True, 4.2, b"alice", ["alice"], object()):
+
+        def returns(environ: object, fields: Fields, value: object = value) -> object:
+            return value
+
+        status, _, body = call(identity_token_app(signer, returns), body={"nonce": "n"})
+        assert status.startswith("500"), value
+        assert json.loads(body)["error"]["code"] == "server_error"
+
+
+def test_a_user_id_that_is_not_unicode_is_500_never_another_user(signer: Signer) -> None:
+    for user in ("alice\udcc3\udca9", "ali\0ce"):
+
+        def returns(environ: object, fields: Fields, user: str = user) -> object:
+            return user
+
+        app = identity_token_app(signer, returns)
+        assert call(app, body={"nonce": "n"})[0].startswith("500"), repr(user)
+
+
+def test_a_connection_header_is_left_to_the_server(signer: Signer) -> None:
+    # PEP 3333 forbids hop-by-hop headers to applications (wsgiref asserts it).
+    status, headers, _ = call(identity_token_app(signer, demo_authenticate), path="/nope")
+    assert status == "404 Not Found"
+    assert [name for name, _ in headers] == ["Content-Type", "Cache-Control"]
+
+
+def test_a_broken_input_stream_is_the_adapters_500(
+    signer: Signer, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(io.RawIOBase):
+        def read(self, size: int = -1) -> bytes:
+            raise ConnectionResetError("the client went away")
+
+    app = identity_token_app(signer, demo_authenticate)
+    with caplog.at_level(logging.ERROR, logger="layer_identity"):
+        status, _, _ = call(app, body={"nonce": "n"}, **{"wsgi.input": Broken()})  # type: ignore[arg-type]
+    assert status.startswith("500")
+    assert "the client went away" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("environ", "target"),
+    [
+        (
+            {"RAW_URI": "//identity-token?a=b", "PATH_INFO": "/identity-token"},
+            b"//identity-token?a=b",
+        ),
+        ({"REQUEST_URI": "/x/identity-token", "SCRIPT_NAME": "/x"}, b"/identity-token"),
+        ({"RAW_URI": "/l%61yer/identity%2Dtoken", "SCRIPT_NAME": "/layer"}, b"/identity%2Dtoken"),
+        ({"PATH_INFO": "/identity-token", "QUERY_STRING": "q=1"}, b"/identity-token?q=1"),
+        ({"PATH_INFO": "/a?b c", "SCRIPT_NAME": "/m"}, b"/a%3Fb%20c"),
+        ({"PATH_INFO": "/caf\xc3\xa9"}, b"/caf%C3%A9"),
+    ],
+)
+def test_the_target_below_the_mount_point(environ: dict[str, str], target: bytes) -> None:
+    assert request_target(environ) == target
+
+
+def test_arguments_are_checked(signer: Signer) -> None:
+    async def asynchronous(environ: object, fields: Fields) -> str:
         return "alice"
 
-    status, body = post(identity_token_app(module_signer, needs_tenant), {"nonce": "n"})
-    assert status == 400
-    assert body["error"] == {"code": "missing_field", "message": "tenant is required"}
-
-
-def test_arguments_are_checked(module_signer: Signer) -> None:
     with pytest.raises(TypeError, match="signer"):
         identity_token_app("signer", demo_authenticate)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="authenticate"):
-        identity_token_app(module_signer, "alice")  # type: ignore[arg-type]
-    assert "WARNING" in DEMO_WARNING
-    assert "user_id" in DEMO_WARNING
+        identity_token_app(signer, "alice")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"layer_identity\.asgi"):
+        identity_token_app(signer, asynchronous)

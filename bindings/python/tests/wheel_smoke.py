@@ -11,6 +11,7 @@ import json
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import layer_identity
 from layer_identity import Signer, Verifier, generate_key_pair, identity_token_app
@@ -39,10 +40,11 @@ def main(vectors: Path) -> None:
         with Verifier(pair.public_key_pem, provider, key_id) as verifier:
             claims = verifier.verify(token, nonce="nonce-1")
         assert (claims.user_id, claims.first_name) == ("alice@example.com", "Alice")
-        app = identity_token_app(signer, lambda request: "alice")
+        app = identity_token_app(signer, lambda environ, fields: "alice")
         answers: list[str] = []
+        environ: dict[str, Any] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz"}
         body = app(
-            {"REQUEST_METHOD": "GET", "PATH_INFO": "/healthz"},
+            environ,
             lambda status, headers, *_: answers.append(status),  # type: ignore[arg-type]
         )
         assert answers == ["200 OK"]

@@ -8,7 +8,9 @@ wheel carries::
     signer = Signer.from_env()          # LAYER_PROVIDER_ID, LAYER_KEY_ID, LAYER_PRIVATE_KEY...
     token = signer.sign(user_id, nonce)  # per request: the nonce from the client SDK
 
-``identity_token_app(signer, authenticate)`` is a ready WSGI endpoint.
+``identity_token_app(signer, authenticate)`` is a ready WSGI endpoint;
+``layer_identity.asgi`` has the ASGI one (FastAPI, Starlette), ``layer_identity.django`` the
+Django view. ``await signer.sign_async(...)`` signs without holding up an event loop.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ._errors import (
     WeakKeyError,
     WrongPassphraseError,
 )
+from ._exchange import Fields, demo_authenticate
 from ._keys import InspectedToken, KeyPair, generate_key_pair, inspect_token
 from ._library import (
     ABI_VERSION,
@@ -45,7 +48,7 @@ from ._library import lib as _lib
 from ._signer import Signer, clear_key_cache, sign_token
 from ._verifier import Claims, Verifier
 from ._version import __version__
-from .wsgi import IdentityRequest, identity_token_app
+from .wsgi import identity_token_app
 
 __all__ = [
     "ABI_VERSION",
@@ -58,7 +61,7 @@ __all__ = [
     "CryptoError",
     "Eit",
     "ExpiredError",
-    "IdentityRequest",
+    "Fields",
     "InspectedToken",
     "InternalError",
     "InvalidArgumentError",
@@ -78,6 +81,7 @@ __all__ = [
     "WrongPassphraseError",
     "__version__",
     "clear_key_cache",
+    "demo_authenticate",
     "generate_key_pair",
     "identity_token_app",
     "inspect_token",
@@ -85,6 +89,14 @@ __all__ = [
     "library_version",
     "sign_token",
 ]
+
+
+# Tracebacks and reprs name the public classes where users import them from
+# (layer_identity.ExpiredError), not the private module that defines them.
+for _name in __all__:
+    _public = globals().get(_name)
+    if isinstance(_public, type):
+        _public.__module__ = __name__
 
 
 def library_version() -> str:

@@ -1,8 +1,9 @@
 """Argument checks and conversions: Python values to what the C ABI takes.
 
-Nothing here decides anything about tokens; it checks types (``TypeError``, naming the
-argument, before anything crosses into C) and converts values (text to NUL-terminated UTF-8,
-times to Unix seconds, durations to whole seconds).
+Nothing here decides anything about tokens. It checks types (``TypeError``, naming the
+argument, before anything crosses into C) and converts values: text to UTF-8 bytes, times to
+Unix seconds, durations to seconds. Every rule about the values themselves (U+0000, empty
+strings, negative times, milliseconds, ...) is the library's, which refuses them by name.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeAlias
+
+from ._errors import invalid_argument
 
 __all__ = [
     "Duration",
@@ -24,10 +27,11 @@ __all__ = [
     "optional_text",
     "text",
     "unix_seconds",
+    "user_id_text",
 ]
 
 #: A key as text or as the bytes of a key file.
-KeyText: TypeAlias = str | bytes | bytearray
+KeyText: TypeAlias = str | bytes | bytearray | memoryview
 #: A point in time: an aware ``datetime``, or Unix seconds.
 Time: TypeAlias = dt.datetime | int
 #: A length of time: a ``timedelta`` of whole seconds, or seconds.
@@ -45,33 +49,25 @@ def _type_name(value: object) -> str:
     return "None" if value is None else type(value).__name__
 
 
-def _invalid_utf8(value: str) -> bytes:
-    # Lone surrogates (e.g. undecodable bytes that os.fsdecode kept): passed on as the invalid
-    # UTF-8 they stand for, so that the library answers LAYER_ERR_INVALID_UTF8.
+def encode(value: str) -> bytes:
+    """``value`` as UTF-8. A ``str`` that is not valid Unicode (lone surrogates, as
+    ``os.fsdecode`` or a bad ``\\ud800`` escape leave) becomes the bytes it stands for under
+    ``surrogatepass``, which are not UTF-8, so the library refuses it with
+    ``LAYER_ERR_INVALID_UTF8`` naming the argument. Never ``surrogateescape``: that would turn
+    ``"\\udcc3\\udca9"`` into the valid UTF-8 of ``"é"``, a different text."""
     try:
-        return value.encode("utf-8", "surrogateescape")
+        return value.encode("utf-8")
     except UnicodeEncodeError:
         return value.encode("utf-8", "surrogatepass")
 
 
-def _nul_error(name: str) -> ValueError:
-    return ValueError(
-        f"{name} contains U+0000 (NUL), which cannot be passed to the library "
-        "(it takes NUL-terminated strings)"
-    )
-
-
 def text(value: object, name: str) -> bytes:
     """A required ``str`` argument as UTF-8 (on the path of every call: kept lean)."""
+    if type(value) is str:  # the common case, first
+        return encode(value)
     if not isinstance(value, str):
         raise TypeError(f"{name} must be str, not {_type_name(value)}")
-    try:
-        data = value.encode("utf-8")
-    except UnicodeEncodeError:
-        data = _invalid_utf8(value)
-    if b"\0" in data:
-        raise _nul_error(name)
-    return data
+    return encode(value)
 
 
 def optional_text(value: object, name: str) -> bytes | None:
@@ -79,15 +75,24 @@ def optional_text(value: object, name: str) -> bytes | None:
     return None if value is None else text(value, name)
 
 
+def user_id_text(value: object) -> bytes:
+    """A user ID: a ``str``, or an ``int`` written in decimal (not a ``bool``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value).encode("ascii")
+    if not isinstance(value, str):
+        raise TypeError(f"user_id must be str or int, not {_type_name(value)}")
+    return encode(value)
+
+
 def key_bytes(value: object, name: str) -> bytes:
-    """Key text: ``str`` (encoded as UTF-8) or the bytes of a key file, passed as they are."""
+    """Key text: ``str`` (as UTF-8) or the bytes of a key file, passed as they are."""
     if isinstance(value, str):
-        return text(value, name)
-    if not isinstance(value, (bytes, bytearray)):
-        raise TypeError(f"{name} must be str or bytes, not {_type_name(value)}")
-    if b"\0" in value:
-        raise _nul_error(name)
-    return bytes(value)
+        return encode(value)
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{name} must be str or bytes, not {_type_name(value)}")
 
 
 def passphrase_bytes(value: object) -> bytes | None:
@@ -109,9 +114,18 @@ def _int(value: object, name: str, what: str) -> int:
     return value
 
 
+def int64(value: int, name: str) -> int:
+    """``value`` if the C ABI's ``int64_t`` holds it; the library's invalid-argument error
+    otherwise (it cannot cross the boundary for the library to refuse it)."""
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        raise invalid_argument(f"{name} is {value}, which does not fit in 64 bits")
+    return value
+
+
 def unix_seconds(value: object, name: str) -> int:
     """An aware ``datetime`` or ``int`` Unix seconds as int64 seconds (floored); ``None`` is
-    0, which the library reads as now."""
+    0, which the library reads as now. Negative values (before 1970) go to the library, which
+    refuses them."""
     if value is None:
         return 0
     if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
@@ -124,38 +138,32 @@ def unix_seconds(value: object, name: str) -> int:
                 "own Python sample). Use an aware datetime, e.g. "
                 "datetime.now(timezone.utc), or int Unix seconds"
             )
-        seconds = (value - _EPOCH) // _SECOND
-    else:
-        seconds = _int(
-            value,
-            name,
-            "an aware datetime or int Unix seconds (for a float from time.time(), use int())",
-        )
-    if not _INT64_MIN <= seconds <= _INT64_MAX:
-        raise ValueError(f"{name} is out of range for int64 Unix seconds: {seconds}")
-    return seconds
+        return int64((value - _EPOCH) // _SECOND, name)
+    seconds = _int(
+        value,
+        name,
+        "an aware datetime or int Unix seconds (for a float from time.time(), use int())",
+    )
+    return int64(seconds, name)
 
 
 def duration_seconds(value: object, name: str) -> int:
-    """A ``timedelta`` of whole seconds or ``int`` seconds as uint32 seconds."""
-    if type(value) is int and 0 <= value <= _UINT32_MAX:
+    """A ``timedelta`` of whole seconds or ``int`` seconds as int64 seconds (the library
+    refuses a negative one, and one beyond its limit)."""
+    if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
         return value  # the common case, first
     if isinstance(value, dt.timedelta):
         if value % _SECOND:
             raise ValueError(f"{name} must be a whole number of seconds, not {value}")
-        seconds = value // _SECOND
-    else:
-        seconds = _int(value, name, "a timedelta or int seconds")
-    if not 0 <= seconds <= _UINT32_MAX:
-        raise ValueError(f"{name} must be between 0 and {_UINT32_MAX} seconds, not {seconds}")
-    return seconds
+        return int64(value // _SECOND, name)
+    return int64(_int(value, name, "a timedelta or int seconds"), name)
 
 
 def uint32(value: object, name: str) -> int:
     """An ``int`` that the C ABI takes as ``uint32_t``."""
     number = _int(value, name, "int")
     if not 0 <= number <= _UINT32_MAX:
-        raise ValueError(f"{name} must be between 0 and {_UINT32_MAX}, not {number}")
+        raise invalid_argument(f"{name} must be between 0 and {_UINT32_MAX}, not {number}")
     return number
 
 
@@ -182,8 +190,7 @@ def metadata_pairs(value: object) -> list[tuple[bytes, bytes]]:
         key, entry = item
         if not isinstance(key, str):
             raise TypeError(f"metadata names must be str, not {_type_name(key)}")
-        label = f"metadata[{key!r}]"
-        pairs.append((text(key, "metadata name"), text(entry, label)))
+        pairs.append((encode(key), text(entry, f"metadata[{key!r}]")))
     return pairs
 
 

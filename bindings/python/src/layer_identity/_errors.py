@@ -113,14 +113,15 @@ class NullArgumentError(LayerIdentityError):
     seeing this one means a bug in the wrapper."""
 
 
-class InvalidUtf8Error(LayerIdentityError):
-    """``LAYER_ERR_INVALID_UTF8``: a string was not valid UTF-8 (a ``str`` holding lone
-    surrogates, or ``bytes`` that do not decode)."""
+class InvalidUtf8Error(LayerIdentityError, ValueError):
+    """``LAYER_ERR_INVALID_UTF8``: a string was not valid UTF-8: a ``str`` that is not valid
+    Unicode (lone surrogates), or key ``bytes`` that do not decode. Also a ``ValueError``."""
 
 
-class InvalidArgumentError(LayerIdentityError):
-    """``LAYER_ERR_INVALID_ARGUMENT``: an ID, an empty user ID or nonce, a time in
-    milliseconds, metadata, a key size, or a ``LAYER_*`` variable."""
+class InvalidArgumentError(LayerIdentityError, ValueError):
+    """``LAYER_ERR_INVALID_ARGUMENT``: an ID, an empty user ID or nonce, U+0000 in a text, a
+    negative time or one in milliseconds, metadata, a key size, or a ``LAYER_*`` variable.
+    Also a ``ValueError``, Python's error for a bad argument value."""
 
 
 class InvalidKeyError(LayerIdentityError):
@@ -218,6 +219,13 @@ def take_string(pointer: int | None) -> str:
         return ctypes.string_at(pointer).decode("utf-8", "replace")
     finally:
         lib.layer_string_free(pointer)
+
+
+def invalid_argument(message: str) -> InvalidArgumentError:
+    """The library's invalid-argument error, for a value that cannot even cross the C ABI (an
+    integer beyond its 64 bits): the same class and status as the library's own refusals."""
+    status = Status.INVALID_ARGUMENT
+    return InvalidArgumentError(message, status, status_name(status))
 
 
 def raise_error(status: int, error: ctypes.c_void_p, eit: int = 0) -> NoReturn:

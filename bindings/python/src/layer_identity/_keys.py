@@ -32,7 +32,8 @@ class InspectedToken(NamedTuple):
 
 
 def generate_key_pair(bits: int = 2048) -> KeyPair:
-    """Generates an RSA key pair (public exponent 65537) of ``bits`` bits (2048 to 16384).
+    """Generates an RSA key pair (public exponent 65537) of ``bits`` bits (2048 to 16384;
+    0 means 2048).
 
     The library zeroizes its copy of the private key; the returned ``str`` is Python's, and
     Python cannot zeroize it.
@@ -49,7 +50,7 @@ def inspect_token(token: str) -> InspectedToken:
     """Decodes ``token`` WITHOUT verifying it, for debugging."""
     text = _args.text(token, "token")
     header, claims, error = c_void_p(), c_void_p(), c_void_p()
-    status = lib.layer_token_inspect(text, byref(header), byref(claims), byref(error))
+    status = lib.layer_token_inspect_n(text, len(text), byref(header), byref(claims), byref(error))
     if status:
         raise_error(status, error)
     return InspectedToken(take_string(header.value), take_string(claims.value))

@@ -2,8 +2,9 @@
 
 The only module that knows where the library lives. Places, in order:
 
-1. ``LAYER_IDENTITY_LIB``: an explicit path. When it is set, it is the only place tried, so a
-   typo cannot silently load a different library.
+1. ``LAYER_IDENTITY_LIB``: an explicit path (relative to the working directory unless
+   absolute). When it is set, even to an empty value, it is the only place tried, so a typo
+   cannot silently load a different library.
 2. The copy inside this package (``layer_identity/liblayer_identity.so``), which the wheel
    carries.
 3. The system: ``ctypes.util.find_library("layer_identity")`` (the loader's cache), then the
@@ -19,14 +20,14 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-from ctypes import POINTER, c_char, c_char_p, c_int, c_int64, c_size_t, c_uint32, c_void_p
+from ctypes import POINTER, c_bool, c_char_p, c_int, c_int64, c_size_t, c_uint16, c_uint32, c_void_p
 from pathlib import Path
 from typing import Any
 
 __all__ = ["ABI_VERSION", "LibraryLoadError", "lib", "library_path"]
 
 #: The ABI this package is written against (``LAYER_ABI_VERSION`` in the header).
-ABI_VERSION = 2
+ABI_VERSION = 3
 #: The header's constants (a test compares them with it): ``LAYER_FLAG_TYP_JWT``,
 #: ``LAYER_FLAG_ALLOW_1024_BIT_KEY``.
 FLAG_TYP_JWT = 1
@@ -37,6 +38,14 @@ DEFAULT_TTL_SECONDS = 600
 #: ``LAYER_DEFAULT_LEEWAY_SECONDS``: the clock skew the verifier tolerates unless told
 #: otherwise.
 DEFAULT_LEEWAY_SECONDS = 60
+#: ``LAYER_CLAIM_TEXT_COUNT``, ``LAYER_FIELD_COUNT``, ``LAYER_ATTRIBUTE_COUNT``: array sizes.
+CLAIM_TEXT_COUNT = 9
+FIELD_COUNT = 6
+ATTRIBUTE_COUNT = 4
+#: ``LAYER_ENDPOINT_MAX_BODY_BYTES``: the endpoint reads at most one byte more than this.
+ENDPOINT_MAX_BODY_BYTES = 65536
+#: ``LAYER_EXCHANGE_MAX_HEADERS``: the most headers an endpoint answer has.
+EXCHANGE_MAX_HEADERS = 4
 
 ENV_VARIABLE = "LAYER_IDENTITY_LIB"
 PACKAGED_LIBRARY = Path(__file__).resolve().with_name("liblayer_identity.so")
@@ -71,9 +80,13 @@ def _open(path: str) -> ctypes.CDLL:
 
 def _load() -> tuple[ctypes.CDLL, str]:
     explicit = os.environ.get(ENV_VARIABLE)
-    if explicit:
+    if explicit is not None:  # set, even to "": the only place tried
+        # A path, never a bare name: dlopen would search the loader's path for a bare name.
+        path = os.path.abspath(explicit) if explicit else ""
         try:
-            return _open(explicit), explicit
+            if not path:
+                raise OSError("it is set but empty")
+            return _open(path), path
         except OSError as error:
             raise LibraryLoadError(
                 f"layer_identity: cannot use the native library {ENV_VARIABLE}={explicit!r}: "
@@ -117,80 +130,60 @@ def _load() -> tuple[ctypes.CDLL, str]:
 
 lib, library_path = _load()
 
-_out_ptr = POINTER(c_void_p)  # char **, LayerSigner **, ...
+_out = POINTER(c_void_p)  # char **, LayerSigner **, const char ** ...: read as addresses
 _status = c_int  # LayerStatus (a C enum: int)
-# Text owned by a LayerClaims (never freed by the caller), read by its length: slicing a
-# POINTER(c_char) copies exactly that many bytes (U+0000 included).
-_borrowed = POINTER(c_char)
+_lens = POINTER(c_size_t)
+# A text in: pointer and length (bytes objects are passed without a copy; U+0000 and invalid
+# UTF-8 reach the library, which refuses them by name). Keys and bodies cross the same way.
+_TEXT = (c_char_p, c_size_t)
+_TEXTS = (POINTER(c_char_p), _lens)  # an array of texts and one of their lengths
+_OUTS = (_out, _out)  # the result and the error message
 
-# Every function of include/layer_identity.h, declared. Strings that the library allocates are
-# returned as c_void_p (a c_char_p would copy them and lose the pointer that must be freed);
-# they are read with ctypes.string_at and freed with layer_string_free.
+# The functions this package calls (ABI 3: every text as pointer and length, times as int64).
+# Strings that the library allocates come back as addresses (c_void_p): a c_char_p would copy
+# them and lose the pointer that layer_string_free needs.
 _PROTOTYPES: dict[str, tuple[list[Any], Any]] = {
-    "layer_sign_token": (
-        [c_char_p, c_char_p, c_char_p, c_char_p, c_char_p, c_int64, c_uint32, _out_ptr, _out_ptr],
+    "layer_sign_token_n": (
+        [*_TEXT, *_TEXT, *_TEXT, *_TEXT, *_TEXT, c_int64, c_int64, _out, _out],
         _status,
     ),
     "layer_key_cache_clear": ([], None),
-    "layer_signer_new": (
-        [c_char_p, c_char_p, c_char_p, c_char_p, c_uint32, _out_ptr, _out_ptr],
+    "layer_signer_new_n": ([*_TEXT, *_TEXT, *_TEXT, *_TEXT, c_uint32, _out, _out], _status),
+    "layer_signer_from_env": ([c_uint32, _out, _out], _status),
+    "layer_signer_sign_n": (
+        [c_void_p, *_TEXT, *_TEXT, c_int64, c_int64, *_TEXTS, *_TEXTS, *_TEXTS, c_size_t, *_OUTS],
         _status,
     ),
-    "layer_signer_from_env": ([c_uint32, _out_ptr, _out_ptr], _status),
-    "layer_signer_sign": (
-        [c_void_p, c_char_p, c_char_p, c_int64, c_uint32, c_char_p, _out_ptr, _out_ptr],
-        _status,
-    ),
-    "layer_signer_sign_with": (
-        [
-            c_void_p,
-            c_char_p,
-            c_char_p,
-            c_int64,
-            c_uint32,
-            c_char_p,
-            c_char_p,
-            c_char_p,
-            c_char_p,
-            POINTER(c_char_p),
-            POINTER(c_char_p),
-            c_size_t,
-            _out_ptr,
-            _out_ptr,
-        ],
-        _status,
-    ),
-    "layer_signer_public_key_pem": ([c_void_p, _out_ptr, _out_ptr], _status),
+    "layer_signer_public_key_pem": ([c_void_p, _out, _out], _status),
     "layer_signer_free": ([c_void_p], None),
-    "layer_verifier_new": (
-        [c_char_p, c_char_p, c_char_p, c_uint32, _out_ptr, _out_ptr],
+    "layer_token_type_flags": ([*_TEXT, POINTER(c_uint32), _out], _status),
+    "layer_verifier_new_n": ([*_TEXT, *_TEXT, *_TEXT, c_uint32, _out, _out], _status),
+    # The hot path of verifying: its out-parameters are given as plain addresses (c_void_p),
+    # which ctypes converts for less than typed pointers (measured with bench.py).
+    "layer_verifier_verify_n": (
+        [c_void_p, *_TEXT, *_TEXT, c_int64, c_int64, *(c_void_p,) * 3, c_size_t, *(c_void_p,) * 3],
         _status,
     ),
-    "layer_verifier_verify": (
-        [c_void_p, c_char_p, c_char_p, c_int64, c_uint32, _out_ptr, _out_ptr],
-        _status,
-    ),
-    "layer_verifier_verify_claims": (
-        [c_void_p, c_char_p, c_char_p, c_int64, c_uint32, _out_ptr, POINTER(c_int), _out_ptr],
-        _status,
-    ),
-    "layer_claims_provider_id": ([c_void_p, POINTER(c_size_t)], _borrowed),
-    "layer_claims_user_id": ([c_void_p, POINTER(c_size_t)], _borrowed),
-    "layer_claims_nonce": ([c_void_p, POINTER(c_size_t)], _borrowed),
-    "layer_claims_issued_at": ([c_void_p], c_int64),
-    "layer_claims_expires_at": ([c_void_p], c_int64),
-    "layer_claims_first_name": ([c_void_p, POINTER(c_size_t)], _borrowed),
-    "layer_claims_last_name": ([c_void_p, POINTER(c_size_t)], _borrowed),
-    "layer_claims_display_name": ([c_void_p, POINTER(c_size_t)], _borrowed),
-    "layer_claims_avatar_url": ([c_void_p, POINTER(c_size_t)], _borrowed),
     "layer_claims_metadata_count": ([c_void_p], c_size_t),
-    "layer_claims_metadata_name": ([c_void_p, c_size_t, POINTER(c_size_t)], _borrowed),
-    "layer_claims_metadata_value": ([c_void_p, c_size_t, POINTER(c_size_t)], _borrowed),
-    "layer_claims_json": ([c_void_p, POINTER(c_size_t)], _borrowed),
+    "layer_claims_metadata_name": ([c_void_p, c_size_t, _lens], c_void_p),
+    "layer_claims_metadata_value": ([c_void_p, c_size_t, _lens], c_void_p),
     "layer_claims_free": ([c_void_p], None),
     "layer_verifier_free": ([c_void_p], None),
-    "layer_token_inspect": ([c_char_p, _out_ptr, _out_ptr, _out_ptr], _status),
-    "layer_generate_key_pair": ([c_uint32, _out_ptr, _out_ptr, _out_ptr], _status),
+    "layer_token_inspect_n": ([*_TEXT, _out, _out, _out], _status),
+    "layer_generate_key_pair": ([c_uint32, _out, _out, _out], _status),
+    "layer_exchange_new": ([*_TEXT, *_TEXT, *_TEXT, *_TEXT, _out, _out], _status),
+    "layer_exchange_step": ([c_void_p], c_int),
+    "layer_exchange_put_body": ([c_void_p, *_TEXT, _out], _status),
+    "layer_exchange_fields": ([c_void_p, _out, _lens, c_size_t], None),
+    "layer_exchange_demo_user_id": ([c_void_p, _out, _lens, _out], _status),
+    "layer_exchange_finish": ([c_void_p, c_void_p, c_int, *_TEXT, _out], _status),
+    "layer_exchange_fail": ([c_void_p, *_TEXT, _out], _status),
+    "layer_exchange_status": ([c_void_p], c_uint16),
+    "layer_exchange_headers": ([c_void_p, _out, _lens, _out, _lens, c_size_t], c_size_t),
+    "layer_exchange_body": ([c_void_p, _lens], c_void_p),
+    "layer_exchange_closes_connection": ([c_void_p], c_bool),
+    "layer_exchange_log_message": ([c_void_p, _lens], c_void_p),
+    "layer_exchange_free": ([c_void_p], None),
     "layer_string_free": ([c_void_p], None),
     # Static strings: never freed, so c_char_p (a copy) is right here.
     "layer_status_name": ([c_int], c_char_p),

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import ctypes
+import asyncio
 import datetime as dt
+import functools
 import os
+import sys
+import threading
 import types
 from collections.abc import Mapping
-from ctypes import byref, c_char, c_int, c_size_t, c_void_p
+from ctypes import Array, addressof, byref, c_char, c_int, c_int64, c_size_t, c_void_p, string_at
 from dataclasses import dataclass, field
 
 from . import _args
 from ._args import Duration, KeyText, Time
 from ._errors import raise_error
 from ._handle import Handle, NativeObject
-from ._library import DEFAULT_LEEWAY_SECONDS, FLAG_ALLOW_1024_BIT_KEY, lib
+from ._library import CLAIM_TEXT_COUNT, DEFAULT_LEEWAY_SECONDS, FLAG_ALLOW_1024_BIT_KEY, lib
 
 __all__ = ["Claims", "Verifier"]
 
@@ -67,46 +70,63 @@ def _utc(seconds: int) -> dt.datetime:
         raise OverflowError(f"{seconds} Unix seconds is outside datetime's range") from None
 
 
-def _string(pointer: ctypes._Pointer[c_char], length: c_size_t) -> str | None:
-    """A claim the getter returned, read by its length (a claim may hold U+0000); ``None``
-    for a NULL pointer (an absent attribute)."""
-    if not pointer:
-        return None
-    data: bytes = pointer[: length.value]  # type: ignore[assignment]  # c_char slices are bytes
-    return data.decode("utf-8")
+_EMPTY_METADATA: Mapping[str, str] = types.MappingProxyType({})
+# The process's memory as one buffer, to read the claims' texts at the addresses and lengths
+# the library gave: a slice of it decodes without a ctypes call, where string_at() makes one
+# foreign call per text (verify reads four or more, and that cost decided whether verifying
+# through this package keeps up with the C ABI). Only exact (address, length) pairs from the
+# library are ever read, as string_at would.
+_MEMORY = memoryview((c_char * sys.maxsize).from_address(0)).cast("B")
 
 
-def _required(pointer: ctypes._Pointer[c_char], length: c_size_t) -> str:
-    value = _string(pointer, length)
-    assert value is not None  # present in every verified token
-    return value
+_AllBuffers = tuple[
+    c_void_p,
+    "Array[c_void_p]",
+    "Array[c_size_t]",
+    "Array[c_int64]",
+    c_int,
+    c_void_p,
+    c_void_p,
+    c_void_p,
+    c_void_p,
+    c_void_p,
+    c_void_p,
+    c_void_p,
+]
+_TEXT_COUNT = c_size_t(CLAIM_TEXT_COUNT)
+_INT64 = range(-(2**63), 2**63)
 
 
-def _claims(claims: int) -> Claims:
+class _Buffers(threading.local):
+    """The out-parameters of layer_verifier_verify_n, made once per thread: allocating them
+    on every call would cost more than reading the claims."""
+
+    def __init__(self) -> None:
+        self.claims = c_void_p()
+        self.texts = (c_void_p * CLAIM_TEXT_COUNT)()
+        self.lens = (c_size_t * CLAIM_TEXT_COUNT)()
+        self.times = (c_int64 * 2)()
+        self.eit = c_int()
+        self.error = c_void_p()
+        outs = (self.claims, self.texts, self.lens, self.times, self.eit, self.error)
+        # Everything verify() needs from this thread's buffers, in one attribute read; the
+        # addresses as c_void_p objects, which ctypes passes on without converting them.
+        addresses = [c_void_p(addressof(out)) for out in outs]
+        self.all: _AllBuffers = (*outs, *addresses)  # type: ignore[assignment]
+
+
+_buffers = _Buffers()
+
+
+def _metadata(claims: int) -> Mapping[str, str]:
     length = c_size_t()
     ref = byref(length)
-    # Each getter writes the length, and _string reads it after the call returns.
-    metadata = {}
+    entries = {}
     for index in range(lib.layer_claims_metadata_count(claims)):
-        name = _required(lib.layer_claims_metadata_name(claims, index, ref), length)
-        metadata[name] = _required(lib.layer_claims_metadata_value(claims, index, ref), length)
-    # Claims(...) would pay the frozen dataclass's object.__setattr__ per field; filling the
-    # instance dict directly makes the same object for a fraction of the cost.
-    result: Claims = object.__new__(Claims)
-    result.__dict__.update(
-        provider_id=_required(lib.layer_claims_provider_id(claims, ref), length),
-        user_id=_required(lib.layer_claims_user_id(claims, ref), length),
-        nonce=_required(lib.layer_claims_nonce(claims, ref), length),
-        issued_at=lib.layer_claims_issued_at(claims),
-        expires_at=lib.layer_claims_expires_at(claims),
-        first_name=_string(lib.layer_claims_first_name(claims, ref), length),
-        last_name=_string(lib.layer_claims_last_name(claims, ref), length),
-        display_name=_string(lib.layer_claims_display_name(claims, ref), length),
-        avatar_url=_string(lib.layer_claims_avatar_url(claims, ref), length),
-        metadata=types.MappingProxyType(metadata),
-        json=_required(lib.layer_claims_json(claims, ref), length),
-    )
-    return result
+        name = string_at(lib.layer_claims_metadata_name(claims, index, ref), length.value)
+        value = string_at(lib.layer_claims_metadata_value(claims, index, ref), length.value)
+        entries[name.decode("utf-8")] = value.decode("utf-8")
+    return types.MappingProxyType(entries)
 
 
 class Verifier(NativeObject):
@@ -127,7 +147,7 @@ class Verifier(NativeObject):
         allow_1024_bit_key: admit a legacy 1024-bit key.
     """
 
-    __slots__ = ()
+    __slots__ = ("_provider_id",)
 
     def __init__(
         self,
@@ -144,14 +164,25 @@ class Verifier(NativeObject):
             FLAG_ALLOW_1024_BIT_KEY if _args.flag(allow_1024_bit_key, "allow_1024_bit_key") else 0
         )
         verifier, error = c_void_p(), c_void_p()
-        status = lib.layer_verifier_new(
-            key, provider, key_ref, flags, byref(verifier), byref(error)
+        status = lib.layer_verifier_new_n(
+            key,
+            len(key),
+            provider,
+            len(provider),
+            key_ref,
+            len(key_ref),
+            flags,
+            byref(verifier),
+            byref(error),
         )
         if status:
             raise_error(status, error)
         pointer = verifier.value
         assert pointer is not None  # written on success
         self._handle = Handle(pointer, lib.layer_verifier_free, "Verifier")
+        # Every token this verifier accepts carries exactly this iss (as UTF-8, byte for
+        # byte), so verify() gives this str rather than decoding the same text again.
+        self._provider_id = str(provider_id)
 
     @classmethod
     def from_file(
@@ -182,9 +213,10 @@ class Verifier(NativeObject):
 
         Args:
             token: the compact JWS.
-            nonce: the nonce the token must answer; ``None`` skips that check.
+            nonce: the nonce the token must answer; ``None`` skips that check (an empty one
+                is refused by the library, so that a missing value cannot skip it).
             now: the time to judge ``iat``/``exp`` by, an aware ``datetime`` or Unix seconds;
-                ``None`` for the system clock.
+                ``None`` (or 0) for the system clock.
             leeway: the clock skew allowed, a ``timedelta`` or seconds (60 by default).
 
         Raises:
@@ -192,25 +224,111 @@ class Verifier(NativeObject):
                 ``eit_code`` Layer's identifier (``MalformedTokenError``,
                 ``BadSignatureError``, ``ExpiredError``, ``NotYetValidError``,
                 ``ClaimMismatchError``).
+            LayerIdentityError: the library refused an argument (``InvalidArgumentError``:
+                a negative time, an empty nonce; ``InvalidUtf8Error``).
         """
-        token_text = _args.text(token, "token")
-        expected = _args.optional_text(nonce, "nonce")
-        at = _args.unix_seconds(now, "now")
-        skew = _args.duration_seconds(leeway, "leeway")
-        claims, eit, error = c_void_p(), c_int(), c_void_p()
+        # The common cases inline (this is the hot path); _args has the general ones.
+        try:
+            token_text = token.encode() if type(token) is str else _args.text(token, "token")
+            expected = (
+                None
+                if nonce is None
+                else nonce.encode()
+                if type(nonce) is str
+                else _args.text(nonce, "nonce")
+            )
+        except UnicodeEncodeError:
+            token_text = _args.text(token, "token")
+            expected = None if nonce is None else _args.text(nonce, "nonce")
+        at = 0 if now is None else _args.unix_seconds(now, "now")
+        skew = (
+            leeway
+            if type(leeway) is int and leeway in _INT64
+            else _args.duration_seconds(leeway, "leeway")
+        )
+        (
+            out_claims,
+            texts,
+            lens,
+            times,
+            out_eit,
+            out_error,
+            claims_address,
+            texts_address,
+            lens_address,
+            times_address,
+            eit_address,
+            error_address,
+        ) = _buffers.all
         handle = self._handle
         pointer = handle.acquire()
         try:
-            status = lib.layer_verifier_verify_claims(
-                pointer, token_text, expected, at, skew, byref(claims), byref(eit), byref(error)
+            status = lib.layer_verifier_verify_n(
+                pointer,
+                token_text,
+                len(token_text),
+                expected,
+                0 if expected is None else len(expected),
+                at,
+                skew,
+                claims_address,
+                texts_address,
+                lens_address,
+                _TEXT_COUNT,
+                times_address,
+                eit_address,
+                error_address,
             )
         finally:
             handle.release()
         if status:
-            raise_error(status, error, eit.value)
-        claims_pointer = claims.value
-        assert claims_pointer is not None  # written on success
+            raise_error(status, out_error, out_eit.value)
+        claims = out_claims.value
+        assert claims is not None  # written on success
         try:
-            return _claims(claims_pointer)
+            # Texts by LayerClaimText index, read by their length (a claim may hold U+0000);
+            # an absent one has no address.
+            _, prn, nce, first, last, display, avatar, signed, metadata = texts[:]
+            _, prn_n, nce_n, first_n, last_n, display_n, avatar_n, signed_n, _ = lens[:]
+            # Always there in a verified token.
+            assert prn is not None
+            assert nce is not None
+            assert signed is not None
+            memory = _MEMORY
+            # Claims(...) would pay the frozen dataclass's object.__setattr__ per field;
+            # filling the instance dict directly makes the same object for less.
+            result: Claims = object.__new__(Claims)
+            result.__dict__.update(
+                provider_id=self._provider_id,
+                user_id=str(memory[prn : prn + prn_n], "utf-8"),
+                # An expected nonce was checked equal, byte for byte: the same text.
+                nonce=str(memory[nce : nce + nce_n], "utf-8") if nonce is None else str(nonce),
+                issued_at=times[0],
+                expires_at=times[1],
+                first_name=None if first is None else str(memory[first : first + first_n], "utf-8"),
+                last_name=None if last is None else str(memory[last : last + last_n], "utf-8"),
+                display_name=(
+                    None if display is None else str(memory[display : display + display_n], "utf-8")
+                ),
+                avatar_url=None
+                if avatar is None
+                else str(memory[avatar : avatar + avatar_n], "utf-8"),
+                metadata=_EMPTY_METADATA if metadata is None else _metadata(claims),
+                json=str(memory[signed : signed + signed_n], "utf-8"),
+            )
+            return result
         finally:
-            lib.layer_claims_free(claims_pointer)
+            lib.layer_claims_free(claims)
+
+    async def verify_async(
+        self,
+        token: str,
+        *,
+        nonce: str | None = None,
+        now: Time | None = None,
+        leeway: Duration = DEFAULT_LEEWAY_SECONDS,
+    ) -> Claims:
+        """``verify()`` for ``async`` code: the RSA work runs in the event loop's default
+        executor, so the loop keeps serving other tasks. Same arguments, result and errors."""
+        call = functools.partial(self.verify, token, nonce=nonce, now=now, leeway=leeway)
+        return await asyncio.get_running_loop().run_in_executor(None, call)

@@ -1,0 +1,344 @@
+"""One HTTP request through the identity-token endpoint, on the library's ``LayerExchange``.
+
+The library implements the whole HTTP contract (``tests/endpoint/README.md``) without I/O:
+routing, content type, size, JSON and form parsing, the field rules, what ``authenticate``'s
+result means, signing, the answer. ``Exchange`` is its Python face, used by every adapter
+(WSGI, ASGI, Django): the adapter gives it the request head and body as bytes, calls the
+application's ``authenticate`` with the fields it hands out, and writes the answer it gets.
+Nothing here parses or decides; ``outcome()`` only sorts a Python value into the four outcomes
+of the contract (a user ID, nothing, a failure, something else).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from ctypes import byref, c_size_t, c_void_p, string_at
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from ._args import encode
+from ._errors import ClosedError, raise_error
+from ._library import (
+    ENDPOINT_MAX_BODY_BYTES,
+    EXCHANGE_MAX_HEADERS,
+    FIELD_COUNT,
+    lib,
+)
+from ._signer import Signer
+
+__all__ = [
+    "DEMO_WARNING",
+    "MAX_BODY_BYTES",
+    "Answer",
+    "AsyncAuthenticate",
+    "Authenticate",
+    "Exchange",
+    "Fields",
+    "demo_authenticate",
+]
+
+#: The most body bytes the endpoint takes; an adapter reads at most one byte more.
+MAX_BODY_BYTES = ENDPOINT_MAX_BODY_BYTES
+#: The line a server using ``demo_authenticate`` prints at start-up (on stderr).
+DEMO_WARNING = (
+    "WARNING: demo authenticator: trusting user_id from the request body; replace it with "
+    "your own session check"
+)
+
+LOG = logging.getLogger("layer_identity")
+
+# LayerExchangeStep, LayerAuthOutcome.
+READ_BODY, AUTHENTICATE, RESPOND = 1, 2, 3
+_USER, _NONE, _FAILED, _NOT_A_USER_ID = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class Fields:
+    """The request body's fields, as the library validated them (the contract's rules:
+    non-empty, at most 2048 bytes, no U+0000, valid Unicode, given once).
+
+    Attributes:
+        nonce: the nonce from the Layer client SDK.
+        first_name, last_name, display_name, avatar_url: the identity attributes the token
+            will carry, ``None`` when absent.
+        user_id: the body's ``user_id`` when it passes the same rules, else ``None``. Only a
+            demo trusts it (``demo_authenticate``): any client can write any user ID here.
+    """
+
+    nonce: str
+    first_name: str | None
+    last_name: str | None
+    display_name: str | None
+    avatar_url: str | None
+    user_id: str | None
+    _exchange: Exchange = field(repr=False, compare=False)
+
+
+#: ``authenticate(request, fields)``: the user ID of the request's user (a non-empty ``str``,
+#: or an ``int``), or ``None`` when the request is not authenticated. ``request`` is the
+#: framework's own request object: the WSGI environ, the ASGI scope, Django's ``HttpRequest``.
+Authenticate = Callable[[Any, Fields], object]
+#: The same, for the ASGI app and the Django view: it may also be a coroutine function.
+AsyncAuthenticate = Callable[[Any, Fields], object | Awaitable[object]]
+
+
+def demo_authenticate(request: object, fields: Fields) -> str:
+    """Trusts the body's ``user_id``, checked by the field rules: ANY client can get a token
+    for ANY user. For demos and tests only; print ``DEMO_WARNING`` when you use it.
+
+    Raises ``InvalidArgumentError`` when ``user_id`` is missing or breaks a rule; the endpoint
+    then answers the contract's ``400 missing_field`` / ``invalid_field`` for it (also when
+    an application's own ``authenticate`` calls this and lets the error through)."""
+    return fields._exchange.demo_user_id()
+
+
+class Answer(NamedTuple):
+    """What to send: the status, the headers (``Content-Type``, ``Cache-Control``, and
+    ``Allow`` / ``Connection`` where they apply; the server adds its own framing), the JSON
+    body (empty for ``HEAD``), and whether to close the connection afterwards."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    closes_connection: bool
+
+
+_FIELD_VALUES = c_void_p * FIELD_COUNT
+_FIELD_LENS = c_size_t * FIELD_COUNT
+_HEADER_TEXTS = c_void_p * EXCHANGE_MAX_HEADERS
+_HEADER_LENS = c_size_t * EXCHANGE_MAX_HEADERS
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    500: "Internal Server Error",
+}
+
+
+def status_line(status: int) -> str:
+    """``"404 Not Found"``: the status as WSGI's ``start_response`` takes it."""
+    return f"{status} {_REASONS.get(status, 'Unknown')}"
+
+
+def _optional(data: bytes | None) -> tuple[bytes | None, int]:
+    return data, 0 if data is None else len(data)
+
+
+def _text(address: int | None, length: int) -> str | None:
+    return None if address is None else string_at(address, length).decode("utf-8")
+
+
+def _describe(value: object) -> str:
+    """What authenticate returned, for the log: its type, never its value."""
+    name = type(value).__name__
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
+
+
+class Exchange:
+    """One request's ``LayerExchange``. Owned by one handler, used from one thread at a time
+    (an ASGI handler may hand it to an executor thread and back); freed by ``close()``."""
+
+    __slots__ = ("_demo_refused", "_pointer", "in_thread")
+
+    def __init__(
+        self,
+        method: bytes,
+        target: bytes,
+        content_type: bytes | None,
+        content_length: bytes | None,
+    ) -> None:
+        content_type, content_type_len = _optional(content_type)
+        content_length, content_length_len = _optional(content_length)
+        exchange, error = c_void_p(), c_void_p()
+        status = lib.layer_exchange_new(
+            method,
+            len(method),
+            target,
+            len(target),
+            content_type,
+            content_type_len,
+            content_length,
+            content_length_len,
+            byref(exchange),
+            byref(error),
+        )
+        if status:
+            raise_error(status, error)
+        self._pointer: int | None = exchange.value
+        self._demo_refused = False
+        #: An executor thread is using it (asgi: then that thread's end frees it).
+        self.in_thread = False
+
+    def close(self) -> None:
+        """Frees the exchange; idempotent."""
+        pointer, self._pointer = self._pointer, None
+        lib.layer_exchange_free(pointer)
+
+    def __enter__(self) -> Exchange:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def step(self) -> int:
+        """``READ_BODY``, ``AUTHENTICATE`` or ``RESPOND``."""
+        step: int = lib.layer_exchange_step(self._pointer)
+        return step
+
+    def put_body(self, body: bytes) -> None:
+        """The body as read: all of it, or the first ``MAX_BODY_BYTES + 1`` bytes."""
+        error = c_void_p()
+        status = lib.layer_exchange_put_body(self._pointer, body, len(body), byref(error))
+        if status:
+            raise_error(status, error)
+
+    def fields(self) -> Fields:
+        values, lens = _FIELD_VALUES(), _FIELD_LENS()
+        lib.layer_exchange_fields(self._pointer, values, lens, FIELD_COUNT)
+        nonce, first, last, display, avatar, user = (
+            _text(values[index], lens[index]) for index in range(FIELD_COUNT)
+        )
+        assert nonce is not None  # required: the library answered 400 otherwise
+        return Fields(nonce, first, last, display, avatar, user, self)
+
+    def demo_user_id(self) -> str:
+        user_id, length, error = c_void_p(), c_size_t(), c_void_p()
+        status = lib.layer_exchange_demo_user_id(
+            self._pointer, byref(user_id), byref(length), byref(error)
+        )
+        if status:
+            self._demo_refused = True
+            raise_error(status, error)
+        return string_at(user_id.value or 0, length.value).decode("utf-8")
+
+    def finish(self, signer: Signer, result: object) -> None:
+        """Gives what ``authenticate`` returned (``result``) and signs when it is a user."""
+        if result is None:
+            self._finish(None, _NONE, None)
+        elif isinstance(result, str):
+            self._finish(signer, _USER, encode(result))  # "" is nothing: the library's rule
+        elif isinstance(result, int) and not isinstance(result, bool):
+            self._finish(signer, _USER, str(result).encode("ascii"))
+        else:
+            self._finish(None, _NOT_A_USER_ID, _describe(result).encode("ascii"))
+
+    def failed(self, failure: BaseException) -> None:
+        """``authenticate`` raised ``failure``: logged here, answered 401 (or the demo
+        authenticator's 400) by the library."""
+        if self._demo_refused:  # the client's fault: the library answers the field's 400
+            LOG.info("the demo authenticator refused the request: %s", failure)
+        else:
+            LOG.warning("authenticate raised: answering 401", exc_info=failure)
+        self._finish(None, _FAILED, None)
+
+    def _finish(self, signer: Signer | None, outcome: int, user_id: bytes | None) -> None:
+        user_id, user_id_len = _optional(user_id)
+        error = c_void_p()
+        if signer is None:
+            status = lib.layer_exchange_finish(
+                self._pointer, None, outcome, user_id, user_id_len, byref(error)
+            )
+        else:
+            handle = signer._handle
+            try:
+                pointer = handle.acquire()
+            except ClosedError as closed:
+                self.fail(f"cannot sign: {closed}")
+                return
+            try:
+                status = lib.layer_exchange_finish(
+                    self._pointer, pointer, outcome, user_id, user_id_len, byref(error)
+                )
+            finally:
+                handle.release()
+        if status:
+            raise_error(status, error)
+
+    def fail(self, log_message: str) -> None:
+        """The adapter's own failure: 500 ``server_error``; ``log_message`` is logged only."""
+        message = encode(log_message)
+        error = c_void_p()
+        status = lib.layer_exchange_fail(self._pointer, message, len(message), byref(error))
+        if status:
+            raise_error(status, error)
+
+    def answer(self) -> Answer:
+        """The answer (step ``RESPOND``), after logging what the library says to log."""
+        pointer = self._pointer
+        status: int = lib.layer_exchange_status(pointer)
+        names, name_lens = _HEADER_TEXTS(), _HEADER_LENS()
+        values, value_lens = _HEADER_TEXTS(), _HEADER_LENS()
+        count = lib.layer_exchange_headers(
+            pointer, names, name_lens, values, value_lens, EXCHANGE_MAX_HEADERS
+        )
+        headers = [
+            (
+                string_at(names[index] or 0, name_lens[index]).decode("ascii"),
+                string_at(values[index] or 0, value_lens[index]).decode("ascii"),
+            )
+            for index in range(min(count, EXCHANGE_MAX_HEADERS))
+        ]
+        length = c_size_t()
+        body_address = lib.layer_exchange_body(pointer, byref(length))
+        body = string_at(body_address, length.value) if body_address else b""
+        closes: bool = lib.layer_exchange_closes_connection(pointer)
+        log = lib.layer_exchange_log_message(pointer, byref(length))
+        if log:
+            message = string_at(log, length.value).decode("utf-8", "replace")
+            LOG.log(logging.ERROR if status >= 500 else logging.INFO, "%d: %s", status, message)
+        return Answer(status, headers, body, closes)
+
+
+# The characters a path keeps unescaped (RFC 3986 pchar and "/"), for rebuilding a target from
+# a decoded path when the server gives no raw one.
+_PATH_SAFE = "/:@!$&'()*+,;=~"
+
+
+def target_below_mount(raw: bytes | None, mount: bytes, path: bytes, query: bytes | None) -> bytes:
+    """The request target as the endpoint below its mount point sees it: the raw target the
+    server received (``raw``: WSGI's ``RAW_URI``, ASGI's ``raw_path`` plus the query) without
+    the part that decodes to the mount point (``SCRIPT_NAME``, ``root_path``); when there is
+    no raw target, or no such part, ``path`` (the decoded path below the mount point)
+    re-escaped, and the query."""
+    if raw is not None:
+        if not mount:
+            return raw
+        end = _mount_end(raw, mount)
+        if end is not None:
+            return raw[end:]
+    escaped = urllib.parse.quote(path, safe=_PATH_SAFE).encode("ascii")
+    return escaped + (b"?" + query if query else b"")
+
+
+def _mount_end(raw: bytes, mount: bytes) -> int | None:
+    """Where the part of ``raw`` that decodes to ``mount`` ends (``None``: nowhere)."""
+    if raw.startswith(mount) and raw[len(mount) : len(mount) + 1] in (b"", b"/", b"?"):
+        return len(mount)  # the usual case: a prefix without escapes
+    for end, byte in enumerate(raw):
+        if byte in b"/?" and end and urllib.parse.unquote_to_bytes(raw[:end]) == mount:
+            return end
+    return None
+
+
+async def in_executor(job: Callable[[], object], exchange: Exchange) -> object:
+    """Runs ``job`` (which uses ``exchange``) in the default executor. If this task is
+    cancelled meanwhile (the server shuts down, the client left), the job still runs to its
+    end in its thread; the exchange is then freed when it ends, never under its feet."""
+    future = asyncio.get_running_loop().run_in_executor(None, job)
+    exchange.in_thread = True
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        future.add_done_callback(lambda _: exchange.close())
+        raise
+    finally:
+        if future.done():
+            exchange.in_thread = False
