@@ -94,7 +94,10 @@ class HandleSafetyTest < Minitest::Test
   end
 
   def test_copies_gc_and_signing_threads_under_valgrind
-    command = ["valgrind", "-q", "--error-exitcode=99", "--undef-value-errors=no",
+    # --fair-sched=yes: valgrind runs one thread at a time, and without a fair lock the
+    # signing threads (which give up the GVL on every call) can starve the main thread for
+    # many minutes; with it the run takes seconds.
+    command = ["valgrind", "-q", "--fair-sched=yes", "--error-exitcode=99", "--undef-value-errors=no",
                "--suppressions=#{SUPPRESSIONS}", RbConfig.ruby]
     output, status = run_stress(command: command)
     assert status.success?, "valgrind found errors (exit #{status.exitstatus}):\n#{output}"
