@@ -38,7 +38,10 @@ fail() { # fail MESSAGE [LOG]
 step() {
   local name=$1 summary=$2 t0=$SECONDS log=$work/$1.log
   shift 2
-  if ! "$@" >"$log" 2>&1; then
+  # In the background, not as an if condition, so that set -e holds inside the step's
+  # functions (bash ignores it in anything an if tests).
+  "$@" >"$log" 2>&1 &
+  if ! wait $!; then
     fail "$name: $*" "$log"
   fi
   printf 'go: %-10s ok (%ds)%s\n' "$name" $((SECONDS - t0)) "$($summary "$log")"
@@ -123,7 +126,8 @@ step install installed install_and_consume
 
 # ------------------------------------------------------------------ endpoint conformance
 conformance() {
-  (cd "$repo" && /usr/bin/python3 tests/endpoint/conformance.py --backend go --chunked --startup-timeout 300)
+  (cd "$repo" && /usr/bin/python3 tests/endpoint/conformance.py --backend go --chunked \
+    --startup-timeout 300)
   if readelf -d .build/backend | grep -q 'NEEDED.*liblayer_identity'; then
     echo "the sample backend needs liblayer_identity.so"
     return 1

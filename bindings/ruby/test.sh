@@ -22,7 +22,10 @@ step() {
   local name=$1
   shift
   local log="$logs/$name.log" begun=$SECONDS
-  if "$@" >"$log" 2>&1; then
+  # In the background, not as an if condition, so that set -e holds inside the step's
+  # functions (bash ignores it in anything an if tests).
+  "$@" >"$log" 2>&1 &
+  if wait $!; then
     printf 'ruby: %-11s ok (%d s)\n' "$name" $((SECONDS - begun))
   else
     echo "ruby: $name FAILED; its output:" >&2

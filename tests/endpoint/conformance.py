@@ -31,6 +31,7 @@ import http.client
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -56,6 +57,8 @@ MAX_ECHO_CHARS = 64
 SECRET_WINDOW = 16
 REQUEST_TIMEOUT = 10.0
 HEAD_BODY_WAIT = 1.0
+# How long a request a server may refuse from its head waits for that answer before its body.
+HOLD_BODY_WAIT = 1.0
 CLOSE_SECONDS = 5.0
 SHUTDOWN_SECONDS = 5.0
 MAX_BODY_BYTES = 65536
@@ -157,11 +160,16 @@ class Response:
             f"{self.status} [{'; '.join(interesting)}] (no body)"
 
 
-def send(host, port, method, path, headers, body, timeout=REQUEST_TIMEOUT):
+def send(host, port, method, path, headers, body, timeout=REQUEST_TIMEOUT, hold_body=False):
     """Sends one request exactly as given (header values as UTF-8), on a new connection. Adds
     Host (unless given; for an absolute-form target, its authority) and Connection: close (unless
     given), nothing else. Returns a Response; raises OSError or http.client.HTTPException when
-    no response arrives."""
+    no response arrives.
+
+    `hold_body`: send the head alone first, and the body only if no answer has come within
+    HOLD_BODY_WAIT. For requests a server may refuse from the head (a malformed Content-Length):
+    a server that answers and closes with the body unread in its socket makes the kernel reset
+    the connection, which can destroy the answer before the client reads it."""
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.putrequest(method, path, skip_host=has_header(headers, "Host"),
@@ -172,7 +180,13 @@ def send(host, port, method, path, headers, body, timeout=REQUEST_TIMEOUT):
             connection.putheader("Connection", "close")
         sock = None
         try:
-            connection.endheaders(body)
+            if hold_body and body:
+                connection.endheaders()
+                answered, _, _ = select.select([connection.sock], [], [], HOLD_BODY_WAIT)
+                if not answered:
+                    connection.send(body)
+            else:
+                connection.endheaders(body)
             sock = connection.sock
         except (BrokenPipeError, ConnectionResetError):
             # The server may answer (413, 415) and close before it has read the whole body;
@@ -535,7 +549,8 @@ def run_case(host, port, case, checker, secrets=frozenset()):
     """(problems, the response's description) of one case."""
     method, path, headers, body = request_parts(case)
     try:
-        response = send(host, port, method, path, headers, body)
+        response = send(host, port, method, path, headers, body,
+                        hold_body=case["expected"].get("server_may_refuse", False))
     except (OSError, http.client.HTTPException) as failure:
         return [f"no response: {type(failure).__name__}: {failure}"], None
     return check_response(case, response, checker, secrets), response.describe()
