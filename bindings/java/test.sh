@@ -40,7 +40,10 @@ step() { # step NAME COMMAND...: runs quietly; on failure prints the log and exi
   shift
   local log=$work/$name.log
   local t0=$SECONDS
-  if "$@" >"$log" 2>&1; then
+  # In the background, not as an if condition, so that set -e holds inside the step's
+  # functions (bash ignores it in anything an if tests).
+  "$@" >"$log" 2>&1 &
+  if wait $!; then
     echo "java: $name ok ($((SECONDS - t0)) s)"
   else
     echo "java: $name FAILED ($((SECONDS - t0)) s); its output:" >&2

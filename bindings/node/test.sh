@@ -17,7 +17,10 @@ started=$SECONDS
 step() { # step NAME COMMAND...: run quietly; on failure print its log and stop
   local name=$1 log=$logs/$1.log t0=$SECONDS
   shift
-  if "$@" >"$log" 2>&1; then
+  # In the background, not as an if condition, so that set -e holds inside the step's
+  # functions (bash ignores it in anything an if tests).
+  "$@" >"$log" 2>&1 &
+  if wait $!; then
     printf 'node: %-12s ok (%ds)\n' "$name" $((SECONDS - t0))
   else
     echo "node: $name FAILED; its output:" >&2

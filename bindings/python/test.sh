@@ -26,7 +26,10 @@ log=$work/step.log
 step() { # step NAME COMMAND...: runs COMMAND quietly, says how long it took, or why it failed
   local name=$1 start=$SECONDS status=0
   shift
-  "$@" >"$log" 2>&1 || status=$?
+  # In the background, not in a || list, so that set -e holds inside the step's functions
+  # (bash ignores it in anything a || or an if tests).
+  "$@" >"$log" 2>&1 &
+  wait $! || status=$?
   if [ "$status" -ne 0 ]; then
     echo "python: FAILED: $name (exit status $status):" >&2
     cat "$log" >&2
