@@ -74,6 +74,25 @@
 #define LAYER_CLAIM_TEXT_COUNT 9
 
 /**
+ * Bytes of the fixed part of what `layer_verifier_verify_into` writes: `iat` and `exp` as
+ * `int64_t`, then the `LAYER_CLAIM_TEXT_COUNT` text lengths as `uint32_t`.
+ */
+#define LAYER_VERIFY_INTO_HEADER_BYTES (16 + (4 * LAYER_CLAIM_TEXT_COUNT))
+
+/**
+ * A buffer of this many bytes always holds what `layer_verifier_verify_into` writes: a token
+ * is at most 16384 bytes, so its claims JSON at most 12288, and the texts read from it (each
+ * no longer than its escaped form), the JSON itself and the metadata JSON at most three times
+ * that, after the header.
+ */
+#define LAYER_VERIFY_INTO_BUFFER_BYTES 40960
+
+/**
+ * The length `layer_verifier_verify_into` writes for an absent text.
+ */
+#define LAYER_CLAIM_ABSENT UINT32_MAX
+
+/**
  * The number of fields `layer_exchange_fields` can read (the size of `LayerField`).
  */
 #define LAYER_FIELD_COUNT 6
@@ -944,6 +963,32 @@ LayerStatus layer_verifier_verify_n(const LayerVerifier *verifier,
                                     char **out_error);
 
 /**
+ * Verifies `token` and writes every claim into the caller's buffer (ABI 3): no handle to
+ * free, for bindings whose foreign calls are dear (Fiddle, ctypes). Arguments as for
+ * `layer_verifier_verify_n`.
+ *
+ * On success `out_buffer` (of `buffer_len` bytes; `LAYER_VERIFY_INTO_BUFFER_BYTES` always
+ * suffices) receives, in the machine's byte order: `iat` and `exp` as `int64_t`; then the
+ * lengths of the `LAYER_CLAIM_TEXT_COUNT` texts as `uint32_t`, in `LayerClaimText` order,
+ * `LAYER_CLAIM_ABSENT` for an absent one; then those texts one after another, without
+ * terminators (`LAYER_VERIFY_INTO_HEADER_BYTES` is where the first begins). A buffer too small
+ * for a token's claims is `LAYER_ERR_INVALID_ARGUMENT` (the message says how many bytes it
+ * needs). On failure `*out_eit` (may be NULL) receives Layer's identifier for the rule the
+ * token broke, or `LAYER_EIT_NONE`, and `*out_error` the message; the buffer is not written.
+ */
+LayerStatus layer_verifier_verify_into(const LayerVerifier *verifier,
+                                       const char *token,
+                                       size_t token_len,
+                                       const char *expected_nonce,
+                                       size_t expected_nonce_len,
+                                       int64_t now,
+                                       int64_t leeway_seconds,
+                                       uint8_t *out_buffer,
+                                       size_t buffer_len,
+                                       LayerEit *out_eit,
+                                       char **out_error);
+
+/**
  * Releases a verifier. NULL is a no-op. The handle must not be used afterwards, nor freed
  * twice.
  */
@@ -1542,6 +1587,32 @@ LayerStatus layer_verifier_verify_n(const LayerVerifier *verifier,
                                     int64_t *out_times,
                                     LayerEit *out_eit,
                                     char **out_error);
+
+/**
+ * Verifies `token` and writes every claim into the caller's buffer (ABI 3): no handle to
+ * free, for bindings whose foreign calls are dear (Fiddle, ctypes). Arguments as for
+ * `layer_verifier_verify_n`.
+ *
+ * On success `out_buffer` (of `buffer_len` bytes; `LAYER_VERIFY_INTO_BUFFER_BYTES` always
+ * suffices) receives, in the machine's byte order: `iat` and `exp` as `int64_t`; then the
+ * lengths of the `LAYER_CLAIM_TEXT_COUNT` texts as `uint32_t`, in `LayerClaimText` order,
+ * `LAYER_CLAIM_ABSENT` for an absent one; then those texts one after another, without
+ * terminators (`LAYER_VERIFY_INTO_HEADER_BYTES` is where the first begins). A buffer too small
+ * for a token's claims is `LAYER_ERR_INVALID_ARGUMENT` (the message says how many bytes it
+ * needs). On failure `*out_eit` (may be NULL) receives Layer's identifier for the rule the
+ * token broke, or `LAYER_EIT_NONE`, and `*out_error` the message; the buffer is not written.
+ */
+LayerStatus layer_verifier_verify_into(const LayerVerifier *verifier,
+                                       const char *token,
+                                       size_t token_len,
+                                       const char *expected_nonce,
+                                       size_t expected_nonce_len,
+                                       int64_t now,
+                                       int64_t leeway_seconds,
+                                       uint8_t *out_buffer,
+                                       size_t buffer_len,
+                                       LayerEit *out_eit,
+                                       char **out_error);
 
 /**
  * Releases a verifier. NULL is a no-op. The handle must not be used afterwards, nor freed

@@ -1104,3 +1104,118 @@ fn verify_vectors_through_verify_n() {
         }
     }
 }
+
+/// `layer_verifier_verify_into`: the claims in the caller's buffer, as the typed getters give
+/// them (checked against `verify_n`'s reading of the same case).
+fn verify_into(verifier: *const LayerVerifier, args: &Value) -> (Outcome, LayerEit, Option<Value>) {
+    let token = bytes_arg(args, "token");
+    let nonce = bytes_arg(args, "expected_nonce");
+    let (token, token_len) = n_arg(&token);
+    let (nonce, nonce_len) = n_arg(&nonce);
+    let mut buffer = vec![0xa5u8; LAYER_VERIFY_INTO_BUFFER_BYTES];
+    let mut eit = LayerEit::LAYER_EIT_NONE;
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_verifier_verify_into(
+            verifier,
+            token,
+            token_len,
+            nonce,
+            nonce_len,
+            int(args, "now"),
+            int(args, "leeway_seconds"),
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut eit,
+            &mut error,
+        )
+    };
+    let result = outcome(status, error);
+    if result.status != LayerStatus::LAYER_OK {
+        assert!(buffer.iter().all(|b| *b == 0xa5), "the buffer is written on failure");
+        return (result, eit, None);
+    }
+    let int64 = |at: usize| i64::from_ne_bytes(buffer[at..at + 8].try_into().unwrap());
+    let mut texts = Vec::new();
+    let mut at = LAYER_VERIFY_INTO_HEADER_BYTES;
+    for index in 0..LAYER_CLAIM_TEXT_COUNT {
+        let len = u32::from_ne_bytes(buffer[16 + 4 * index..20 + 4 * index].try_into().unwrap());
+        texts.push((len != LAYER_CLAIM_ABSENT).then(|| {
+            let text = String::from_utf8(buffer[at..at + len as usize].to_vec()).unwrap();
+            at += len as usize;
+            text
+        }));
+    }
+    let mut object = serde_json::Map::new();
+    object.insert("iss".into(), texts[0].clone().into());
+    object.insert("prn".into(), texts[1].clone().into());
+    object.insert("iat".into(), int64(0).into());
+    object.insert("exp".into(), int64(8).into());
+    object.insert("nce".into(), texts[2].clone().into());
+    for (name, text) in ["first_name", "last_name", "display_name", "avatar_url"]
+        .into_iter()
+        .zip(&texts[3..7])
+    {
+        if let Some(value) = text {
+            object.insert(name.into(), value.clone().into());
+        }
+    }
+    assert_eq!(texts[7].as_deref(), args["expected_claims_json"].as_str());
+    if let Some(metadata) = &texts[8] {
+        object.insert("metadata".into(), serde_json::from_str(metadata).unwrap());
+    }
+    (result, eit, Some(Value::Object(object)))
+}
+
+#[test]
+fn verify_vectors_through_verify_into() {
+    let cases = vector_json("verify.json");
+    for case in cases["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let (created, verifier) = new_verifier_n(case);
+        assert_eq!(created.status, LayerStatus::LAYER_OK, "{name}");
+        let (result, eit, claims) = verify_into(verifier, case);
+        let (reference, reference_eit, reference_claims) = verify_n(verifier, case);
+        unsafe { layer_verifier_free(verifier) };
+        assert_eq!(result.status, reference.status, "{name}: {}", result.message);
+        assert_eq!(result.message, reference.message, "{name}");
+        assert_eq!(eit, reference_eit, "{name}");
+        assert_eq!(claims, reference_claims, "{name}");
+    }
+}
+
+/// A buffer too small is refused with what it needs, and nothing is written.
+#[test]
+fn verify_into_says_how_large_a_buffer_it_needs() {
+    let case = vector_json("verify.json")["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["expected_status"] == "LAYER_OK")
+        .unwrap()
+        .clone();
+    let (_, verifier) = new_verifier_n(&case);
+    let token = bytes_arg(&case, "token").unwrap();
+    let mut buffer = vec![0u8; LAYER_VERIFY_INTO_HEADER_BYTES + 3];
+    let mut error = ptr::null_mut();
+    let status = unsafe {
+        layer_verifier_verify_into(
+            verifier,
+            token.as_ptr().cast(),
+            token.len(),
+            ptr::null(),
+            0,
+            int(&case, "now"),
+            int(&case, "leeway_seconds"),
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            ptr::null_mut(),
+            &mut error,
+        )
+    };
+    let result = outcome(status, error);
+    unsafe { layer_verifier_free(verifier) };
+    assert_eq!(result.status, LayerStatus::LAYER_ERR_INVALID_ARGUMENT);
+    assert!(result.message.contains("LAYER_VERIFY_INTO_BUFFER_BYTES"), "{}", result.message);
+    assert!(buffer.iter().all(|b| *b == 0));
+}

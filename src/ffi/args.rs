@@ -122,3 +122,24 @@ pub(super) unsafe fn text_entry<'a>(
     }
     optional_text(*texts.add(index), *lens.add(index), name)
 }
+
+/// Borrows a caller's output buffer of `len` bytes.
+///
+/// # Safety
+/// `ptr` is NULL (refused) or points to `len` writable bytes that outlive the call.
+pub(super) unsafe fn out_bytes<'a>(
+    ptr: *mut u8,
+    len: usize,
+    name: &str,
+) -> FfiResult<&'a mut [u8]> {
+    if ptr.is_null() {
+        return Err(null_argument(name));
+    }
+    if len > isize::MAX as usize {
+        return Err(Failure::new(
+            LayerStatus::LAYER_ERR_INVALID_ARGUMENT,
+            format!("{name}'s length {len} is larger than any object in memory"),
+        ));
+    }
+    Ok(std::slice::from_raw_parts_mut(ptr, len))
+}

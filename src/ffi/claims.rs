@@ -46,6 +46,22 @@ pub enum LayerClaimText {
 /// The number of texts `layer_verifier_verify_n` can read (the size of `LayerClaimText`).
 pub const LAYER_CLAIM_TEXT_COUNT: usize = 9;
 
+/// Bytes of the fixed part of what `layer_verifier_verify_into` writes: `iat` and `exp` as
+/// `int64_t`, then the `LAYER_CLAIM_TEXT_COUNT` text lengths as `uint32_t`.
+pub const LAYER_VERIFY_INTO_HEADER_BYTES: usize = 16 + 4 * LAYER_CLAIM_TEXT_COUNT;
+/// A buffer of this many bytes always holds what `layer_verifier_verify_into` writes: a token
+/// is at most 16384 bytes, so its claims JSON at most 12288, and the texts read from it (each
+/// no longer than its escaped form), the JSON itself and the metadata JSON at most three times
+/// that, after the header.
+pub const LAYER_VERIFY_INTO_BUFFER_BYTES: usize = 40960;
+/// The length `layer_verifier_verify_into` writes for an absent text.
+pub const LAYER_CLAIM_ABSENT: u32 = u32::MAX;
+
+const _: () = assert!(
+    LAYER_VERIFY_INTO_HEADER_BYTES + 3 * crate::token::MAX_TOKEN_BYTES * 3 / 4
+        <= LAYER_VERIFY_INTO_BUFFER_BYTES
+);
+
 /// A string with a NUL after its bytes, for C; its length excludes the NUL.
 struct ClaimText(Box<[u8]>);
 
@@ -137,6 +153,35 @@ impl LayerClaims {
             *out_times = self.issued_at;
             *out_times.add(1) = self.expires_at;
         }
+    }
+}
+
+impl LayerClaims {
+    /// Writes the claims in the layout of `layer_verifier_verify_into` (header, then the texts
+    /// one after another) into `buffer`, or says how many bytes that needs.
+    pub(super) fn write_into(&self, buffer: &mut [u8]) -> Result<(), usize> {
+        let texts_len: usize = self.texts.iter().flatten().map(ClaimText::len).sum();
+        let needed = LAYER_VERIFY_INTO_HEADER_BYTES + texts_len;
+        if buffer.len() < needed {
+            return Err(needed);
+        }
+        let (header, mut rest) = buffer.split_at_mut(LAYER_VERIFY_INTO_HEADER_BYTES);
+        header[..8].copy_from_slice(&self.issued_at.to_ne_bytes());
+        header[8..16].copy_from_slice(&self.expires_at.to_ne_bytes());
+        for (index, text) in self.texts.iter().enumerate() {
+            let len = match text {
+                Some(text) => {
+                    let bytes = &text.0[..text.len()];
+                    let (target, after) = rest.split_at_mut(bytes.len());
+                    target.copy_from_slice(bytes);
+                    rest = after;
+                    u32::try_from(bytes.len()).expect("a text is shorter than a token")
+                }
+                None => LAYER_CLAIM_ABSENT,
+            };
+            header[16 + 4 * index..20 + 4 * index].copy_from_slice(&len.to_ne_bytes());
+        }
+        Ok(())
     }
 }
 

@@ -4,7 +4,9 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use super::args::{optional_str, optional_text, required_bytes, required_str, required_text};
+use super::args::{
+    optional_str, optional_text, out_bytes, required_bytes, required_str, required_text,
+};
 use super::claims::LayerClaims;
 use super::guard::{flags, guard, guard_eit, into_c_string, null_argument, require_out, FfiResult};
 use super::library::layer_string_free;
@@ -197,6 +199,51 @@ pub unsafe extern "C" fn layer_verifier_verify_n(
         claims.read_into(out_texts, out_text_lens, text_count, out_times);
         *out_claims = Box::into_raw(claims);
         Ok(())
+    })
+}
+
+/// Verifies `token` and writes every claim into the caller's buffer (ABI 3): no handle to
+/// free, for bindings whose foreign calls are dear (Fiddle, ctypes). Arguments as for
+/// `layer_verifier_verify_n`.
+///
+/// On success `out_buffer` (of `buffer_len` bytes; `LAYER_VERIFY_INTO_BUFFER_BYTES` always
+/// suffices) receives, in the machine's byte order: `iat` and `exp` as `int64_t`; then the
+/// lengths of the `LAYER_CLAIM_TEXT_COUNT` texts as `uint32_t`, in `LayerClaimText` order,
+/// `LAYER_CLAIM_ABSENT` for an absent one; then those texts one after another, without
+/// terminators (`LAYER_VERIFY_INTO_HEADER_BYTES` is where the first begins). A buffer too small
+/// for a token's claims is `LAYER_ERR_INVALID_ARGUMENT` (the message says how many bytes it
+/// needs). On failure `*out_eit` (may be NULL) receives Layer's identifier for the rule the
+/// token broke, or `LAYER_EIT_NONE`, and `*out_error` the message; the buffer is not written.
+#[no_mangle]
+pub unsafe extern "C" fn layer_verifier_verify_into(
+    verifier: *const LayerVerifier,
+    token: *const c_char,
+    token_len: usize,
+    expected_nonce: *const c_char,
+    expected_nonce_len: usize,
+    now: i64,
+    leeway_seconds: i64,
+    out_buffer: *mut u8,
+    buffer_len: usize,
+    out_eit: *mut LayerEit,
+    out_error: *mut *mut c_char,
+) -> LayerStatus {
+    guard_eit(out_error, out_eit, || {
+        let buffer = out_bytes(out_buffer, buffer_len, "out_buffer")?;
+        let verifier = verifier.as_ref().ok_or_else(|| null_argument("verifier"))?;
+        let token = required_text(token, token_len, "token")?;
+        let expected_nonce = optional_text(expected_nonce, expected_nonce_len, "expected_nonce")?;
+        let now = zero_is_absent(now, "now")?;
+        let leeway = time::leeway_seconds(leeway_seconds, "leeway_seconds")?;
+        let verified = verifier.0.verify(token, expected_nonce, now, leeway)?;
+        let claims = LayerClaims::new(verified.claims, verified.claims_json);
+        claims.write_into(buffer).map_err(|needed| {
+            Error::invalid_argument(format!(
+                "buffer_len {buffer_len} is too small for these claims, which need {needed} \
+                 bytes (LAYER_VERIFY_INTO_BUFFER_BYTES always suffices)"
+            ))
+            .into()
+        })
     })
 }
 

@@ -602,6 +602,70 @@ static void test_verify_n_reads_every_claim(void) {
   layer_signer_free(signer);
 }
 
+/* Every claim into the caller's buffer: the layout the header describes, no handle. */
+static void test_verify_into(void) {
+  LayerSigner *signer = new_signer_n(key_pkcs8, 0);
+  LayerVerifier *verifier = new_verifier_n(key_public);
+  const char *attributes[4] = {"Ada", NULL, NULL, "https://e.x/a.png"};
+  size_t attribute_lens[4] = {3, 0, 0, 17};
+  unsigned char *buffer = malloc(LAYER_VERIFY_INTO_BUFFER_BYTES);
+  char *token = NULL, *error = NULL;
+  LayerEit eit = EIT_SENTINEL;
+  int64_t iat, exp;
+  uint32_t lens[LAYER_CLAIM_TEXT_COUNT];
+  size_t at = LAYER_VERIFY_INTO_HEADER_BYTES, i;
+  if (buffer == NULL) abort();
+  memset(buffer, 0xa5, LAYER_VERIFY_INTO_BUFFER_BYTES);
+  CHECK_OK(layer_signer_sign_n(signer, S(USER), S(NONCE), TEST_IAT, 0, attributes, attribute_lens,
+                               NULL, NULL, NULL, NULL, 0, &token, &error),
+           error);
+  ts_log_token(token, key_public);
+  CHECK_OK(layer_verifier_verify_into(verifier, token, strlen(token), S(NONCE), TEST_IAT, 0, buffer,
+                                      LAYER_VERIFY_INTO_BUFFER_BYTES, &eit, &error),
+           error);
+  CHECK(eit == EIT_SENTINEL); /* untouched on success */
+  memcpy(&iat, buffer, 8);
+  memcpy(&exp, buffer + 8, 8);
+  memcpy(lens, buffer + 16, sizeof lens);
+  CHECK(iat == TEST_IAT && exp == TEST_IAT + 600);
+  CHECK(lens[LAYER_CLAIM_PROVIDER_ID] == strlen(TEST_PROVIDER_ID));
+  CHECK(memcmp(buffer + at, TEST_PROVIDER_ID, strlen(TEST_PROVIDER_ID)) == 0);
+  for (i = 0; i < LAYER_CLAIM_USER_ID; i++) at += lens[i];
+  CHECK(lens[LAYER_CLAIM_USER_ID] == 7 && memcmp(buffer + at, USER, 7) == 0);
+  at += lens[LAYER_CLAIM_USER_ID];
+  CHECK(lens[LAYER_CLAIM_NONCE] == 9 && memcmp(buffer + at, NONCE, 9) == 0);
+  at += lens[LAYER_CLAIM_NONCE];
+  CHECK(lens[LAYER_CLAIM_FIRST_NAME] == 3 && memcmp(buffer + at, "Ada", 3) == 0);
+  at += 3;
+  CHECK(lens[LAYER_CLAIM_LAST_NAME] == LAYER_CLAIM_ABSENT);
+  CHECK(lens[LAYER_CLAIM_DISPLAY_NAME] == LAYER_CLAIM_ABSENT);
+  CHECK(lens[LAYER_CLAIM_AVATAR_URL] == 17 && memcmp(buffer + at, "https://e.x/a.png", 17) == 0);
+  at += 17;
+  CHECK(lens[LAYER_CLAIM_JSON] > 100 && buffer[at] == '{' && buffer[at + lens[LAYER_CLAIM_JSON] - 1] == '}');
+  at += lens[LAYER_CLAIM_JSON];
+  CHECK(lens[LAYER_CLAIM_METADATA_JSON] == LAYER_CLAIM_ABSENT);
+  CHECK(buffer[at] == 0xa5); /* nothing past the last text */
+
+  /* Too small: refused, with what it needs; nothing written. */
+  memset(buffer, 0, LAYER_VERIFY_INTO_BUFFER_BYTES);
+  CHECK_ERROR(layer_verifier_verify_into(verifier, token, strlen(token), NULL, 0, TEST_IAT, 0, buffer,
+                                         LAYER_VERIFY_INTO_HEADER_BYTES + 10, NULL, &error),
+              LAYER_ERR_INVALID_ARGUMENT, error, "LAYER_VERIFY_INTO_BUFFER_BYTES");
+  CHECK(buffer[0] == 0 && buffer[LAYER_VERIFY_INTO_HEADER_BYTES] == 0);
+  /* A rejection: the identifier, and the buffer untouched. */
+  CHECK_ERROR(layer_verifier_verify_into(verifier, token, strlen(token), S("other"), TEST_IAT, 0,
+                                         buffer, LAYER_VERIFY_INTO_BUFFER_BYTES, &eit, &error),
+              LAYER_ERR_CLAIM_MISMATCH, error, "eit_nonce_not_found");
+  CHECK(eit == LAYER_EIT_NONCE_NOT_FOUND && buffer[0] == 0);
+  CHECK_ERROR(layer_verifier_verify_into(verifier, token, strlen(token), NULL, 0, TEST_IAT, 0, NULL,
+                                         100, NULL, &error),
+              LAYER_ERR_NULL_ARGUMENT, error, "out_buffer");
+  free(buffer);
+  layer_string_free(token);
+  layer_verifier_free(verifier);
+  layer_signer_free(signer);
+}
+
 /* A rejection: identifier and message, nothing written. */
 static void test_verify_n_rejections(void) {
   LayerVerifier *verifier = new_verifier_n(key_public);
@@ -727,6 +791,7 @@ int main(int argc, char **argv) {
       {"empty_attributes_are_absent", test_empty_attributes_are_absent},
       {"verify_n_reads_every_claim", test_verify_n_reads_every_claim},
       {"verify_n_rejections", test_verify_n_rejections},
+      {"verify_into", test_verify_into},
       {"huge_inputs", test_huge_inputs},
       {"token_type_flags", test_token_type_flags},
       {"token_inspect_n", test_token_inspect_n},
