@@ -1132,7 +1132,10 @@ fn verify_into(verifier: *const LayerVerifier, args: &Value) -> (Outcome, LayerE
     };
     let result = outcome(status, error);
     if result.status != LayerStatus::LAYER_OK {
-        assert!(buffer.iter().all(|b| *b == 0xa5), "the buffer is written on failure");
+        assert!(
+            buffer.iter().all(|b| *b == 0xa5),
+            "the buffer is written on failure"
+        );
         return (result, eit, None);
     }
     let int64 = |at: usize| i64::from_ne_bytes(buffer[at..at + 8].try_into().unwrap());
@@ -1177,7 +1180,11 @@ fn verify_vectors_through_verify_into() {
         let (result, eit, claims) = verify_into(verifier, case);
         let (reference, reference_eit, reference_claims) = verify_n(verifier, case);
         unsafe { layer_verifier_free(verifier) };
-        assert_eq!(result.status, reference.status, "{name}: {}", result.message);
+        assert_eq!(
+            result.status, reference.status,
+            "{name}: {}",
+            result.message
+        );
         assert_eq!(result.message, reference.message, "{name}");
         assert_eq!(eit, reference_eit, "{name}");
         assert_eq!(claims, reference_claims, "{name}");
@@ -1216,6 +1223,10 @@ fn verify_into_says_how_large_a_buffer_it_needs() {
     let result = outcome(status, error);
     unsafe { layer_verifier_free(verifier) };
     assert_eq!(result.status, LayerStatus::LAYER_ERR_INVALID_ARGUMENT);
-    assert!(result.message.contains("LAYER_VERIFY_INTO_BUFFER_BYTES"), "{}", result.message);
+    assert!(
+        result.message.contains("LAYER_VERIFY_INTO_BUFFER_BYTES"),
+        "{}",
+        result.message
+    );
     assert!(buffer.iter().all(|b| *b == 0));
 }
