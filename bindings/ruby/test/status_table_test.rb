@@ -84,7 +84,8 @@ class StatusTableTest < Minitest::Test
       "LAYER_DEFAULT_LEEWAY_SECONDS" => :DEFAULT_LEEWAY_SECONDS, "LAYER_CLAIM_TEXT_COUNT" => :CLAIM_TEXT_COUNT,
       "LAYER_FIELD_COUNT" => :FIELD_COUNT, "LAYER_ATTRIBUTE_COUNT" => :ATTRIBUTE_COUNT,
       "LAYER_ENDPOINT_MAX_BODY_BYTES" => :ENDPOINT_MAX_BODY_BYTES,
-      "LAYER_EXCHANGE_MAX_HEADERS" => :EXCHANGE_MAX_HEADERS }.each do |macro, constant|
+      "LAYER_EXCHANGE_MAX_HEADERS" => :EXCHANGE_MAX_HEADERS,
+      "LAYER_VERIFY_INTO_BUFFER_BYTES" => :VERIFY_INTO_BUFFER_BYTES }.each do |macro, constant|
       assert_equal Integer(HEADER[/#define #{macro} (\d+)/, 1]), native.const_get(constant), macro
     end
   end
@@ -109,17 +110,20 @@ class StatusTableTest < Minitest::Test
   end
 
   # Functions of the header the gem leaves alone on purpose: the ABI 1 and 2 forms of the
-  # calls it binds as pointer and length (ABI 3), and the claims getters, whose values
-  # layer_verifier_verify_n reads in the same call.
+  # calls it binds as pointer and length (ABI 3), and the claims handle's functions:
+  # layer_verifier_verify_into writes every claim into the gem's buffer in the same call.
   SUPERSEDED = { "layer_sign_token" => "layer_sign_token_n", "layer_signer_new" => "layer_signer_new_n",
                  "layer_signer_sign" => "layer_signer_sign_n", "layer_signer_sign_with" => "layer_signer_sign_n",
-                 "layer_verifier_new" => "layer_verifier_new_n", "layer_verifier_verify" => "layer_verifier_verify_n",
-                 "layer_verifier_verify_claims" => "layer_verifier_verify_n",
+                 "layer_verifier_new" => "layer_verifier_new_n",
+                 "layer_verifier_verify" => "layer_verifier_verify_into",
+                 "layer_verifier_verify_claims" => "layer_verifier_verify_into",
+                 "layer_verifier_verify_n" => "layer_verifier_verify_into",
                  "layer_token_inspect" => "layer_token_inspect_n" }.freeze
   CLAIMS_GETTERS = %w[layer_claims_provider_id layer_claims_user_id layer_claims_nonce layer_claims_issued_at
                       layer_claims_expires_at layer_claims_first_name layer_claims_last_name
                       layer_claims_display_name layer_claims_avatar_url layer_claims_metadata_count
-                      layer_claims_metadata_name layer_claims_metadata_value layer_claims_json].freeze
+                      layer_claims_metadata_name layer_claims_metadata_value layer_claims_json
+                      layer_claims_free].freeze
 
   def test_every_function_of_the_header_is_bound
     declared = HEADER.scan(/\b(layer_\w+)\(/).flatten.uniq - %w[layer_abi_version]

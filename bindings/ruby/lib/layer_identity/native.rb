@@ -143,11 +143,8 @@ module LayerIdentity
       "layer_signer_free" => [[ADDR], VOID, false],
       "layer_token_type_flags" => [[PTR, SIZE, ADDR, ADDR], INT, false],
       "layer_verifier_new_n" => [[PTR, SIZE, PTR, SIZE, PTR, SIZE, U32, ADDR, ADDR], INT, true],
-      "layer_verifier_verify_n" => [
-        [ADDR, PTR, SIZE, PTR, SIZE, I64, I64, ADDR, ADDR, ADDR, SIZE, ADDR, ADDR, ADDR], INT, true
-      ],
+      "layer_verifier_verify_into" => [[ADDR, PTR, SIZE, PTR, SIZE, I64, I64, ADDR, SIZE, ADDR, ADDR], INT, true],
       "layer_verifier_free" => [[ADDR], VOID, false],
-      "layer_claims_free" => [[ADDR], VOID, false],
       "layer_generate_key_pair" => [[U32, ADDR, ADDR, ADDR], INT, true],
       "layer_token_inspect_n" => [[PTR, SIZE, ADDR, ADDR, ADDR], INT, false],
       "layer_exchange_new" => [[PTR, SIZE, PTR, SIZE, PTR, SIZE, PTR, SIZE, ADDR, ADDR], INT, false],
@@ -174,6 +171,9 @@ module LayerIdentity
     # tests).
     DEFAULT_LEEWAY_SECONDS = 60
     CLAIM_TEXT_COUNT = 9
+    VERIFY_INTO_HEADER_BYTES = 52
+    VERIFY_INTO_BUFFER_BYTES = 40_960
+    CLAIM_ABSENT = 0xFFFF_FFFF
     FIELD_COUNT = 6
     ATTRIBUTE_COUNT = 4
     ENDPOINT_MAX_BODY_BYTES = 65_536

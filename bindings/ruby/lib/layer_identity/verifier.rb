@@ -14,21 +14,18 @@ module LayerIdentity
   class Verifier
     include Closeable
 
-    # Out slots of layer_verifier_verify_n: the claims handle (slot 0), the texts
-    # (LayerClaimText order), their lengths, iat and exp, the LayerEit, the error message.
-    TEXTS = 1
-    LENGTHS = TEXTS + Native::CLAIM_TEXT_COUNT
-    TIMES = LENGTHS + Native::CLAIM_TEXT_COUNT
-    EIT = TIMES + 2
-    ERROR = EIT + 1
-    SLOTS = ERROR + 1
-    # The pack directives of the slots: addresses and sizes, then the two int64_t times.
-    SLOTS_LAYOUT = "J#{TIMES}q2J#{SLOTS - TIMES - 2}".freeze
+    # What layer_verifier_verify_into writes first: iat and exp, then the length of each text
+    # in LayerClaimText order (CLAIM_ABSENT for an absent one); the texts follow it.
+    HEADER_LAYOUT = "q2L#{Native::CLAIM_TEXT_COUNT}".freeze
     # The LayerClaimText of the metadata object's JSON.
     METADATA_JSON = 8
     EMPTY_METADATA = {}.freeze
-    private_constant :TEXTS, :LENGTHS, :TIMES, :EIT, :ERROR, :SLOTS, :SLOTS_LAYOUT, :METADATA_JSON,
-                     :EMPTY_METADATA
+    # Buffers not in use (a Fiddle::Pointer to malloc'd memory and an Out for the LayerEit and
+    # the message, each). A call takes one, or makes one when all are in use, and gives it
+    # back when the claims are read: Array#pop and #push hold the GVL, so no two calls share
+    # one, and making one per call would cost more than reading the claims.
+    FREE_BUFFERS = [] # rubocop:disable Style/MutableConstant -- the pool itself
+    private_constant :HEADER_LAYOUT, :METADATA_JSON, :EMPTY_METADATA, :FREE_BUFFERS
 
     # public_key:: the RSA public key (SPKI or PKCS#1 PEM, base64 or raw DER), or an
     #              unencrypted private key to derive it from.
@@ -62,41 +59,42 @@ module LayerIdentity
       now = Arguments.unix_seconds(now, "now")
       leeway = Arguments.seconds(leeway, "leeway", Native::DEFAULT_LEEWAY_SECONDS)
       with_handle do |verifier|
-        out = Native::Out.new(SLOTS)
-        base = out.address # (slot addresses by arithmetic: a method call each would show)
-        status = Native::LAYER_VERIFIER_VERIFY_N.call(verifier, token, token.bytesize, nonce, nonce&.bytesize || 0,
-                                                      now, leeway, base, base + (TEXTS * Native::SLOT),
-                                                      base + (LENGTHS * Native::SLOT), Native::CLAIM_TEXT_COUNT,
-                                                      base + (TIMES * Native::SLOT), base + (EIT * Native::SLOT),
-                                                      base + (ERROR * Native::SLOT))
-        out.check(status, ERROR, EIT)
+        buffer, out = FREE_BUFFERS.pop || [Fiddle::Pointer.malloc(Native::VERIFY_INTO_BUFFER_BYTES, Fiddle::RUBY_FREE),
+                                           Native::Out.new(2)]
         begin
-          read_claims(out)
+          status = Native::LAYER_VERIFIER_VERIFY_INTO.call(verifier, token, token.bytesize, nonce,
+                                                           nonce&.bytesize || 0, now, leeway, buffer.to_i,
+                                                           Native::VERIFY_INTO_BUFFER_BYTES, out[0], out[1])
+          out.check(status, 1, 0)
+          read_claims(buffer)
         ensure
-          Native::LAYER_CLAIMS_FREE.call(out.value(0))
+          FREE_BUFFERS.push([buffer, out])
         end
       end
     end
 
     private
 
-    # Claims from what layer_verifier_verify_n wrote: the texts (copied: they live in the
-    # claims handle), iat and exp. Read with one unpack and built with allocate and the member
-    # writers, then frozen: verify is fast enough in C that every allocation around it shows.
-    def read_claims(out) # rubocop:disable Metrics/AbcSize -- one line per claim
-      slots = out.values(SLOTS_LAYOUT)
+    # Claims from what layer_verifier_verify_into wrote: each text copied out of the buffer
+    # (Fiddle::Pointer#[] makes a new String), then frozen; built with allocate and the member
+    # writers: verify is fast enough in C that every allocation around it shows.
+    def read_claims(buffer) # rubocop:disable Metrics/AbcSize -- one line per claim
+      issued_at, expires_at, *lengths = buffer[0, Native::VERIFY_INTO_HEADER_BYTES].unpack(HEADER_LAYOUT)
+      offset = Native::VERIFY_INTO_HEADER_BYTES
+      texts = lengths.map do |length|
+        next if length == Native::CLAIM_ABSENT
+
+        text = buffer[offset, length].force_encoding(Encoding::UTF_8).freeze
+        offset += length
+        text
+      end
       claims = Claims.allocate
-      claims.provider_id = Native.string_at(slots[TEXTS], slots[LENGTHS])
-      claims.user_id = Native.string_at(slots[TEXTS + 1], slots[LENGTHS + 1])
-      claims.nonce = Native.string_at(slots[TEXTS + 2], slots[LENGTHS + 2])
-      claims.first_name = Native.string_at(slots[TEXTS + 3], slots[LENGTHS + 3])
-      claims.last_name = Native.string_at(slots[TEXTS + 4], slots[LENGTHS + 4])
-      claims.display_name = Native.string_at(slots[TEXTS + 5], slots[LENGTHS + 5])
-      claims.avatar_url = Native.string_at(slots[TEXTS + 6], slots[LENGTHS + 6])
-      metadata = Native.string_at(slots[TEXTS + METADATA_JSON], slots[LENGTHS + METADATA_JSON])
+      claims.provider_id, claims.user_id, claims.nonce, claims.first_name, claims.last_name,
+        claims.display_name, claims.avatar_url = texts
+      metadata = texts[METADATA_JSON]
       claims.metadata = metadata ? JSON.parse(metadata, freeze: true) : EMPTY_METADATA
-      claims.issued_at = Time.at(slots[TIMES]).utc
-      claims.expires_at = Time.at(slots[TIMES + 1]).utc
+      claims.issued_at = Time.at(issued_at).utc
+      claims.expires_at = Time.at(expires_at).utc
       claims.freeze
     end
   end
