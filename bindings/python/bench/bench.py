@@ -4,7 +4,8 @@ ABI (benches/c/abi_bench.c) and `openssl speed rsa2048`, measured in the same ru
 
     bench.py [--seconds S] [--rounds N] [--key FILE]
     bench.py --memory LOOPS      # RSS across create/sign/verify/close loops
-    bench.py --instructions N    # instructions per call (callgrind), package vs bare C call
+    bench.py --instructions N [--only verify|sign]
+                                 # instructions per call (callgrind), package vs bare C call
 
 Each round measures every subject once, one after the other, pinned to CPU 0 (the two-thread
 measurement to CPUs 0 and 1), so drift on a shared machine hits all of them alike; the report
@@ -20,8 +21,9 @@ Subjects (2048-bit key, the same claims everywhere):
   PyJWT sign, PEM text    jwt.encode with the PEM text (cryptography loads and checks it)
   PyJWT verify            jwt.decode with a loaded public key
   C ABI                   abi_bench sign / oneshot / verify (layer_verifier_verify), and
-                          abi_verify_n.c verify-n: layer_verifier_verify_n reading every
-                          claim, the call the package makes (the 0.85 target is against it)
+                          abi_calls.c verify-into: layer_verifier_verify_into writing
+                          every claim into a buffer, the call the package makes (the 0.85
+                          target is against it)
 """
 
 from __future__ import annotations
@@ -141,13 +143,13 @@ def build_abi_bench(directory: Path, source: Path = REPOSITORY / "benches/c/abi_
     return binary
 
 
-VERIFY_N_SOURCE = Path(__file__).with_name("abi_verify_n.c")
+ABI_CALLS_SOURCE = Path(__file__).with_name("abi_calls.c")
 
 
 def abi_rate(binary: Path, mode: str, seconds: float, key: Path) -> float:
     env = dict(os.environ, LD_LIBRARY_PATH=str(REPOSITORY / "target/release"))
     command = [str(binary), mode, str(seconds), str(key)]
-    if binary.name == "abi_verify_n":
+    if binary.name == "abi_calls":
         command.insert(1, "rate")
     output = subprocess.run(
         ["taskset", "-c", "0", *command],
@@ -201,24 +203,18 @@ def loop(mode: str, count: int, pem: bytes) -> None:
         )
         lib.layer_string_free(out.value)
 
-    texts, lens = (ctypes.c_void_p * 9)(), (ctypes.c_size_t * 9)()
-    times, claims, eit, error = (
-        (ctypes.c_int64 * 2)(),
-        ctypes.c_void_p(),
-        ctypes.c_int(),
-        ctypes.c_void_p(),
-    )
-    addresses = [ctypes.addressof(out) for out in (claims, texts, lens, times, eit, error)]
+    buffer = ctypes.create_string_buffer(_library.VERIFY_INTO_BUFFER_BYTES)
+    eit, error = ctypes.c_int(), ctypes.c_void_p()
+    addresses = [ctypes.addressof(out) for out in (buffer, eit, error)]
 
     def bare_verify() -> None:
-        lib.layer_verifier_verify_n(
+        lib.layer_verifier_verify_into(
             verifier_pointer,
             *(token_bytes, len(token_bytes), b"nonce", 5, ISSUED_AT + 1, 60),
-            *addresses[:3],
-            9,
-            *addresses[3:],
+            addresses[0],
+            len(buffer),
+            *addresses[1:],
         )
-        lib.layer_claims_free(claims.value)
 
     operations: dict[str, Callable[[], object]] = {
         "bare-sign": bare_sign,
@@ -231,10 +227,10 @@ def loop(mode: str, count: int, pem: bytes) -> None:
         operation()
 
 
-def instructions(count: int, key: Path) -> None:
+def instructions(count: int, key: Path, only: str | None) -> None:
     """Instructions per call (callgrind: repeatable on a busy machine, unlike time) of the
     package's sign and verify, of the bare C call made through ctypes, and of the C ABI itself
-    (abi_verify_n.c: the same ABI 3 calls, without Python)."""
+    (abi_calls.c: the same ABI 3 calls, without Python)."""
 
     def collected(command: list[str]) -> int:
         result = subprocess.run(
@@ -263,16 +259,17 @@ def instructions(count: int, key: Path) -> None:
 
         return command
 
-    per = {
-        mode: per_call(python_loop(mode)) for mode in ("bare-sign", "sign", "bare-verify", "verify")
-    }
+    names = (only,) if only else ("sign", "verify")
+    per = {}
     with tempfile.TemporaryDirectory() as directory:
-        binary = build_abi_bench(Path(directory), VERIFY_N_SOURCE)
-        per["C sign"] = per_call(c_loop(binary, "sign-n"))
-        per["C verify"] = per_call(c_loop(binary, "verify-n"))
+        binary = build_abi_bench(Path(directory), ABI_CALLS_SOURCE)
+        for name in names:
+            for mode in ("bare-" + name, name):
+                per[mode] = per_call(python_loop(mode))
+            per["C " + name] = per_call(c_loop(binary, {"sign": "sign-n"}.get(name, "verify-into")))
     for mode, value in per.items():
         print(f"{mode:12} {value:>10,} instructions per call")
-    for name in ("sign", "verify"):
+    for name in names:
         print(f"C ABI / package {name}: {per['C ' + name] / per[name]:.4f} (target >= 0.85)")
         print(f"bare ctypes call / package {name}: {per['bare-' + name] / per[name]:.4f}")
 
@@ -288,13 +285,16 @@ def main() -> None:
     parser.add_argument(
         "--instructions", type=int, metavar="CALLS", help="count instructions per call instead"
     )
+    parser.add_argument(
+        "--only", choices=("sign", "verify"), help="with --instructions: count one operation"
+    )
     parser.add_argument("--loop", nargs=2, metavar=("MODE", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory:
         memory(args.key.read_bytes(), args.memory)
         return
     if args.instructions:
-        instructions(args.instructions, args.key)
+        instructions(args.instructions, args.key, args.only)
         return
     if args.loop:
         loop(args.loop[0], int(args.loop[1]), args.key.read_bytes())
@@ -346,7 +346,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as directory:
         abi_bench = build_abi_bench(Path(directory))
-        verify_n_bench = build_abi_bench(Path(directory), VERIFY_N_SOURCE)
+        abi_calls_bench = build_abi_bench(Path(directory), ABI_CALLS_SOURCE)
         print(f"layer_identity {layer_identity.__version__}, library {layer_identity.library_path}")
         openssl = subprocess.run(["openssl", "version"], capture_output=True, text=True)
         print(
@@ -363,7 +363,9 @@ def main() -> None:
             ossl_sign, ossl_verify = openssl_speed(args.seconds)
             for mode in ("sign", "oneshot", "verify"):
                 rates[f"C ABI {mode}"] = abi_rate(abi_bench, mode, args.seconds, args.key)
-            rates["C ABI verify_n"] = abi_rate(verify_n_bench, "verify-n", args.seconds, args.key)
+            rates["C ABI verify_into"] = abi_rate(
+                abi_calls_bench, "verify-into", args.seconds, args.key
+            )
             os.sched_setaffinity(0, ONE_CORE)
             for name, operation in subjects.items():
                 seconds = pyjwt_pem_seconds if name == "PyJWT sign, PEM text" else args.seconds
@@ -392,8 +394,8 @@ def main() -> None:
                 rates["package one-shot sign"] / rates["C ABI oneshot"],
             )
             ratio(
-                "package verify / C ABI verify_n (>= 0.85)",
-                rates["package verify"] / rates["C ABI verify_n"],
+                "package verify / C ABI verify_into (>= 0.85)",
+                rates["package verify"] / rates["C ABI verify_into"],
             )
             ratio("package verify / C ABI verify", rates["package verify"] / rates["C ABI verify"])
             ratio("package verify / openssl verify", rates["package verify"] / ossl_verify)

@@ -51,7 +51,14 @@ def test_flags_and_abi_version_are_the_headers() -> None:
         "LAYER_ENDPOINT_MAX_BODY_BYTES": _library.ENDPOINT_MAX_BODY_BYTES,
         "LAYER_EXCHANGE_MAX_HEADERS": _library.EXCHANGE_MAX_HEADERS,
         "LAYER_ATTRIBUTE_COUNT": _library.ATTRIBUTE_COUNT,
+        "LAYER_VERIFY_INTO_BUFFER_BYTES": _library.VERIFY_INTO_BUFFER_BYTES,
     }
+    # The two defined by an expression: the one the header writes, and the largest uint32_t.
+    text = HEADER.read_text("utf-8")
+    assert "#define LAYER_VERIFY_INTO_HEADER_BYTES (16 + (4 * LAYER_CLAIM_TEXT_COUNT))" in text
+    assert _library.VERIFY_INTO_HEADER_BYTES == 16 + 4 * _library.CLAIM_TEXT_COUNT
+    assert "#define LAYER_CLAIM_ABSENT UINT32_MAX" in text
+    assert _library.CLAIM_ABSENT == 2**32 - 1
     for enum in ("LayerClaimText", "LayerField", "LayerAttribute"):
         assert (
             len(header_enum(enum))

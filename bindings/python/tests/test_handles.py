@@ -6,6 +6,7 @@ import copy
 import gc
 import os
 import pickle
+import sys
 import threading
 import time
 
@@ -207,18 +208,70 @@ def test_16_threads_200_tokens_on_one_signer(private_pem: bytes, public_pem: byt
 
 
 def test_verifier_shared_by_threads(signer: Signer, verifier: Verifier) -> None:
-    token = signer.sign("alice", "n", first_name="Ali\0ce"[:3], metadata={"plan": "pro"})
-    results: list[layer_identity.Claims] = []
+    # Each thread verifies its own tokens, whose claims differ in every text and length: a
+    # buffer shared by two calls at once would show as another thread's claims.
+    threads, rounds = 8, 100
+    tokens = [
+        signer.sign(
+            f"user-{worker}" * (worker + 1),
+            f"nonce-{worker}",
+            first_name="Renée Zoë"[: worker % 6] or None,
+            avatar_url=f"https://example.com/{worker}.png" if worker % 2 else None,
+            metadata={"plan": "pro" * worker, f"k{worker}": "v"} if worker % 3 else None,
+        )
+        for worker in range(threads)
+    ]
+    expected = [verifier.verify(token, nonce=f"nonce-{n}") for n, token in enumerate(tokens)]
+    assert expected[4].first_name == "René"
+    assert expected[1].metadata == {"k1": "v", "plan": "pro"}
+    assert len({claims.json for claims in expected}) == threads
+    failures: list[str] = []
+    barrier = threading.Barrier(threads)
 
-    def work() -> None:
-        for _ in range(200):
-            results.append(verifier.verify(token, nonce="n"))
+    def work(worker: int) -> None:
+        barrier.wait()
+        for _ in range(rounds):
+            with_nonce = verifier.verify(tokens[worker], nonce=f"nonce-{worker}")
+            without = verifier.verify(tokens[worker])
+            if not with_nonce == without == expected[worker]:
+                failures.append(f"thread {worker}: {with_nonce} / {without}")
 
-    workers = [threading.Thread(target=work) for _ in range(8)]
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
     for thread in workers:
         thread.start()
     for thread in workers:
         thread.join()
-    assert len(results) == 1600
-    assert all(claims == results[0] for claims in results)
-    assert results[0].metadata == {"plan": "pro"}
+    assert failures == []
+
+
+def test_a_verify_that_runs_inside_verify_reads_its_own_claims(
+    signer: Signer, verifier: Verifier
+) -> None:
+    """Python code can run on a thread in the middle of verify() (a signal handler, a
+    profiler, a trace function): a verify() made there has claims of its own, and does not
+    overwrite those the outer one is still reading. The profile function runs the inner
+    verify() once the outer one's library call has returned, as it starts reading the
+    claims."""
+    outer_token = signer.sign("outer-user", "outer-nonce", first_name="Outer")
+    inner_token = signer.sign("inner", "n", last_name="Inner", metadata={"k": "v"})
+    inner: list[layer_identity.Claims] = []
+
+    def profile(frame: object, event: str, function: object) -> None:
+        if event == "c_call" and getattr(function, "__name__", "") == "unpack_from" and not inner:
+            inner.append(verifier.verify(inner_token, nonce="n"))
+
+    sys.setprofile(profile)
+    try:
+        outer = verifier.verify(outer_token, nonce="outer-nonce")
+    finally:
+        sys.setprofile(None)
+    assert [claims.user_id for claims in inner] == ["inner"], "the inner verify ran"
+    assert (outer.user_id, outer.nonce, outer.first_name, outer.last_name) == (
+        "outer-user",
+        "outer-nonce",
+        "Outer",
+        None,
+    )
+    assert outer.metadata == {}
+    assert (inner[0].last_name, inner[0].metadata) == ("Inner", {"k": "v"})
+    assert outer == verifier.verify(outer_token, nonce="outer-nonce")

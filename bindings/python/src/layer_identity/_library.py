@@ -42,6 +42,13 @@ DEFAULT_LEEWAY_SECONDS = 60
 CLAIM_TEXT_COUNT = 9
 FIELD_COUNT = 6
 ATTRIBUTE_COUNT = 4
+#: ``LAYER_VERIFY_INTO_BUFFER_BYTES``: a buffer this large always holds what
+#: ``layer_verifier_verify_into`` writes; ``LAYER_VERIFY_INTO_HEADER_BYTES``: where its texts
+#: begin (after ``iat``, ``exp`` and the texts' lengths); ``LAYER_CLAIM_ABSENT``: the length of
+#: an absent text.
+VERIFY_INTO_BUFFER_BYTES = 40960
+VERIFY_INTO_HEADER_BYTES = 16 + 4 * CLAIM_TEXT_COUNT
+CLAIM_ABSENT = 0xFFFF_FFFF
 #: ``LAYER_ENDPOINT_MAX_BODY_BYTES``: the endpoint reads at most one byte more than this.
 ENDPOINT_MAX_BODY_BYTES = 65536
 #: ``LAYER_EXCHANGE_MAX_HEADERS``: the most headers an endpoint answer has.
@@ -160,14 +167,10 @@ _PROTOTYPES: dict[str, tuple[list[Any], Any]] = {
     "layer_verifier_new_n": ([*_TEXT, *_TEXT, *_TEXT, c_uint32, _out, _out], _status),
     # The hot path of verifying: its out-parameters are given as plain addresses (c_void_p),
     # which ctypes converts for less than typed pointers (measured with bench.py).
-    "layer_verifier_verify_n": (
-        [c_void_p, *_TEXT, *_TEXT, c_int64, c_int64, *(c_void_p,) * 3, c_size_t, *(c_void_p,) * 3],
+    "layer_verifier_verify_into": (
+        [c_void_p, *_TEXT, *_TEXT, c_int64, c_int64, c_void_p, c_size_t, c_void_p, c_void_p],
         _status,
     ),
-    "layer_claims_metadata_count": ([c_void_p], c_size_t),
-    "layer_claims_metadata_name": ([c_void_p, c_size_t, _lens], c_void_p),
-    "layer_claims_metadata_value": ([c_void_p, c_size_t, _lens], c_void_p),
-    "layer_claims_free": ([c_void_p], None),
     "layer_verifier_free": ([c_void_p], None),
     "layer_token_inspect_n": ([*_TEXT, _out, _out, _out], _status),
     "layer_generate_key_pair": ([c_uint32, _out, _out, _out], _status),

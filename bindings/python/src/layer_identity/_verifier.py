@@ -5,19 +5,27 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import json
 import os
-import sys
-import threading
+import struct
 import types
 from collections.abc import Mapping
-from ctypes import Array, addressof, byref, c_char, c_int, c_int64, c_size_t, c_void_p, string_at
+from ctypes import addressof, byref, c_int, c_size_t, c_void_p, create_string_buffer
 from dataclasses import dataclass, field
 
 from . import _args
 from ._args import Duration, KeyText, Time
 from ._errors import raise_error
 from ._handle import Handle, NativeObject
-from ._library import CLAIM_TEXT_COUNT, DEFAULT_LEEWAY_SECONDS, FLAG_ALLOW_1024_BIT_KEY, lib
+from ._library import (
+    CLAIM_ABSENT,
+    CLAIM_TEXT_COUNT,
+    DEFAULT_LEEWAY_SECONDS,
+    FLAG_ALLOW_1024_BIT_KEY,
+    VERIFY_INTO_BUFFER_BYTES,
+    VERIFY_INTO_HEADER_BYTES,
+    lib,
+)
 
 __all__ = ["Claims", "Verifier"]
 
@@ -71,62 +79,40 @@ def _utc(seconds: int) -> dt.datetime:
 
 
 _EMPTY_METADATA: Mapping[str, str] = types.MappingProxyType({})
-# The process's memory as one buffer, to read the claims' texts at the addresses and lengths
-# the library gave: a slice of it decodes without a ctypes call, where string_at() makes one
-# foreign call per text (verify reads four or more, and that cost decided whether verifying
-# through this package keeps up with the C ABI). Only exact (address, length) pairs from the
-# library are ever read, as string_at would.
-_MEMORY = memoryview((c_char * sys.maxsize).from_address(0)).cast("B")
-
-
-_AllBuffers = tuple[
-    c_void_p,
-    "Array[c_void_p]",
-    "Array[c_size_t]",
-    "Array[c_int64]",
-    c_int,
-    c_void_p,
-    c_void_p,
-    c_void_p,
-    c_void_p,
-    c_void_p,
-    c_void_p,
-    c_void_p,
-]
-_TEXT_COUNT = c_size_t(CLAIM_TEXT_COUNT)
+# What layer_verifier_verify_into writes first: iat and exp, then the length of each text in
+# LayerClaimText order (CLAIM_ABSENT for an absent one); the texts follow, one after another.
+_HEADER = struct.Struct(f"=2q{CLAIM_TEXT_COUNT}I")
+assert _HEADER.size == VERIFY_INTO_HEADER_BYTES
+_BUFFER_BYTES = c_size_t(VERIFY_INTO_BUFFER_BYTES)
 _INT64 = range(-(2**63), 2**63)
 
 
-class _Buffers(threading.local):
-    """The out-parameters of layer_verifier_verify_n, made once per thread: allocating them
-    on every call would cost more than reading the claims."""
+class _Buffer:
+    """Where one call of layer_verifier_verify_into writes: the claims, the LayerEit, the
+    error message; with the addresses, as c_void_p objects that ctypes passes on without
+    converting them."""
+
+    __slots__ = ("all",)
 
     def __init__(self) -> None:
-        self.claims = c_void_p()
-        self.texts = (c_void_p * CLAIM_TEXT_COUNT)()
-        self.lens = (c_size_t * CLAIM_TEXT_COUNT)()
-        self.times = (c_int64 * 2)()
-        self.eit = c_int()
-        self.error = c_void_p()
-        outs = (self.claims, self.texts, self.lens, self.times, self.eit, self.error)
-        # Everything verify() needs from this thread's buffers, in one attribute read; the
-        # addresses as c_void_p objects, which ctypes passes on without converting them.
-        addresses = [c_void_p(addressof(out)) for out in outs]
-        self.all: _AllBuffers = (*outs, *addresses)  # type: ignore[assignment]
+        memory = create_string_buffer(VERIFY_INTO_BUFFER_BYTES)
+        eit, error = c_int(), c_void_p()
+        self.all = (
+            memoryview(memory).cast("B"),
+            eit,
+            error,
+            c_void_p(addressof(memory)),
+            c_void_p(addressof(eit)),
+            c_void_p(addressof(error)),
+            memory,  # kept alive with the view's addresses
+        )
 
 
-_buffers = _Buffers()
-
-
-def _metadata(claims: int) -> Mapping[str, str]:
-    length = c_size_t()
-    ref = byref(length)
-    entries = {}
-    for index in range(lib.layer_claims_metadata_count(claims)):
-        name = string_at(lib.layer_claims_metadata_name(claims, index, ref), length.value)
-        value = string_at(lib.layer_claims_metadata_value(claims, index, ref), length.value)
-        entries[name.decode("utf-8")] = value.decode("utf-8")
-    return types.MappingProxyType(entries)
+# Buffers not in use. A call takes one (or makes one, when every buffer is in use) and gives
+# it back once the claims are read: list.pop and list.append are atomic, so no two calls
+# share a buffer, whatever runs between them: other threads, or a signal handler verifying
+# on this thread. (Making a buffer on every call would cost more than reading the claims.)
+_FREE: list[_Buffer] = []
 
 
 class Verifier(NativeObject):
@@ -246,79 +232,84 @@ class Verifier(NativeObject):
             if type(leeway) is int and leeway in _INT64
             else _args.duration_seconds(leeway, "leeway")
         )
-        (
-            out_claims,
-            texts,
-            lens,
-            times,
-            out_eit,
-            out_error,
-            claims_address,
-            texts_address,
-            lens_address,
-            times_address,
-            eit_address,
-            error_address,
-        ) = _buffers.all
-        handle = self._handle
-        pointer = handle.acquire()
         try:
-            status = lib.layer_verifier_verify_n(
-                pointer,
-                token_text,
-                len(token_text),
-                expected,
-                0 if expected is None else len(expected),
-                at,
-                skew,
-                claims_address,
-                texts_address,
-                lens_address,
-                _TEXT_COUNT,
-                times_address,
-                eit_address,
-                error_address,
+            buffer = _FREE.pop()
+        except IndexError:
+            buffer = _Buffer()
+        try:
+            memory, out_eit, out_error, address, eit_address, error_address, _ = buffer.all
+            handle = self._handle
+            pointer = handle.acquire()
+            try:
+                status = lib.layer_verifier_verify_into(
+                    pointer,
+                    token_text,
+                    len(token_text),
+                    expected,
+                    0 if expected is None else len(expected),
+                    at,
+                    skew,
+                    address,
+                    _BUFFER_BYTES,
+                    eit_address,
+                    error_address,
+                )
+            finally:
+                handle.release()
+            if status:
+                raise_error(status, out_error, out_eit.value)
+            # The texts, read by their lengths (a claim may hold U+0000). The provider ID, the
+            # nonce (when one is expected) and the claims JSON are always there.
+            iat, exp, iss_n, prn_n, nce_n, first_n, last_n, display_n, avatar_n, json_n, meta_n = (
+                _HEADER.unpack_from(memory)
+            )
+            start = VERIFY_INTO_HEADER_BYTES + iss_n
+            user_id = str(memory[start : start + prn_n], "utf-8")
+            start += prn_n
+            # An expected nonce was checked equal, byte for byte: the same text.
+            nce = str(memory[start : start + nce_n], "utf-8") if nonce is None else str(nonce)
+            start += nce_n
+            first = last = display = avatar = None
+            if first_n != CLAIM_ABSENT:
+                first = str(memory[start : start + first_n], "utf-8")
+                start += first_n
+            if last_n != CLAIM_ABSENT:
+                last = str(memory[start : start + last_n], "utf-8")
+                start += last_n
+            if display_n != CLAIM_ABSENT:
+                display = str(memory[start : start + display_n], "utf-8")
+                start += display_n
+            if avatar_n != CLAIM_ABSENT:
+                avatar = str(memory[start : start + avatar_n], "utf-8")
+                start += avatar_n
+            signed = str(memory[start : start + json_n], "utf-8")
+            start += json_n
+            metadata = (
+                _EMPTY_METADATA
+                if meta_n == CLAIM_ABSENT
+                else types.MappingProxyType(
+                    json.loads(str(memory[start : start + meta_n], "utf-8"))
+                )
             )
         finally:
-            handle.release()
-        if status:
-            raise_error(status, out_error, out_eit.value)
-        claims = out_claims.value
-        assert claims is not None  # written on success
-        try:
-            # Texts by LayerClaimText index, read by their length (a claim may hold U+0000);
-            # an absent one has no address.
-            _, prn, nce, first, last, display, avatar, signed, metadata = texts[:]
-            _, prn_n, nce_n, first_n, last_n, display_n, avatar_n, signed_n, _ = lens[:]
-            # Always there in a verified token.
-            assert prn is not None
-            assert nce is not None
-            assert signed is not None
-            memory = _MEMORY
-            # Claims(...) would pay the frozen dataclass's object.__setattr__ per field;
-            # filling the instance dict directly makes the same object for less.
-            result: Claims = object.__new__(Claims)
-            result.__dict__.update(
-                provider_id=self._provider_id,
-                user_id=str(memory[prn : prn + prn_n], "utf-8"),
-                # An expected nonce was checked equal, byte for byte: the same text.
-                nonce=str(memory[nce : nce + nce_n], "utf-8") if nonce is None else str(nonce),
-                issued_at=times[0],
-                expires_at=times[1],
-                first_name=None if first is None else str(memory[first : first + first_n], "utf-8"),
-                last_name=None if last is None else str(memory[last : last + last_n], "utf-8"),
-                display_name=(
-                    None if display is None else str(memory[display : display + display_n], "utf-8")
-                ),
-                avatar_url=None
-                if avatar is None
-                else str(memory[avatar : avatar + avatar_n], "utf-8"),
-                metadata=_EMPTY_METADATA if metadata is None else _metadata(claims),
-                json=str(memory[signed : signed + signed_n], "utf-8"),
-            )
-            return result
-        finally:
-            lib.layer_claims_free(claims)
+            _FREE.append(buffer)
+        # Claims(...) would pay the frozen dataclass's object.__setattr__ per field; filling
+        # the instance dict directly makes the same object for less.
+        result: Claims = object.__new__(Claims)
+        result.__dict__.update(
+            provider_id=self._provider_id,
+            user_id=user_id,
+            nonce=nce,
+            issued_at=iat,
+            expires_at=exp,
+            first_name=first,
+            last_name=last,
+            display_name=display,
+            avatar_url=avatar,
+            metadata=metadata,
+            json=signed,
+        )
+        return result
 
     async def verify_async(
         self,

@@ -1,11 +1,14 @@
 /*
- * The C ABI's verifying and signing through the ABI 3 functions that the Python package
- * calls, for bench.py to set beside the package: the same work, without Python.
+ * The C ABI's verifying and signing through the ABI 3 functions that the Python package and
+ * the Ruby gem call, for their benchmarks (bench/bench.py, ../ruby/bench/bench.rb) to set
+ * beside them: the same work, without Python or Ruby.
  *
- *   abi_verify_n rate MODE SECONDS KEY_FILE    prints "MODE <operations per second>"
- *   abi_verify_n count MODE CALLS KEY_FILE     makes CALLS calls (for callgrind)
- *   MODE: verify-n (layer_verifier_verify_n, every claim read; then layer_claims_free),
- *         sign-n (layer_signer_sign_n with a signer handle)
+ *   abi_calls rate MODE SECONDS KEY_FILE    prints "MODE <operations per second>"
+ *   abi_calls count MODE CALLS KEY_FILE     makes CALLS calls (for callgrind)
+ *   MODE: verify-into (layer_verifier_verify_into: every claim written into the caller's
+ *         buffer, the call both wrappers make), verify-n (layer_verifier_verify_n, every
+ *         claim read; then layer_claims_free), sign-n (layer_signer_sign_n with a signer
+ *         handle)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -37,9 +40,18 @@ static LayerVerifier *verifier;
 static char *token;
 static size_t token_len;
 
-static void one(int verify) {
+enum mode { VERIFY_INTO, VERIFY_N, SIGN_N };
+
+static void one(enum mode mode) {
   char *error = NULL;
-  if (verify) {
+  if (mode == VERIFY_INTO) {
+    static uint8_t buffer[LAYER_VERIFY_INTO_BUFFER_BYTES];
+    LayerEit eit;
+    check(layer_verifier_verify_into(verifier, token, token_len, "nonce", 5, ISSUED_AT + 1,
+                                     LAYER_DEFAULT_LEEWAY_SECONDS, buffer, sizeof buffer, &eit,
+                                     &error),
+          error, "layer_verifier_verify_into");
+  } else if (mode == VERIFY_N) {
     LayerClaims *claims = NULL;
     const char *texts[LAYER_CLAIM_TEXT_COUNT];
     size_t lens[LAYER_CLAIM_TEXT_COUNT];
@@ -60,8 +72,12 @@ static void one(int verify) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5 || (strcmp(argv[2], "verify-n") && strcmp(argv[2], "sign-n"))) {
-    fprintf(stderr, "usage: %s rate|count verify-n|sign-n SECONDS|CALLS KEY_FILE\n", argv[0]);
+  static const char *const modes[] = {"verify-into", "verify-n", "sign-n"};
+  enum mode mode = VERIFY_INTO;
+  while (argc == 5 && mode <= SIGN_N && strcmp(argv[2], modes[mode])) mode++;
+  if (argc != 5 || mode > SIGN_N) {
+    fprintf(stderr, "usage: %s rate|count verify-into|verify-n|sign-n SECONDS|CALLS KEY_FILE\n",
+            argv[0]);
     return 2;
   }
   static char pem[65536];
@@ -83,14 +99,13 @@ int main(int argc, char **argv) {
                             NULL, NULL, NULL, 0, &token, &error),
         error, "layer_signer_sign_n");
   token_len = strlen(token);
-  int verify = strcmp(argv[2], "verify-n") == 0;
   if (strcmp(argv[1], "count") == 0) {
-    for (long n = atol(argv[3]); n > 0; n--) one(verify);
+    for (long n = atol(argv[3]); n > 0; n--) one(mode);
   } else {
     double seconds = atof(argv[3]), start = now_seconds(), elapsed;
     long operations = 0;
     do {
-      for (int i = 0; i < 16; i++, operations++) one(verify);
+      for (int i = 0; i < 16; i++, operations++) one(mode);
     } while ((elapsed = now_seconds() - start) < seconds);
     printf("%s %.1f\n", argv[2], (double)operations / elapsed);
   }
