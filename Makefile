@@ -10,6 +10,9 @@
 #   make install   library, header and pkg-config file under PREFIX
 #   make bench     benchmarks beside `openssl speed rsa2048`, measured in the same run
 #   make bench-serve  the token service over HTTP keep-alive beside `openssl speed -multi 2`
+#   make fuzz      every fuzz target for FUZZ_SECONDS (default 900) each, FUZZ_PARALLEL (default
+#                  1) at a time; figures into bench/RESULTS.md, new inputs into fuzz/corpus/
+#   make test-fuzz   the committed corpus through every fuzz target, then a short run of each
 
 PREFIX ?= /usr/local
 CARGO ?= cargo
@@ -21,7 +24,7 @@ LANGUAGES := go ruby java node python
 
 .PHONY: all build demo test check deps lint header-check check-lib-deps test-tables test-rust check-rust \
         test-vectors test-c test-examples test-install test-bindings install bench \
-        test-serve check-serve test-flow bench-serve \
+        test-serve check-serve test-flow bench-serve fuzz test-fuzz \
         $(addprefix test-,$(LANGUAGES)) $(addprefix check-,$(LANGUAGES))
 
 all: build
@@ -36,7 +39,7 @@ demo:
 	$(CARGO) run --release --quiet --example quickstart
 
 test: deps lint header-check check-lib-deps test-tables test-vectors test-rust test-c test-examples \
-      test-install test-bindings test-serve test-flow
+      test-install test-bindings test-serve test-flow test-fuzz
 	@echo "make test: all tests passed"
 
 check: lint header-check check-lib-deps test-tables check-rust check-serve \
@@ -139,3 +142,16 @@ bench:
 
 bench-serve:
 	scripts/bench-serve.sh
+
+# Fuzzing (fuzz/run.sh, cargo fuzz on the nightly toolchain that scripts/install-deps.sh
+# installs). test-fuzz replays the committed corpus and fuzzes each target briefly; a crash,
+# leak or hang fails it, whatever the machine's speed (the time only bounds the search).
+FUZZ_SECONDS ?= 900
+FUZZ_PARALLEL ?= 1
+FUZZ_TEST_SECONDS ?= 25
+
+fuzz:
+	fuzz/run.sh --seconds $(FUZZ_SECONDS) --parallel $(FUZZ_PARALLEL) --cmin --results bench/RESULTS.md
+
+test-fuzz:
+	fuzz/run.sh --seconds $(FUZZ_TEST_SECONDS)

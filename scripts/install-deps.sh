@@ -26,3 +26,13 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The fuzz targets (fuzz/, make test-fuzz) build with cargo fuzz on the nightly toolchain.
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  echo "installing the nightly Rust toolchain (for cargo fuzz)"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
+fi
