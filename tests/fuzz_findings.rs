@@ -29,7 +29,10 @@ fn signed(header: &str, claims: &str) -> String {
         URL_SAFE_NO_PAD.encode(header),
         URL_SAFE_NO_PAD.encode(claims)
     );
-    let signature = Rs256Signer::new(&key).unwrap().sign(input.as_bytes()).unwrap();
+    let signature = Rs256Signer::new(&key)
+        .unwrap()
+        .sign(input.as_bytes())
+        .unwrap();
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
@@ -63,7 +66,10 @@ fn numbers_are_doubles_rounded_correctly() {
     let nines = "9".repeat(400);
     for (claims, where_) in [
         (claims_with(r#","x":1e400"#), "an unknown claim"),
-        (claims_with(r#","x":-1.797693134862315808e308"#), "an unknown claim"),
+        (
+            claims_with(r#","x":-1.797693134862315808e308"#),
+            "an unknown claim",
+        ),
         (claims_with(&format!(r#","x":[{nines}]"#)), "an array"),
         (
             claims_with(r#","metadata":{"a":1e999}"#),

@@ -14,6 +14,7 @@
 //!   500 only for the outcomes that call for them;
 //! - a 4xx message never holds more than 64 consecutive characters of the request (raw, or as
 //!   decoded from its JSON or form body).
+//!
 //! A body parsed in more than linear time shows as a libFuzzer timeout.
 //!
 //! Input: `[options u8][outcome u8][method: u8 length, bytes][target: u16 LE length, bytes]
@@ -29,7 +30,9 @@
 
 use std::sync::OnceLock;
 
-use layer_identity::endpoint::{Authentication, Exchange, Field, RequestHead, Response, Step, MAX_BODY_BYTES};
+use layer_identity::endpoint::{
+    Authentication, Exchange, Field, RequestHead, Response, Step, MAX_BODY_BYTES,
+};
 use layer_identity::ffi::LayerExchangeStep;
 use layer_identity::{Flags, Signer, Verifier};
 use layer_identity_fuzz::abi::{CAnswer, CExchange, CSigner};
@@ -52,9 +55,29 @@ unsafe impl Sync for Fixed {}
 fn fixed() -> &'static Fixed {
     static FIXED: OnceLock<Fixed> = OnceLock::new();
     FIXED.get_or_init(|| Fixed {
-        signer: Signer::new(RSA1024_PRIVATE_PEM, None, PROVIDER_ID, KEY_ID, Flags::ALLOW_1024_BIT_KEY).unwrap(),
-        c_signer: CSigner::new(RSA1024_PRIVATE_PEM, None, PROVIDER_ID.as_bytes(), KEY_ID.as_bytes(), 2).unwrap(),
-        verifier: Verifier::new(RSA1024_PUBLIC_PEM, PROVIDER_ID, KEY_ID, Flags::ALLOW_1024_BIT_KEY).unwrap(),
+        signer: Signer::new(
+            RSA1024_PRIVATE_PEM,
+            None,
+            PROVIDER_ID,
+            KEY_ID,
+            Flags::ALLOW_1024_BIT_KEY,
+        )
+        .unwrap(),
+        c_signer: CSigner::new(
+            RSA1024_PRIVATE_PEM,
+            None,
+            PROVIDER_ID.as_bytes(),
+            KEY_ID.as_bytes(),
+            2,
+        )
+        .unwrap(),
+        verifier: Verifier::new(
+            RSA1024_PUBLIC_PEM,
+            PROVIDER_ID,
+            KEY_ID,
+            Flags::ALLOW_1024_BIT_KEY,
+        )
+        .unwrap(),
     })
 }
 
@@ -98,8 +121,18 @@ fuzz_target!(|data: &[u8]| {
     if options & 4 != 0 {
         body.resize(MAX_BODY_BYTES + 1, b' ');
     }
-    let content_length = if own_length { Some(body.len().to_string().into_bytes()) } else { content_length };
-    let request = Request { method, target, content_type: content_type.as_deref(), content_length: content_length.as_deref(), body: &body };
+    let content_length = if own_length {
+        Some(body.len().to_string().into_bytes())
+    } else {
+        content_length
+    };
+    let request = Request {
+        method,
+        target,
+        content_type: content_type.as_deref(),
+        content_length: content_length.as_deref(),
+        body: &body,
+    };
     exchange(&request, outcome, options);
 });
 
@@ -138,16 +171,28 @@ fn exchange(request: &Request, outcome: Outcome, options: u8) {
         content_length: request.content_length,
     };
     let mut rust = Exchange::new(&head);
-    let mut c = CExchange::new(request.method, request.target, request.content_type, request.content_length);
+    let mut c = CExchange::new(
+        request.method,
+        request.target,
+        request.content_type,
+        request.content_length,
+    );
     assert_eq!(c.step(), c_step(rust.step()));
-    assert_ne!(rust.step(), Step::Authenticate, "authenticate before the body");
+    assert_ne!(
+        rust.step(),
+        Step::Authenticate,
+        "authenticate before the body"
+    );
     let mut given = None;
     let mut read_body = false;
 
     if rust.step() == Step::ReadBody {
         // A declared length over 64 KiB is answered from the head: such a body is never read.
         if let Some(length) = request.content_length.and_then(decimal) {
-            assert!(length <= MAX_BODY_BYTES as u128, "a body of {length} declared bytes is to be read");
+            assert!(
+                length <= MAX_BODY_BYTES as u128,
+                "a body of {length} declared bytes is to be read"
+            );
         }
         misuse(&mut rust, &mut c);
         if options & 8 != 0 {
@@ -162,7 +207,9 @@ fn exchange(request: &Request, outcome: Outcome, options: u8) {
         assert_eq!(c.step(), c_step(rust.step()));
         assert_ne!(rust.step(), Step::ReadBody, "still reading after the body");
         if request.body.len() > MAX_BODY_BYTES {
-            let response = rust.response().expect("a body over 64 KiB is answered at once");
+            let response = rust
+                .response()
+                .expect("a body over 64 KiB is answered at once");
             assert_eq!(response.status, 413, "a body over 64 KiB was parsed");
             assert!(response.close, "413 for the body without Connection: close");
         }
@@ -173,7 +220,11 @@ fn exchange(request: &Request, outcome: Outcome, options: u8) {
         let fields = rust.fields().expect("at step Authenticate");
         let c_fields = c.fields();
         for field in Field::ALL {
-            assert_eq!(fields.get(field).map(str::as_bytes), c_fields[field as usize].as_deref(), "field {field:?}");
+            assert_eq!(
+                fields.get(field).map(str::as_bytes),
+                c_fields[field as usize].as_deref(),
+                "field {field:?}"
+            );
         }
         given = Some(if options & 1 != 0 {
             rust.fail("the adapter failed");
@@ -191,7 +242,11 @@ fn exchange(request: &Request, outcome: Outcome, options: u8) {
     same_answer(&response, &answer, fixed);
     if options & 2 != 0 {
         misuse(&mut rust, &mut c);
-        assert_eq!(rust.response(), Some(&response), "a call out of step changed the answer");
+        assert_eq!(
+            rust.response(),
+            Some(&response),
+            "a call out of step changed the answer"
+        );
     }
     check_answer(request, &response, given.as_ref(), read_body, fixed);
 }
@@ -202,13 +257,25 @@ fn misuse(rust: &mut Exchange, c: &mut CExchange) {
     let before = rust.response().cloned();
     if step != Step::ReadBody {
         assert!(rust.put_body(b"{}").is_err(), "put_body out of step");
-        assert!(c.put_body(b"{}").is_err(), "layer_exchange_put_body out of step");
+        assert!(
+            c.put_body(b"{}").is_err(),
+            "layer_exchange_put_body out of step"
+        );
     }
     if step != Step::Authenticate {
         assert!(rust.demo_user_id().is_err(), "demo_user_id out of step");
-        assert!(c.demo_user_id().is_err(), "layer_exchange_demo_user_id out of step");
-        assert!(rust.finish(None, Authentication::Nothing).is_err(), "finish out of step");
-        assert!(c.finish(None, 2, None).is_err(), "layer_exchange_finish out of step");
+        assert!(
+            c.demo_user_id().is_err(),
+            "layer_exchange_demo_user_id out of step"
+        );
+        assert!(
+            rust.finish(None, Authentication::Nothing).is_err(),
+            "finish out of step"
+        );
+        assert!(
+            c.finish(None, 2, None).is_err(),
+            "layer_exchange_finish out of step"
+        );
     }
     assert_eq!(rust.step(), step);
     assert_eq!(c.step(), c_step(step));
@@ -223,13 +290,19 @@ fn authenticate(rust: &mut Exchange, c: &mut CExchange, outcome: Outcome, fixed:
             match (user, c_user) {
                 (Ok(user), Ok(c_user)) => {
                     assert_eq!(user.as_bytes(), c_user, "the demo authenticators disagree");
-                    rust.finish(Some(&fixed.signer), Authentication::User(&user)).unwrap();
+                    rust.finish(Some(&fixed.signer), Authentication::User(&user))
+                        .unwrap();
                     c.finish(Some(&fixed.c_signer), 1, Some(&c_user)).unwrap();
                     Given::User(user)
                 }
                 (Err(error), Err(failure)) => {
-                    assert_eq!(error.message(), failure.message, "the demo authenticators refuse differently");
-                    rust.finish(Some(&fixed.signer), Authentication::Failed).unwrap();
+                    assert_eq!(
+                        error.message(),
+                        failure.message,
+                        "the demo authenticators refuse differently"
+                    );
+                    rust.finish(Some(&fixed.signer), Authentication::Failed)
+                        .unwrap();
                     c.finish(Some(&fixed.c_signer), 3, None).unwrap();
                     Given::Failed { demo_refused: true }
                 }
@@ -239,7 +312,9 @@ fn authenticate(rust: &mut Exchange, c: &mut CExchange, outcome: Outcome, fixed:
         Outcome::Reject | Outcome::Throws => {
             rust.finish(None, Authentication::Failed).unwrap();
             c.finish(None, 3, None).unwrap();
-            Given::Failed { demo_refused: false }
+            Given::Failed {
+                demo_refused: false,
+            }
         }
         Outcome::Nothing => {
             rust.finish(None, Authentication::Nothing).unwrap();
@@ -247,17 +322,20 @@ fn authenticate(rust: &mut Exchange, c: &mut CExchange, outcome: Outcome, fixed:
             Given::Nothing
         }
         Outcome::Empty => {
-            rust.finish(Some(&fixed.signer), Authentication::User("")).unwrap();
+            rust.finish(Some(&fixed.signer), Authentication::User(""))
+                .unwrap();
             c.finish(Some(&fixed.c_signer), 1, Some(b"")).unwrap();
             Given::Nothing
         }
         Outcome::Integer => {
-            rust.finish(Some(&fixed.signer), Authentication::User("42")).unwrap();
+            rust.finish(Some(&fixed.signer), Authentication::User("42"))
+                .unwrap();
             c.finish(Some(&fixed.c_signer), 1, Some(b"42")).unwrap();
             Given::User("42".to_owned())
         }
         Outcome::NotAUserId => {
-            rust.finish(None, Authentication::NotAUserId("a float")).unwrap();
+            rust.finish(None, Authentication::NotAUserId("a float"))
+                .unwrap();
             c.finish(None, 4, Some(b"a float")).unwrap();
             Given::NotAUserId
         }
@@ -267,7 +345,11 @@ fn authenticate(rust: &mut Exchange, c: &mut CExchange, outcome: Outcome, fixed:
 /// The C ABI's answer is the Rust API's; two tokens signed a second apart differ in their times
 /// only.
 fn same_answer(response: &Response, answer: &CAnswer, fixed: &Fixed) {
-    let headers: Vec<(String, String)> = response.headers.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+    let headers: Vec<(String, String)> = response
+        .headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect();
     assert_eq!(
         (response.status, &headers, response.close, &response.log),
         (answer.status, &answer.headers, answer.close, &answer.log),
@@ -275,13 +357,19 @@ fn same_answer(response: &Response, answer: &CAnswer, fixed: &Fixed) {
     );
     if response.body != answer.body {
         let claims = |body: &[u8]| {
-            let token = json::parse(body)?.member("identity_token")?.as_str()?.to_owned();
+            let token = json::parse(body)?
+                .member("identity_token")?
+                .as_str()?
+                .to_owned();
             let mut claims = fixed.verifier.verify(&token, None, None, 60).ok()?.claims;
             (claims.iat, claims.exp) = (0, 0);
             Some(claims)
         };
         let (ours, theirs) = (claims(&response.body), claims(&answer.body));
-        assert!(ours.is_some() && ours == theirs, "LayerExchange and Exchange answer different bodies");
+        assert!(
+            ours.is_some() && ours == theirs,
+            "LayerExchange and Exchange answer different bodies"
+        );
     }
 }
 
@@ -299,19 +387,47 @@ const ERROR_CODES: [(&str, u16); 10] = [
     ("server_error", 500),
 ];
 
-fn check_answer(request: &Request, response: &Response, given: Option<&Given>, read_body: bool, fixed: &Fixed) {
+fn check_answer(
+    request: &Request,
+    response: &Response,
+    given: Option<&Given>,
+    read_body: bool,
+    fixed: &Fixed,
+) {
     let status = response.status;
     assert!(STATUSES.contains(&status), "status {status}");
     let header = |name: &str| -> Vec<&str> {
-        response.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+        response
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
     };
     assert_eq!(header("Content-Type"), ["application/json"]);
     assert_eq!(header("Cache-Control"), ["no-store"]);
-    assert_eq!(header("Allow").len(), usize::from(status == 405), "Allow on {status}");
-    assert_eq!(header("Connection"), if response.close { vec!["close"] } else { vec![] });
-    assert_eq!(response.headers.len(), 2 + usize::from(status == 405) + usize::from(response.close));
+    assert_eq!(
+        header("Allow").len(),
+        usize::from(status == 405),
+        "Allow on {status}"
+    );
+    assert_eq!(
+        header("Connection"),
+        if response.close {
+            vec!["close"]
+        } else {
+            vec![]
+        }
+    );
+    assert_eq!(
+        response.headers.len(),
+        2 + usize::from(status == 405) + usize::from(response.close)
+    );
     if !read_body && request_has_body(request) {
-        assert!(response.close, "{status} answered from the head leaves a body unread without Connection: close");
+        assert!(
+            response.close,
+            "{status} answered from the head leaves a body unread without Connection: close"
+        );
     }
 
     if request.method == b"HEAD" {
@@ -319,40 +435,75 @@ fn check_answer(request: &Request, response: &Response, given: Option<&Given>, r
         return;
     }
     let body = json::parse(&response.body).expect("the answer's body is JSON");
-    let Value::Object(members) = &body else { panic!("the answer's body is not an object") };
+    let Value::Object(members) = &body else {
+        panic!("the answer's body is not an object")
+    };
     if status == 200 {
         if let Some(Value::String(token)) = body.member("identity_token") {
             assert_eq!(members.len(), 1);
             check_token(request, token, given, fixed);
         } else {
-            assert_eq!(body, json::parse(br#"{"status":"ok"}"#).unwrap(), "200 without a token");
-            assert!(matches!(request.method, b"GET"), "the health check for {:?}", String::from_utf8_lossy(request.method));
+            assert_eq!(
+                body,
+                json::parse(br#"{"status":"ok"}"#).unwrap(),
+                "200 without a token"
+            );
+            assert!(
+                matches!(request.method, b"GET"),
+                "the health check for {:?}",
+                String::from_utf8_lossy(request.method)
+            );
         }
         return;
     }
     assert_eq!(members.len(), 1, "more than the error in the body");
-    let error = body.member("error").expect("an error answer without \"error\"");
-    let Value::Object(error_members) = error else { panic!("\"error\" is not an object") };
+    let error = body
+        .member("error")
+        .expect("an error answer without \"error\"");
+    let Value::Object(error_members) = error else {
+        panic!("\"error\" is not an object")
+    };
     assert_eq!(error_members.len(), 2);
-    let code = error.member("code").and_then(Value::as_str).expect("an error code");
-    let message = error.member("message").and_then(Value::as_str).expect("an error message");
+    let code = error
+        .member("code")
+        .and_then(Value::as_str)
+        .expect("an error code");
+    let message = error
+        .member("message")
+        .and_then(Value::as_str)
+        .expect("an error message");
     assert!(!message.is_empty());
-    assert!(ERROR_CODES.contains(&(code, status)), "code {code} with status {status}");
+    assert!(
+        ERROR_CODES.contains(&(code, status)),
+        "code {code} with status {status}"
+    );
     if code == "invalid_request" || (code == "body_too_large" && read_body) {
         assert!(response.close, "{code} without Connection: close");
     }
     match status {
         401 => assert!(
-            matches!(given, Some(Given::Nothing | Given::Failed { demo_refused: false })),
+            matches!(
+                given,
+                Some(
+                    Given::Nothing
+                        | Given::Failed {
+                            demo_refused: false
+                        }
+                )
+            ),
             "401 for {given:?}"
         ),
         500 => assert!(
-            matches!(given, Some(Given::NotAUserId | Given::AdapterFailed)) || matches!(given, Some(Given::User(user)) if user.contains('\0')),
+            matches!(given, Some(Given::NotAUserId | Given::AdapterFailed))
+                || matches!(given, Some(Given::User(user)) if user.contains('\0')),
             "500 for {given:?}: {:?}",
             response.log
         ),
         _ => {
-            if matches!(given, Some(Given::Nothing | Given::NotAUserId | Given::AdapterFailed)) {
+            if matches!(
+                given,
+                Some(Given::Nothing | Given::NotAUserId | Given::AdapterFailed)
+            ) {
                 panic!("{status} {code} for {given:?}");
             }
             assert_no_echo(request, message);
@@ -365,7 +516,9 @@ fn decimal(text: &[u8]) -> Option<u128> {
     if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(text.iter().fold(0u128, |n, &d| n.saturating_mul(10).saturating_add(u128::from(d - b'0'))))
+    Some(text.iter().fold(0u128, |n, &d| {
+        n.saturating_mul(10).saturating_add(u128::from(d - b'0'))
+    }))
 }
 
 /// The contract's "the request has a body": a declared length above 0 (or one that is not a
@@ -379,29 +532,48 @@ fn request_has_body(request: &Request) -> bool {
 
 /// The body's fields, read independently: JSON when the media type says JSON, else as a form.
 fn body_fields(request: &Request) -> Option<Vec<(String, Value)>> {
-    let media_type = String::from_utf8_lossy(request.content_type.unwrap_or_default()).trim_start().to_ascii_lowercase();
+    let media_type = String::from_utf8_lossy(request.content_type.unwrap_or_default())
+        .trim_start()
+        .to_ascii_lowercase();
     if media_type.starts_with("application/json") {
         match json::parse_lenient(request.body)? {
             Value::Object(members) if Value::Object(members.clone()).depth() <= 64 => Some(members),
             _ => None,
         }
     } else {
-        Some(json::form_pairs(request.body)?.into_iter().map(|(n, v)| (n, Value::String(v))).collect())
+        Some(
+            json::form_pairs(request.body)?
+                .into_iter()
+                .map(|(n, v)| (n, Value::String(v)))
+                .collect(),
+        )
     }
 }
 
 fn check_token(request: &Request, token: &str, given: Option<&Given>, fixed: &Fixed) {
-    assert!(request.method == b"POST", "a token for {:?}", String::from_utf8_lossy(request.method));
-    let Some(Given::User(user)) = given else { panic!("a token for {given:?}") };
+    assert!(
+        request.method == b"POST",
+        "a token for {:?}",
+        String::from_utf8_lossy(request.method)
+    );
+    let Some(Given::User(user)) = given else {
+        panic!("a token for {given:?}")
+    };
     let fields = body_fields(request).expect("a token for a body that does not parse");
     let field = |name: &str| {
         let mut given = fields.iter().filter(|(n, _)| n == name);
         let value = given.next().and_then(|(_, v)| v.as_str());
-        assert!(given.next().is_none(), "a token for a body with {name} twice");
+        assert!(
+            given.next().is_none(),
+            "a token for a body with {name} twice"
+        );
         value
     };
     let nonce = field("nonce").expect("a token without a nonce in the body");
-    let verified = fixed.verifier.verify(token, Some(nonce), None, 60).expect("the token verifies");
+    let verified = fixed
+        .verifier
+        .verify(token, Some(nonce), None, 60)
+        .expect("the token verifies");
     assert_eq!(&verified.claims.prn, user);
     let attributes = &verified.claims.attributes;
     for (name, value) in [
@@ -429,7 +601,9 @@ fn assert_no_echo(request: &Request, message: &str) {
             match value {
                 Value::String(text) => decoded.push(text),
                 Value::Object(members) => pending.extend(members),
-                Value::Array(items) => pending.extend(items.into_iter().map(|v| (String::new(), v))),
+                Value::Array(items) => {
+                    pending.extend(items.into_iter().map(|v| (String::new(), v)))
+                }
                 _ => {}
             }
         }
@@ -437,15 +611,27 @@ fn assert_no_echo(request: &Request, message: &str) {
     if let Some(pairs) = json::form_pairs(request.body) {
         decoded.extend(pairs.into_iter().flat_map(|(n, v)| [n, v]));
     }
-    let haystacks: Vec<&[u8]> = [request.method, request.target, request.content_type.unwrap_or_default(), request.content_length.unwrap_or_default(), request.body]
-        .into_iter()
-        .chain(decoded.iter().map(String::as_bytes))
-        .collect();
+    let haystacks: Vec<&[u8]> = [
+        request.method,
+        request.target,
+        request.content_type.unwrap_or_default(),
+        request.content_length.unwrap_or_default(),
+        request.body,
+    ]
+    .into_iter()
+    .chain(decoded.iter().map(String::as_bytes))
+    .collect();
     for start in 0..chars.len() - MOST {
-        let end = chars.get(start + MOST + 1).map_or(message.len(), |(at, _)| *at);
+        let end = chars
+            .get(start + MOST + 1)
+            .map_or(message.len(), |(at, _)| *at);
         let window = &message.as_bytes()[chars[start].0..end];
         if let Some(haystack) = haystacks.iter().find(|h| memmem::find(h, window).is_some()) {
-            panic!("the message echoes {:?} of the request ({:?})", String::from_utf8_lossy(window), String::from_utf8_lossy(&haystack[..haystack.len().min(80)]));
+            panic!(
+                "the message echoes {:?} of the request ({:?})",
+                String::from_utf8_lossy(window),
+                String::from_utf8_lossy(&haystack[..haystack.len().min(80)])
+            );
         }
     }
 }

@@ -49,7 +49,8 @@ const TOKEN_TYPE: usize = 5;
 fn directory() -> &'static PathBuf {
     static DIRECTORY: OnceLock<PathBuf> = OnceLock::new();
     DIRECTORY.get_or_init(|| {
-        let path = std::env::temp_dir().join(format!("layer-identity-fuzz-env-{}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("layer-identity-fuzz-env-{}", std::process::id()));
         std::fs::create_dir_all(&path).expect("a temp directory");
         path
     })
@@ -94,7 +95,11 @@ fuzz_target!(|data: &[u8]| {
             (error.status_name(), error.message()),
             "layer_signer_from_env and Signer::from_env fail differently"
         ),
-        _ => panic!("layer_signer_from_env and Signer::from_env disagree: {:?} / {:?}", signer.as_ref().err(), c_signer.as_ref().err()),
+        _ => panic!(
+            "layer_signer_from_env and Signer::from_env disagree: {:?} / {:?}",
+            signer.as_ref().err(),
+            c_signer.as_ref().err()
+        ),
     }
 
     let value = |index: usize| values[index].as_deref().filter(|v| !v.is_empty());
@@ -103,15 +108,28 @@ fuzz_target!(|data: &[u8]| {
         Err(error) => {
             let message = error.message();
             for var in expected.names {
-                assert!(message.contains(var), "the message does not name {var}: {message}");
+                assert!(
+                    message.contains(var),
+                    "the message does not name {var}: {message}"
+                );
             }
             if error.kind() == layer_identity::ErrorKind::WrongPassphrase {
-                assert!(message.contains(VARS[PASSPHRASE]), "a passphrase problem without the variable: {message}");
+                assert!(
+                    message.contains(VARS[PASSPHRASE]),
+                    "a passphrase problem without the variable: {message}"
+                );
             }
-            assert!(!expected.must_succeed, "a valid configuration failed: {message}");
+            assert!(
+                !expected.must_succeed,
+                "a valid configuration failed: {message}"
+            );
             // Secrets: the passphrase and the key wherever they were put, and any value that
             // cannot be the ID, token type or path it stands for.
-            let mut secret_values: Vec<&[u8]> = [value(KEY), value(PASSPHRASE), file_contents.as_deref()].into_iter().flatten().collect();
+            let mut secret_values: Vec<&[u8]> =
+                [value(KEY), value(PASSPHRASE), file_contents.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
             let mut public: Vec<&[u8]> = Vec::new();
             for index in [PROVIDER, KEY_ID, TOKEN_TYPE, PATH] {
                 if let Some(v) = value(index) {
@@ -122,29 +140,70 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
             }
-            secrets::assert_not_repeated(&secret_values, &public, message, "Signer::from_env", |piece| {
-                for (var, value) in VARS.iter().zip(&values) {
-                    if let Some(value) = value {
-                        std::env::set_var(var, OsString::from_vec(secrets::with_shifted(value, piece)));
+            secrets::assert_not_repeated(
+                &secret_values,
+                &public,
+                message,
+                "Signer::from_env",
+                |piece| {
+                    for (var, value) in VARS.iter().zip(&values) {
+                        if let Some(value) = value {
+                            std::env::set_var(
+                                var,
+                                OsString::from_vec(secrets::with_shifted(value, piece)),
+                            );
+                        }
                     }
-                }
-                if let Some(contents) = &file_contents {
-                    let _ = std::fs::write(directory().join("key.pem"), secrets::with_shifted(contents, piece));
-                }
-                Signer::from_env(flags).err().map(|error| error.message().to_owned())
-            });
+                    if let Some(contents) = &file_contents {
+                        let _ = std::fs::write(
+                            directory().join("key.pem"),
+                            secrets::with_shifted(contents, piece),
+                        );
+                    }
+                    Signer::from_env(flags)
+                        .err()
+                        .map(|error| error.message().to_owned())
+                },
+            );
         }
         Ok(signer) => {
-            assert!(!expected.invalid, "accepted, but {:?} is wrong", expected.names);
-            let token = signer.sign("user", "nonce", Some(1_700_000_000), None, &Attributes::default()).expect("a signer signs");
+            assert!(
+                !expected.invalid,
+                "accepted, but {:?} is wrong",
+                expected.names
+            );
+            let token = signer
+                .sign(
+                    "user",
+                    "nonce",
+                    Some(1_700_000_000),
+                    None,
+                    &Attributes::default(),
+                )
+                .expect("a signer signs");
             let public = signer.public_key_pem().unwrap();
-            let verifier = Verifier::new(public.as_bytes(), std::str::from_utf8(value(PROVIDER).unwrap()).unwrap(), std::str::from_utf8(value(KEY_ID).unwrap()).unwrap(), Flags::ALLOW_1024_BIT_KEY)
-                .expect("the signer's public key");
-            verifier.verify(&token, Some("nonce"), Some(1_700_000_100), 0).expect("its token verifies");
-            let jwt = value(TOKEN_TYPE).is_some_and(|t| t.eq_ignore_ascii_case(b"JWT")) || flag_bits & 1 != 0;
+            let verifier = Verifier::new(
+                public.as_bytes(),
+                std::str::from_utf8(value(PROVIDER).unwrap()).unwrap(),
+                std::str::from_utf8(value(KEY_ID).unwrap()).unwrap(),
+                Flags::ALLOW_1024_BIT_KEY,
+            )
+            .expect("the signer's public key");
+            verifier
+                .verify(&token, Some("nonce"), Some(1_700_000_100), 0)
+                .expect("its token verifies");
+            let jwt = value(TOKEN_TYPE).is_some_and(|t| t.eq_ignore_ascii_case(b"JWT"))
+                || flag_bits & 1 != 0;
             let header = layer_identity::decode(&token).unwrap().header;
-            let typ: &[u8] = if jwt { b"\"typ\":\"JWT\"" } else { b"\"typ\":\"JWS\"" };
-            assert!(header.windows(typ.len()).any(|w| w == typ), "typ is not the one asked for");
+            let typ: &[u8] = if jwt {
+                b"\"typ\":\"JWT\""
+            } else {
+                b"\"typ\":\"JWS\""
+            };
+            assert!(
+                header.windows(typ.len()).any(|w| w == typ),
+                "typ is not the one asked for"
+            );
         }
     }
 });
@@ -163,11 +222,19 @@ fn path_value(field: &[u8], file: &[u8], file_contents: &mut Option<Vec<u8>>) ->
             path.into_os_string().into_vec()
         }
         1 => {
-            let name: Vec<u8> = name.iter().copied().filter(|&b| b != b'/' && b != b'\\').collect();
+            let name: Vec<u8> = name
+                .iter()
+                .copied()
+                .filter(|&b| b != b'/' && b != b'\\')
+                .collect();
             let mut path = fixtures::vector_path("keys").into_os_string().into_vec();
             path.push(b'/');
             // Only a file of vectors/keys (a name with ".." would be a directory above it).
-            path.extend(if name.windows(2).any(|w| w == b"..") { b"missing".to_vec() } else { name });
+            path.extend(if name.windows(2).any(|w| w == b"..") {
+                b"missing".to_vec()
+            } else {
+                name
+            });
             // A vector key's text is as secret as any key.
             *file_contents = std::fs::read(std::ffi::OsStr::from_bytes(&path)).ok();
             path
@@ -189,7 +256,9 @@ fn shown_as_is(index: usize, value: &[u8]) -> bool {
     match index {
         PROVIDER | KEY_ID => {
             value.len() <= "layer:///providers/".len() + 36
-                && value.iter().all(|&b| b.is_ascii_hexdigit() || b"layer:/providerskey-".contains(&b))
+                && value
+                    .iter()
+                    .all(|&b| b.is_ascii_hexdigit() || b"layer:/providerskey-".contains(&b))
         }
         TOKEN_TYPE => value.len() <= 8 && value.iter().all(u8::is_ascii_alphanumeric),
         _ => {
@@ -198,7 +267,10 @@ fn shown_as_is(index: usize, value: &[u8]) -> bool {
                 .map(<[u8]>::len)
                 .max()
                 .unwrap_or(0);
-            !value.windows(10).any(|w| w == b"-----BEGIN") && !value.contains(&b'\n') && value.len() <= 512 && base64_run <= 64
+            !value.windows(10).any(|w| w == b"-----BEGIN")
+                && !value.contains(&b'\n')
+                && value.len() <= 512
+                && base64_run <= 64
         }
     }
 }
@@ -216,7 +288,11 @@ struct Expectation {
 /// the checks in its order: provider ID, key ID, token type, then the key's source.
 fn expectation(values: &[Option<Vec<u8>>; 6]) -> Expectation {
     let value = |index: usize| values[index].as_deref().filter(|v| !v.is_empty());
-    let wrong = |index: usize| Expectation { names: vec![VARS[index]], invalid: true, must_succeed: false };
+    let wrong = |index: usize| Expectation {
+        names: vec![VARS[index]],
+        invalid: true,
+        must_succeed: false,
+    };
     for (index, kind) in [(PROVIDER, "providers"), (KEY_ID, "keys")] {
         match value(index).and_then(|v| std::str::from_utf8(v).ok()) {
             Some(id) if is_layer_id(id, kind) => {}
@@ -229,7 +305,11 @@ fn expectation(values: &[Option<Vec<u8>>; 6]) -> Expectation {
         }
     }
     match (value(KEY), value(PATH)) {
-        (Some(_), Some(_)) | (None, None) => Expectation { names: vec![VARS[KEY], VARS[PATH]], invalid: true, must_succeed: false },
+        (Some(_), Some(_)) | (None, None) => Expectation {
+            names: vec![VARS[KEY], VARS[PATH]],
+            invalid: true,
+            must_succeed: false,
+        },
         (Some(key), None) => Expectation {
             names: vec![VARS[KEY]],
             invalid: false,
@@ -238,7 +318,10 @@ fn expectation(values: &[Option<Vec<u8>>; 6]) -> Expectation {
         (None, Some(path)) => Expectation {
             names: vec![VARS[PATH]],
             invalid: false,
-            must_succeed: path == fixtures::vector_path("keys/rsa2048.pkcs8.pem").into_os_string().into_vec(),
+            must_succeed: path
+                == fixtures::vector_path("keys/rsa2048.pkcs8.pem")
+                    .into_os_string()
+                    .into_vec(),
         },
     }
 }
@@ -248,5 +331,8 @@ fn is_layer_id(id: &str, kind: &str) -> bool {
     let uuid = id.strip_prefix(&format!("layer:///{kind}/")).unwrap_or(id);
     let groups: Vec<&str> = uuid.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }

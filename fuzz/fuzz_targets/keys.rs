@@ -30,7 +30,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = layer_identity::is_encrypted_private_key(key);
 
     // Every call that takes the key; each message is checked for pieces of the secrets below.
-    let c_signer = CSigner::new(key, passphrase, PROVIDER_ID.as_bytes(), KEY_ID.as_bytes(), flags);
+    let c_signer = CSigner::new(
+        key,
+        passphrase,
+        PROVIDER_ID.as_bytes(),
+        KEY_ID.as_bytes(),
+        flags,
+    );
     let c_verifier = CVerifier::new(key, PROVIDER_ID.as_bytes(), KEY_ID.as_bytes(), flags);
     let flags = match Flags::from_bits(flags) {
         Ok(flags) => flags,
@@ -49,27 +55,61 @@ fuzz_target!(|data: &[u8]| {
     assert_same(&c_verifier, &verifier, "layer_verifier_new_n");
 
     // The NUL-terminated form takes what has no NUL and is text.
-    let text = |bytes: &[u8]| std::str::from_utf8(bytes).ok().and_then(|_| abi::c_string(bytes));
+    let text = |bytes: &[u8]| {
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|_| abi::c_string(bytes))
+    };
     let c_passphrase = passphrase.map(text);
     if let (Some(c_key), false) = (text(key), matches!(c_passphrase, Some(None))) {
         let provider = abi::c_string(PROVIDER_ID.as_bytes()).unwrap();
         let key_id = abi::c_string(KEY_ID.as_bytes()).unwrap();
-        let legacy = CSigner::new_legacy(&c_key, c_passphrase.flatten().as_deref(), &provider, &key_id, flags.bits());
+        let legacy = CSigner::new_legacy(
+            &c_key,
+            c_passphrase.flatten().as_deref(),
+            &provider,
+            &key_id,
+            flags.bits(),
+        );
         assert_same(&legacy, &signer, "layer_signer_new");
     }
 
     // The one-shot signer, with its cache of decoded keys, takes no passphrase and no flags.
     if passphrase.is_none() && flags == Flags::default() {
-        let one_shot = abi::sign_token(key, PROVIDER_ID.as_bytes(), KEY_ID.as_bytes(), b"user", b"nonce", ISSUED_AT);
+        let one_shot = abi::sign_token(
+            key,
+            PROVIDER_ID.as_bytes(),
+            KEY_ID.as_bytes(),
+            b"user",
+            b"nonce",
+            ISSUED_AT,
+        );
         match (&one_shot, &signer) {
             (Ok(token), Ok(signer)) => {
-                let expected = signer.sign("user", "nonce", Some(ISSUED_AT), None, &Attributes::default()).unwrap();
-                assert_eq!(token, &expected, "layer_sign_token_n and Signer::sign made different tokens");
+                let expected = signer
+                    .sign(
+                        "user",
+                        "nonce",
+                        Some(ISSUED_AT),
+                        None,
+                        &Attributes::default(),
+                    )
+                    .unwrap();
+                assert_eq!(
+                    token, &expected,
+                    "layer_sign_token_n and Signer::sign made different tokens"
+                );
             }
             (Err(failure), Err(error)) => {
-                assert_eq!((failure.status, failure.message.as_str()), (error.status_name(), error.message()));
+                assert_eq!(
+                    (failure.status, failure.message.as_str()),
+                    (error.status_name(), error.message())
+                );
             }
-            _ => panic!("layer_sign_token_n and Signer::new disagree: {one_shot:?} / {:?}", signer.as_ref().err()),
+            _ => panic!(
+                "layer_sign_token_n and Signer::new disagree: {one_shot:?} / {:?}",
+                signer.as_ref().err()
+            ),
         }
     }
 
@@ -78,8 +118,14 @@ fuzz_target!(|data: &[u8]| {
     let secrets: Vec<&[u8]> = [Some(key), passphrase].into_iter().flatten().collect();
     let public: [&[u8]; 2] = [PROVIDER_ID.as_bytes(), KEY_ID.as_bytes()];
     let mut first: Vec<(&str, String)> = [
-        ("load_private_key", layer_identity::load_private_key(key, passphrase).err()),
-        ("load_public_key", layer_identity::load_public_key(key).err()),
+        (
+            "load_private_key",
+            layer_identity::load_private_key(key, passphrase).err(),
+        ),
+        (
+            "load_public_key",
+            layer_identity::load_public_key(key).err(),
+        ),
         ("Signer::new", signer.as_ref().err().cloned()),
         ("Verifier::new", verifier.as_ref().err().cloned()),
     ]
@@ -87,7 +133,15 @@ fuzz_target!(|data: &[u8]| {
     .filter_map(|(call, error)| Some((call, error?.message().to_owned())))
     .collect();
     if passphrase.is_none() && flags == Flags::default() {
-        if let Err(error) = layer_identity::sign_token(key, PROVIDER_ID, KEY_ID, "user", "nonce", Some(ISSUED_AT), None) {
+        if let Err(error) = layer_identity::sign_token(
+            key,
+            PROVIDER_ID,
+            KEY_ID,
+            "user",
+            "nonce",
+            Some(ISSUED_AT),
+            None,
+        ) {
             first.push(("sign_token", error.message().to_owned()));
         }
     }
@@ -95,29 +149,48 @@ fuzz_target!(|data: &[u8]| {
         secrets::assert_not_repeated(&secrets, &public, &message, call, |piece| {
             let key = secrets::with_shifted(key, piece);
             let passphrase = passphrase.map(|p| secrets::with_shifted(p, piece));
-            messages(&key, passphrase.as_deref(), flags).into_iter().find(|(c, _)| *c == call).map(|(_, m)| m)
+            messages(&key, passphrase.as_deref(), flags)
+                .into_iter()
+                .find(|(c, _)| *c == call)
+                .map(|(_, m)| m)
         });
     }
     let Ok(signer) = signer else {
         return;
     };
     let token = signer
-        .sign("user", "nonce", Some(ISSUED_AT), None, &Attributes::default())
+        .sign(
+            "user",
+            "nonce",
+            Some(ISSUED_AT),
+            None,
+            &Attributes::default(),
+        )
         .expect("an accepted key signs");
-    let c_token = c_signer.expect("checked").sign(b"user", b"nonce", ISSUED_AT, 0).expect("an accepted key signs");
+    let c_token = c_signer
+        .expect("checked")
+        .sign(b"user", b"nonce", ISSUED_AT, 0)
+        .expect("an accepted key signs");
     assert_eq!(c_token, token, "the C ABI's signer made another token");
     let public_pem = signer.public_key_pem().expect("a signer has a public key");
     let now = Some(ISSUED_AT + 100);
     let by_public = Verifier::new(public_pem.as_bytes(), PROVIDER_ID, KEY_ID, flags)
         .expect("the signer's public key makes a verifier");
-    let verified = by_public.verify(&token, Some("nonce"), now, 0).expect("the token verifies with the signer's public key");
+    let verified = by_public
+        .verify(&token, Some("nonce"), now, 0)
+        .expect("the token verifies with the signer's public key");
     assert_eq!(verified.claims.prn, "user");
     let (signing_input, signature) = token.rsplit_once('.').unwrap();
     let signature = layer_identity_fuzz::b64::decode(signature.as_bytes()).unwrap();
     let openssl_key = openssl::pkey::PKey::public_key_from_pem(public_pem.as_bytes()).unwrap();
-    assert!(oracle::rs256_verifies(&openssl_key, signing_input.as_bytes(), &signature), "OpenSSL refuses the signature");
+    assert!(
+        oracle::rs256_verifies(&openssl_key, signing_input.as_bytes(), &signature),
+        "OpenSSL refuses the signature"
+    );
     if let Ok(verifier) = verifier {
-        verifier.verify(&token, Some("nonce"), now, 0).expect("the token verifies with a verifier of the same key");
+        verifier
+            .verify(&token, Some("nonce"), now, 0)
+            .expect("the token verifies with a verifier of the same key");
     }
 });
 
@@ -137,7 +210,15 @@ fn messages(key: &[u8], passphrase: Option<&[u8]>, flags: Flags) -> Vec<(&'stati
         messages.push(("Verifier::new", error.message().to_owned()));
     }
     if passphrase.is_none() && flags == Flags::default() {
-        if let Err(error) = layer_identity::sign_token(key, PROVIDER_ID, KEY_ID, "user", "nonce", Some(ISSUED_AT), None) {
+        if let Err(error) = layer_identity::sign_token(
+            key,
+            PROVIDER_ID,
+            KEY_ID,
+            "user",
+            "nonce",
+            Some(ISSUED_AT),
+            None,
+        ) {
             messages.push(("sign_token", error.message().to_owned()));
         }
     }

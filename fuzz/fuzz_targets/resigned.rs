@@ -16,7 +16,9 @@
 use std::sync::OnceLock;
 
 use layer_identity::{Flags, Verifier};
-use layer_identity_fuzz::fixtures::{self, KEY_ID, PROVIDER_ID, RSA1024_PRIVATE_PEM, RSA1024_PUBLIC_PEM};
+use layer_identity_fuzz::fixtures::{
+    self, KEY_ID, PROVIDER_ID, RSA1024_PRIVATE_PEM, RSA1024_PUBLIC_PEM,
+};
 use layer_identity_fuzz::input::Input;
 use layer_identity_fuzz::json::{self, Value};
 use layer_identity_fuzz::{b64, oracle};
@@ -33,8 +35,13 @@ fn fixed() -> &'static Fixed {
     static FIXED: OnceLock<Fixed> = OnceLock::new();
     FIXED.get_or_init(|| Fixed {
         key: fixtures::private_key(RSA1024_PRIVATE_PEM),
-        verifier: Verifier::new(RSA1024_PUBLIC_PEM, PROVIDER_ID, KEY_ID, Flags::ALLOW_1024_BIT_KEY)
-            .expect("the vector key"),
+        verifier: Verifier::new(
+            RSA1024_PUBLIC_PEM,
+            PROVIDER_ID,
+            KEY_ID,
+            Flags::ALLOW_1024_BIT_KEY,
+        )
+        .expect("the vector key"),
         oracle: oracle::Config {
             public_key: fixtures::public_key(RSA1024_PUBLIC_PEM),
             provider_id: PROVIDER_ID.to_owned(),
@@ -74,8 +81,12 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => return,
         },
         _ => {
-            own_nonce = json::parse(claims)
-                .and_then(|value| value.member("nce").and_then(Value::as_str).map(str::to_owned));
+            own_nonce = json::parse(claims).and_then(|value| {
+                value
+                    .member("nce")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
             own_nonce.as_deref()
         }
     };

@@ -36,8 +36,13 @@ fn fixed() -> &'static Fixed {
     FIXED.get_or_init(|| Fixed {
         verifier: Verifier::new(RSA2048_PUBLIC_PEM, PROVIDER_ID, KEY_ID, Flags::default())
             .expect("the vector key"),
-        c_verifier: CVerifier::new(RSA2048_PUBLIC_PEM, PROVIDER_ID.as_bytes(), KEY_ID.as_bytes(), 0)
-            .expect("the vector key"),
+        c_verifier: CVerifier::new(
+            RSA2048_PUBLIC_PEM,
+            PROVIDER_ID.as_bytes(),
+            KEY_ID.as_bytes(),
+            0,
+        )
+        .expect("the vector key"),
         oracle: oracle::Config {
             public_key: fixtures::public_key(RSA2048_PUBLIC_PEM),
             provider_id: PROVIDER_ID.to_owned(),
@@ -91,7 +96,9 @@ fn check(token: &[u8], nonce: Option<&[u8]>, now: i64, leeway: i64) {
     let refusal = text_refusal(token)
         .or_else(|| nonce.and_then(text_refusal))
         .or((now < 0).then_some("LAYER_ERR_INVALID_ARGUMENT"))
-        .or(u32::try_from(leeway).is_err().then_some("LAYER_ERR_INVALID_ARGUMENT"));
+        .or(u32::try_from(leeway)
+            .is_err()
+            .then_some("LAYER_ERR_INVALID_ARGUMENT"));
     if let Some(status) = refusal {
         let failure = c_result.expect_err("a refused argument was accepted");
         assert_eq!(failure.status, status, "{}", failure.message);
@@ -116,12 +123,23 @@ fn check(token: &[u8], nonce: Option<&[u8]>, now: i64, leeway: i64) {
         "the library and the rule oracle disagree on {token:?} (nonce {nonce:?}, now {now:?}, leeway {leeway}):\n  oracle: {verdict:?}\n  library: {result:?}"
     );
     if now.is_some() {
-        assert_eq!(fixed.verifier.verify(token, nonce, now, leeway), result, "verifying again differs");
+        assert_eq!(
+            fixed.verifier.verify(token, nonce, now, leeway),
+            result,
+            "verifying again differs"
+        );
     }
 
     if let Ok(verified) = &result {
-        let payload = token.split('.').nth(1).and_then(|p| b64::decode(p.as_bytes()));
-        assert_eq!(payload.as_deref(), Some(verified.claims_json.as_bytes()), "claims JSON is not the payload");
+        let payload = token
+            .split('.')
+            .nth(1)
+            .and_then(|p| b64::decode(p.as_bytes()));
+        assert_eq!(
+            payload.as_deref(),
+            Some(verified.claims_json.as_bytes()),
+            "claims JSON is not the payload"
+        );
     }
     let c_expected: Outcome<CClaims> = match &result {
         Ok(verified) => Ok(c_claims(verified)),
@@ -134,24 +152,44 @@ fn check(token: &[u8], nonce: Option<&[u8]>, now: i64, leeway: i64) {
     if now.is_some() {
         assert_eq!(c_result, c_expected, "verify_n and the Rust API disagree");
     } else {
-        assert_eq!(c_result.is_ok(), c_expected.is_ok(), "verify_n and the Rust API disagree");
+        assert_eq!(
+            c_result.is_ok(),
+            c_expected.is_ok(),
+            "verify_n and the Rust API disagree"
+        );
     }
 
     // The NUL-terminated functions take what has no NUL.
-    let (Some(c_token), Some(c_nonce)) = (abi::c_string(token.as_bytes()), nonce.map(|n| abi::c_string(n.as_bytes()))) else {
+    let (Some(c_token), Some(c_nonce)) = (
+        abi::c_string(token.as_bytes()),
+        nonce.map(|n| abi::c_string(n.as_bytes())),
+    ) else {
         return;
     };
     let Some(now) = now else {
         return;
     };
-    let legacy = fixed.c_verifier.verify_legacy(&c_token, c_nonce.as_deref(), now, leeway);
+    let legacy = fixed
+        .c_verifier
+        .verify_legacy(&c_token, c_nonce.as_deref(), now, leeway);
     match (&legacy, &c_expected) {
-        (Ok(json), Ok(claims)) => assert_eq!(Some(json.as_bytes()), claims.texts[LayerClaimText::LAYER_CLAIM_JSON as usize].as_deref()),
-        (Err(failure), Err(expected)) => assert_eq!((failure.status, &failure.message), (expected.status, &expected.message)),
+        (Ok(json), Ok(claims)) => assert_eq!(
+            Some(json.as_bytes()),
+            claims.texts[LayerClaimText::LAYER_CLAIM_JSON as usize].as_deref()
+        ),
+        (Err(failure), Err(expected)) => assert_eq!(
+            (failure.status, &failure.message),
+            (expected.status, &expected.message)
+        ),
         _ => panic!("layer_verifier_verify and the Rust API disagree: {legacy:?} / {c_expected:?}"),
     }
-    let typed = fixed.c_verifier.verify_claims(&c_token, c_nonce.as_deref(), now, leeway);
-    assert_eq!(typed, c_expected, "layer_verifier_verify_claims and the Rust API disagree");
+    let typed = fixed
+        .c_verifier
+        .verify_claims(&c_token, c_nonce.as_deref(), now, leeway);
+    assert_eq!(
+        typed, c_expected,
+        "layer_verifier_verify_claims and the Rust API disagree"
+    );
 }
 
 /// The texts and times the C ABI gives for a verified token.
@@ -159,7 +197,8 @@ fn c_claims(verified: &VerifiedToken) -> CClaims {
     let claims = &verified.claims;
     let attributes = &claims.attributes;
     let text = |s: &str| Some(s.as_bytes().to_vec());
-    let metadata_json = (!attributes.metadata.is_empty()).then(|| serde_json::to_vec(&attributes.metadata).unwrap());
+    let metadata_json = (!attributes.metadata.is_empty())
+        .then(|| serde_json::to_vec(&attributes.metadata).unwrap());
     CClaims {
         texts: [
             text(&claims.iss),

@@ -100,7 +100,13 @@ impl CVerifier {
     }
 
     /// `layer_verifier_verify_n`, every text read.
-    pub fn verify_n(&self, token: &[u8], nonce: Option<&[u8]>, now: i64, leeway: i64) -> Outcome<CClaims> {
+    pub fn verify_n(
+        &self,
+        token: &[u8],
+        nonce: Option<&[u8]>,
+        now: i64,
+        leeway: i64,
+    ) -> Outcome<CClaims> {
         let (nonce, nonce_len) = parts(nonce);
         let mut claims = ptr::null_mut();
         let mut texts = [ptr::null(); LAYER_CLAIM_TEXT_COUNT];
@@ -140,7 +146,8 @@ impl CVerifier {
                 }
             }
             // The getters read the same handle.
-            let getters: [unsafe extern "C" fn(*const LayerClaims, *mut usize) -> *const c_char; 7] = [
+            let getters: [unsafe extern "C" fn(*const LayerClaims, *mut usize) -> *const c_char;
+                7] = [
                 layer_claims_provider_id,
                 layer_claims_user_id,
                 layer_claims_nonce,
@@ -186,7 +193,13 @@ impl CVerifier {
     }
 
     /// `layer_verifier_verify_into`, the buffer read back.
-    pub fn verify_into(&self, token: &[u8], nonce: Option<&[u8]>, now: i64, leeway: i64) -> Outcome<CClaims> {
+    pub fn verify_into(
+        &self,
+        token: &[u8],
+        nonce: Option<&[u8]>,
+        now: i64,
+        leeway: i64,
+    ) -> Outcome<CClaims> {
         let (nonce, nonce_len) = parts(nonce);
         let mut buffer = vec![0xA5u8; LAYER_VERIFY_INTO_BUFFER_BYTES];
         let mut eit = LayerEit::LAYER_EIT_NONE;
@@ -207,7 +220,10 @@ impl CVerifier {
                 &mut error,
             );
             if let Err(failure) = outcome(status, error, eit) {
-                assert!(buffer.iter().all(|&b| b == 0xA5), "a failed call wrote the buffer");
+                assert!(
+                    buffer.iter().all(|&b| b == 0xA5),
+                    "a failed call wrote the buffer"
+                );
                 return Err(failure);
             }
         }
@@ -230,7 +246,13 @@ impl CVerifier {
     }
 
     /// `layer_verifier_verify` (ABI 1: NUL-terminated, `now <= 0` is the clock): the claims JSON.
-    pub fn verify_legacy(&self, token: &CStr, nonce: Option<&CStr>, now: i64, leeway: u32) -> Outcome<String> {
+    pub fn verify_legacy(
+        &self,
+        token: &CStr,
+        nonce: Option<&CStr>,
+        now: i64,
+        leeway: u32,
+    ) -> Outcome<String> {
         let mut json = ptr::null_mut();
         let mut error = ptr::null_mut();
         // SAFETY: NUL-terminated strings that outlive the call.
@@ -253,7 +275,13 @@ impl CVerifier {
     }
 
     /// `layer_verifier_verify_claims` (ABI 2): the typed claims, read with the getters.
-    pub fn verify_claims(&self, token: &CStr, nonce: Option<&CStr>, now: i64, leeway: u32) -> Outcome<CClaims> {
+    pub fn verify_claims(
+        &self,
+        token: &CStr,
+        nonce: Option<&CStr>,
+        now: i64,
+        leeway: u32,
+    ) -> Outcome<CClaims> {
         let mut claims = ptr::null_mut();
         let mut eit = LayerEit::LAYER_EIT_NONE;
         let mut error = ptr::null_mut();
@@ -275,7 +303,8 @@ impl CVerifier {
                 exp: layer_claims_expires_at(claims),
                 ..CClaims::default()
             };
-            let getters: [unsafe extern "C" fn(*const LayerClaims, *mut usize) -> *const c_char; 8] = [
+            let getters: [unsafe extern "C" fn(*const LayerClaims, *mut usize) -> *const c_char;
+                8] = [
                 layer_claims_provider_id,
                 layer_claims_user_id,
                 layer_claims_nonce,
@@ -303,7 +332,8 @@ impl CVerifier {
                     )
                 })
                 .collect();
-            read.texts[LayerClaimText::LAYER_CLAIM_METADATA_JSON as usize] = metadata_json(&metadata);
+            read.texts[LayerClaimText::LAYER_CLAIM_METADATA_JSON as usize] =
+                metadata_json(&metadata);
             layer_claims_free(claims);
             Ok(read)
         }
@@ -338,7 +368,13 @@ impl Drop for CSigner {
 
 impl CSigner {
     /// `layer_signer_new_n`.
-    pub fn new(key: &[u8], passphrase: Option<&[u8]>, provider_id: &[u8], key_id: &[u8], flags: u32) -> Outcome<CSigner> {
+    pub fn new(
+        key: &[u8],
+        passphrase: Option<&[u8]>,
+        provider_id: &[u8],
+        key_id: &[u8],
+        flags: u32,
+    ) -> Outcome<CSigner> {
         let (pass, pass_len) = parts(passphrase);
         let mut signer = ptr::null_mut();
         let mut error = ptr::null_mut();
@@ -363,7 +399,13 @@ impl CSigner {
     }
 
     /// `layer_signer_new` (ABI 1, NUL-terminated).
-    pub fn new_legacy(key: &CStr, passphrase: Option<&CStr>, provider_id: &CStr, key_id: &CStr, flags: u32) -> Outcome<CSigner> {
+    pub fn new_legacy(
+        key: &CStr,
+        passphrase: Option<&CStr>,
+        provider_id: &CStr,
+        key_id: &CStr,
+        flags: u32,
+    ) -> Outcome<CSigner> {
         let mut signer = ptr::null_mut();
         let mut error = ptr::null_mut();
         // SAFETY: NUL-terminated strings that outlive the call.
@@ -437,7 +479,14 @@ impl CSigner {
 }
 
 /// `layer_sign_token_n` (the one-shot, with its key cache).
-pub fn sign_token(key: &[u8], provider_id: &[u8], key_id: &[u8], user_id: &[u8], nonce: &[u8], issued_at: i64) -> Outcome<String> {
+pub fn sign_token(
+    key: &[u8],
+    provider_id: &[u8],
+    key_id: &[u8],
+    user_id: &[u8],
+    nonce: &[u8],
+    issued_at: i64,
+) -> Outcome<String> {
     let mut token = ptr::null_mut();
     let mut error = ptr::null_mut();
     // SAFETY: live slices.
@@ -489,7 +538,12 @@ impl Drop for CExchange {
 }
 
 impl CExchange {
-    pub fn new(method: &[u8], target: &[u8], content_type: Option<&[u8]>, content_length: Option<&[u8]>) -> CExchange {
+    pub fn new(
+        method: &[u8],
+        target: &[u8],
+        content_type: Option<&[u8]>,
+        content_length: Option<&[u8]>,
+    ) -> CExchange {
         let (ct, ct_len) = parts(content_type);
         let (cl, cl_len) = parts(content_length);
         let mut exchange = ptr::null_mut();
@@ -508,7 +562,8 @@ impl CExchange {
                 &mut exchange,
                 &mut error,
             );
-            outcome(status, error, LayerEit::LAYER_EIT_NONE).expect("layer_exchange_new fails only for NULL");
+            outcome(status, error, LayerEit::LAYER_EIT_NONE)
+                .expect("layer_exchange_new fails only for NULL");
         }
         CExchange(exchange)
     }
@@ -533,7 +588,12 @@ impl CExchange {
         let mut lens = [usize::MAX; LAYER_FIELD_COUNT];
         // SAFETY: arrays of LAYER_FIELD_COUNT entries.
         unsafe {
-            layer_exchange_fields(self.0, values.as_mut_ptr(), lens.as_mut_ptr(), LAYER_FIELD_COUNT);
+            layer_exchange_fields(
+                self.0,
+                values.as_mut_ptr(),
+                lens.as_mut_ptr(),
+                LAYER_FIELD_COUNT,
+            );
             std::array::from_fn(|i| {
                 if values[i].is_null() {
                     assert_eq!(lens[i], 0);
@@ -558,7 +618,12 @@ impl CExchange {
         }
     }
 
-    pub fn finish(&mut self, signer: Option<&CSigner>, outcome_value: i32, user_id: Option<&[u8]>) -> Outcome<()> {
+    pub fn finish(
+        &mut self,
+        signer: Option<&CSigner>,
+        outcome_value: i32,
+        user_id: Option<&[u8]>,
+    ) -> Outcome<()> {
         let (user, user_len) = parts(user_id);
         let mut error = ptr::null_mut();
         // SAFETY: a live exchange, signer and slice.
@@ -604,7 +669,10 @@ impl CExchange {
                 LAYER_EXCHANGE_MAX_HEADERS,
             );
             if status == 0 {
-                assert!(body.is_null() && body_len == 0 && count == 0, "an answer before step RESPOND");
+                assert!(
+                    body.is_null() && body_len == 0 && count == 0,
+                    "an answer before step RESPOND"
+                );
                 assert!(!layer_exchange_closes_connection(self.0));
                 return None;
             }
@@ -623,8 +691,10 @@ impl CExchange {
                 body: std::slice::from_raw_parts(body, body_len).to_vec(),
                 close: layer_exchange_closes_connection(self.0),
                 log: (!log.is_null()).then(|| {
-                    String::from_utf8(std::slice::from_raw_parts(log.cast::<u8>(), log_len).to_vec())
-                        .expect("the log message is UTF-8")
+                    String::from_utf8(
+                        std::slice::from_raw_parts(log.cast::<u8>(), log_len).to_vec(),
+                    )
+                    .expect("the log message is UTF-8")
                 }),
             })
         }

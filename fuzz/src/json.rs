@@ -66,7 +66,9 @@ pub fn integer(value: &Value) -> Option<i64> {
     if text.len() > 21 {
         return None;
     }
-    text.parse::<i128>().ok().and_then(|n| i64::try_from(n).ok())
+    text.parse::<i128>()
+        .ok()
+        .and_then(|n| i64::try_from(n).ok())
 }
 
 enum Frame {
@@ -88,7 +90,11 @@ pub fn parse_lenient(bytes: &[u8]) -> Option<Value> {
 
 fn parse_with(bytes: &[u8], strict: bool) -> Option<Value> {
     std::str::from_utf8(bytes).ok()?;
-    let mut reader = Reader { bytes, at: 0, strict };
+    let mut reader = Reader {
+        bytes,
+        at: 0,
+        strict,
+    };
     let mut stack: Vec<Frame> = Vec::new();
     'values: loop {
         reader.skip_whitespace();
@@ -351,8 +357,9 @@ mod tests {
 
     #[test]
     fn reads_rfc_8259_strictly() {
-        let value = parse(br#" {"a":[1,-0,2.5e3,{"b":null}],"c":"\u00e9\ud83d\ude00\n","d":true} "#)
-            .unwrap();
+        let value =
+            parse(br#" {"a":[1,-0,2.5e3,{"b":null}],"c":"\u00e9\ud83d\ude00\n","d":true} "#)
+                .unwrap();
         assert_eq!(value.member("c").unwrap().as_str(), Some("é😀\n"));
         assert_eq!(integer(&Value::Number("-0".into())), Some(0));
         assert_eq!(integer(&Value::Number("1.0".into())), None);

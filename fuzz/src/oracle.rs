@@ -112,7 +112,10 @@ fn check(
     // header a JSON object, no duplicate member anywhere
     let header_json = parse_object(&header_bytes)?;
     // header has typ, alg, cty, kid (all four are looked for before any type)
-    if HEADER_MEMBERS.iter().any(|n| header_json.member(n).is_none()) {
+    if HEADER_MEMBERS
+        .iter()
+        .any(|n| header_json.member(n).is_none())
+    {
         return Err("eit_header_param_not_found");
     }
     // ... all as strings
@@ -124,7 +127,9 @@ fn check(
     let Value::Object(members) = &header_json else {
         unreachable!("parse_object")
     };
-    if members.iter().any(|(n, _)| !HEADER_MEMBERS.contains(&n.as_str()))
+    if members
+        .iter()
+        .any(|(n, _)| !HEADER_MEMBERS.contains(&n.as_str()))
         || text("alg") != Some("RS256")
         || !matches!(text("typ"), Some("JWS" | "JWT"))
         || text("cty") != Some("layer-eit;v=1")
@@ -137,7 +142,11 @@ fn check(
     }
     // RS256 signature valid for the configured key — checked before any claim is read
     let signing_input = &token[..header.len() + 1 + claims.len()];
-    if !rs256_verifies(&config.public_key, signing_input.as_bytes(), &signature_bytes) {
+    if !rs256_verifies(
+        &config.public_key,
+        signing_input.as_bytes(),
+        &signature_bytes,
+    ) {
         return Err("eit_signature_verification_failed");
     }
 
@@ -269,7 +278,10 @@ pub fn rs256_sign(key: &PKey<openssl::pkey::Private>, message: &[u8]) -> Vec<u8>
 
 /// Whether the library's result is the oracle's verdict: the same acceptance with the same
 /// claims (and claims JSON), or the same `eit_*` identifier, or an argument refused.
-pub fn agrees(verdict: &Verdict, result: &layer_identity::Result<layer_identity::VerifiedToken>) -> bool {
+pub fn agrees(
+    verdict: &Verdict,
+    result: &layer_identity::Result<layer_identity::VerifiedToken>,
+) -> bool {
     match (verdict, result) {
         (Verdict::Accept(expected), Ok(verified)) => same_claims(expected, verified),
         (Verdict::Reject(eit), Err(error)) => error.eit().map(|e| e.as_str()) == Some(*eit),

@@ -17,7 +17,11 @@ fn armor(text: &[u8]) -> Vec<Range<usize>> {
     for opener in [&b"-----BEGIN "[..], b"-----END "] {
         for start in memmem::find_iter(text, opener) {
             let mut end = start + opener.len();
-            while end < text.len() && (text[end].is_ascii_uppercase() || text[end].is_ascii_digit() || text[end] == b' ') {
+            while end < text.len()
+                && (text[end].is_ascii_uppercase()
+                    || text[end].is_ascii_digit()
+                    || text[end] == b' ')
+            {
                 end += 1;
             }
             while end < text.len() && text[end] == b'-' {
@@ -108,12 +112,22 @@ mod tests {
     #[test]
     fn armor_is_public_and_the_body_is_not() {
         let key = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkq\n-----END ENCRYPTED PRIVATE KEY-----\n";
-        assert_eq!(repeated(key, "the -----BEGIN ENCRYPTED PRIVATE KEY----- line", &[]), None);
+        assert_eq!(
+            repeated(key, "the -----BEGIN ENCRYPTED PRIVATE KEY----- line", &[]),
+            None
+        );
         assert_eq!(
             repeated(key, "quoted: MIIFHDBOBgkqhkiG9w0B", &[]),
             Some(&b"MIIFHDBOBgkqhkiG"[..])
         );
-        assert_eq!(repeated(key, "quoted: MIIFHDBOBgkqhkiG9w0B", &[b"xMIIFHDBOBgkqhkiG9w0Bx"]), None);
+        assert_eq!(
+            repeated(
+                key,
+                "quoted: MIIFHDBOBgkqhkiG9w0B",
+                &[b"xMIIFHDBOBgkqhkiG9w0Bx"]
+            ),
+            None
+        );
         assert_eq!(repeated(b"short", "short", &[]), None);
     }
 }
