@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 BEGIN, END = "<!-- fuzz:begin -->", "<!-- fuzz:end -->"
-COLUMNS = ["target", "seconds", "executions", "exec/s", "cov", "ft", "corpus files", "finished (UTC)"]
+COLUMNS = ["target", "seconds", "executions", "exec/s", "cov", "ft", "corpus files", "date (UTC)"]
 ORDER = ["verify", "resigned", "keys", "env", "endpoint"]
 
 

@@ -39,6 +39,7 @@ while (($#)); do
 done
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 timeout=${FUZZ_TIMEOUT:-20}
+[ -z "$results" ] || results=$(realpath -m "$results") # relative to where it was called from
 
 cd "$fuzz_dir"
 # --debug-assertions: integer overflow and the core's debug_assert! fail the run too.
