@@ -422,3 +422,38 @@ func TestUsage(t *testing.T) {
 		t.Errorf("status %d, stdout %s, stderr %s", status, stdout.String(), stderr.String())
 	}
 }
+
+// The verdict on hostile timings, from the fastest answer at each size: linear costs with a
+// fixed part pass, a quadratic cost does not, and slow outliers do not make one.
+func TestHostileVerdict(t *testing.T) {
+	ms := func(values ...float64) []time.Duration {
+		durations := make([]time.Duration, len(values))
+		for i, value := range values {
+			durations[i] = time.Duration(value * float64(time.Millisecond))
+		}
+		return durations
+	}
+	for _, test := range []struct {
+		name        string
+		timings     [][]time.Duration // per size: 4, 16, 32, 64 KiB
+		superlinear bool
+		ratio       float64
+	}{
+		{"linear with a fixed cost", [][]time.Duration{ms(1.4, 1.5), ms(2.6, 2.7), ms(4.2, 4.4), ms(7.4, 7.5)}, false, 2.846},
+		{"purely linear", [][]time.Duration{ms(4), ms(16), ms(32), ms(64)}, false, 4},
+		{"linear, busy moments", [][]time.Duration{ms(1, 9), ms(2, 2.1), ms(3, 30), ms(5, 50, 60)}, false, 2.5},
+		{"quadratic", [][]time.Duration{ms(70, 71), ms(1080, 1100), ms(4300), ms(16000, 16500)}, true, 14.815},
+		{"just above 6", [][]time.Duration{ms(1), ms(2), ms(6), ms(12.2)}, true, 6.1},
+	} {
+		h := &hostile{opts: options{sizes: []int{4, 16, 32, 64}, maxRatio: 6}, timings: [][][]time.Duration{test.timings}, statuses: []int{200}}
+		result := h.result(0)
+		if result.Superlinear != test.superlinear || result.Ratio != test.ratio {
+			t.Errorf("%s: superlinear %v, ratio %v (%s)", test.name, result.Superlinear, result.Ratio, result.RatioOf)
+		}
+	}
+	// Sizes 16 and 32: the limit scales with their ratio (2 for linear: 3 with --max-ratio 6).
+	h := &hostile{opts: options{sizes: []int{16, 32}, maxRatio: 6}, timings: [][][]time.Duration{{ms(10), ms(31)}}, statuses: []int{200}}
+	if result := h.result(0); !result.Superlinear || result.RatioOf != "32 KiB / 16 KiB (linear: at most 2)" {
+		t.Errorf("16/32: %+v", result)
+	}
+}
