@@ -24,6 +24,7 @@ type loadReport struct {
 	Warmup          int            `json:"warmup"`
 	Body            string         `json:"body"`
 	Fresh           bool           `json:"fresh_connections"`
+	PaceMs          float64        `json:"pace_ms"`
 	Seconds         float64        `json:"seconds"`
 	TokensPerS      float64        `json:"tokens_per_s"`
 	P50Ms           float64        `json:"p50_ms"`
@@ -107,7 +108,7 @@ func loadRun(opts options, check *checker) *loadReport {
 	r := &loader{opts: opts, runID: newRunID(), deadline: time.Now().Add(opts.maxTime)}
 	report := &loadReport{
 		URL: "http://" + opts.target.addr + opts.target.path, Conns: opts.conns, Warmup: opts.warmup,
-		Body: "json", Fresh: opts.fresh, Failures: map[string]int{}, FailureExamples: []string{},
+		Body: "json", Fresh: opts.fresh, PaceMs: float64(opts.pace.Microseconds()) / 1000, Failures: map[string]int{}, FailureExamples: []string{},
 	}
 	if opts.form {
 		report.Body = "form"
@@ -228,6 +229,9 @@ func (r *loader) phase(count int, until time.Time, measured bool) {
 					return
 				}
 				r.one(w, measured)
+				if r.opts.pace > 0 {
+					time.Sleep(r.opts.pace)
+				}
 			}
 		}(w)
 	}

@@ -344,6 +344,11 @@ func TestDurationAndFresh(t *testing.T) {
 	if status != 0 || requests < 2 || report["verified"] != requests || report["reconnects"] != requests-2 {
 		t.Errorf("status %d, report %v", status, report)
 	}
+	// Paced: 1 s at most for 10 requests 100 ms apart, whatever the machine's speed.
+	status, report = runLoadgen(t, server, tokens.pemPath, "--requests", "50", "--duration", "1s", "--pace", "100ms")
+	if requests := report["requests"].(float64); status != 0 || requests > 10 || report["pace_ms"] != 100.0 {
+		t.Errorf("paced: status %d, report %v", status, report)
+	}
 }
 
 // Slow clients stay open on a server without a header timeout, and are counted as dropped

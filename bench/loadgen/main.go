@@ -14,7 +14,8 @@
 // being measured. Every failure is counted by kind.
 //
 // --rss-pid PID samples the resident memory of PID and its descendants after the first
-// --rss-after requests (5,000) and at the end. --fresh opens a connection per request.
+// --rss-after requests (5,000) and at the end. --fresh opens a connection per request;
+// --pace makes each worker pause between requests.
 // --slow N holds N slowloris connections open during the run (each sends a header line every
 // --slow-interval and never finishes; a connection the server closes is opened again).
 // --hostile measures, instead of a load, the time to answer hostile bodies of 4 to 64 KiB.
@@ -49,6 +50,7 @@ type options struct {
 	maxTime      time.Duration
 	form         bool
 	fresh        bool
+	pace         time.Duration
 	publicKey    string
 	providerID   string
 	keyID        string
@@ -135,6 +137,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	flags.DurationVar(&opts.maxTime, "max-time", 30*time.Minute, "the longest the whole run may take")
 	flags.BoolVar(&opts.form, "form", false, "send application/x-www-form-urlencoded bodies instead of JSON")
 	flags.BoolVar(&opts.fresh, "fresh", false, "a new connection for every request")
+	flags.DurationVar(&opts.pace, "pace", 0, "each worker's pause after each request (a steady trickle instead of a closed loop)")
 	flags.StringVar(&opts.publicKey, "public-key", "", "PEM file of the server's public key (or its unencrypted private key): verify every token")
 	flags.StringVar(&opts.providerID, "provider-id", "", "the server's LAYER_PROVIDER_ID (with --public-key)")
 	flags.StringVar(&opts.keyID, "key-id", "", "the server's LAYER_KEY_ID (with --public-key)")
@@ -166,8 +169,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return opts, errors.New("--requests and --warmup cannot be negative")
 	case !opts.hostile && opts.requests == 0 && opts.duration <= 0:
 		return opts, errors.New("give --requests, --duration or both")
-	case opts.timeout <= 0 || opts.maxTime <= 0:
-		return opts, errors.New("--timeout and --max-time must be positive")
+	case opts.timeout <= 0 || opts.maxTime <= 0 || opts.pace < 0:
+		return opts, errors.New("--timeout and --max-time must be positive, --pace cannot be negative")
 	case opts.publicKey != "" && (opts.providerID == "" || opts.keyID == ""):
 		return opts, errors.New("--public-key needs --provider-id and --key-id")
 	case opts.slow < 0 || opts.slowInterval <= 0:
