@@ -49,7 +49,10 @@ type rssReport struct {
 	First  *rssSample `json:"first"`
 	End    *rssSample `json:"end"`
 	Growth *float64   `json:"growth"` // end / first - 1
-	Error  string     `json:"error,omitempty"`
+	// Samples, with --rss-every: the curve between first and end (a leak grows with the
+	// requests; a runtime warming up levels off).
+	Samples []rssSample `json:"samples,omitempty"`
+	Error   string      `json:"error,omitempty"`
 }
 
 // sent is one answered request whose token is verified after the measured window.
@@ -80,6 +83,7 @@ type loader struct {
 	workers   []*worker
 	completed atomic.Int64 // requests answered or failed, warm-up included
 	rss       *rssReport
+	rssMu     sync.Mutex // for rss.Samples
 	deadline  time.Time
 	aborted   atomic.Bool
 }
@@ -271,8 +275,18 @@ func (r *loader) one(w *worker, measured bool) {
 	}
 	// The first memory sample, taken by the worker that completes request --rss-after (the
 	// others go on meanwhile).
-	if r.rss != nil && r.completed.Add(1) == int64(r.opts.rssAfter) {
-		r.sampleRSS(func(sample *rssSample) { r.rss.First = sample })
+	if r.rss != nil {
+		completed := r.completed.Add(1)
+		if completed == int64(r.opts.rssAfter) {
+			r.sampleRSS(func(sample *rssSample) { r.rss.First = sample })
+		}
+		if r.opts.rssEvery > 0 && completed%int64(r.opts.rssEvery) == 0 {
+			r.sampleRSS(func(sample *rssSample) {
+				r.rssMu.Lock()
+				r.rss.Samples = append(r.rss.Samples, *sample)
+				r.rssMu.Unlock()
+			})
+		}
 	}
 }
 

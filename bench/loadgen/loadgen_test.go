@@ -242,7 +242,8 @@ func TestLoadVerifiesEveryToken(t *testing.T) {
 	server := httptest.NewServer(tokens)
 	defer server.Close()
 	for _, body := range []string{"json", "form"} {
-		args := []string{"--conns", "4", "--requests", "200", "--warmup", "40", "--rss-pid", strconv.Itoa(os.Getpid()), "--rss-after", "100"}
+		args := []string{"--conns", "4", "--requests", "200", "--warmup", "40", "--rss-pid", strconv.Itoa(os.Getpid()),
+			"--rss-after", "100", "--rss-every", "60"}
 		if body == "form" {
 			args = append(args, "--form")
 		}
@@ -257,7 +258,8 @@ func TestLoadVerifiesEveryToken(t *testing.T) {
 		}
 		rss := report["rss"].(map[string]any)
 		first, end := rss["first"].(map[string]any), rss["end"].(map[string]any)
-		if first["kib"].(float64) <= 0 || end["kib"].(float64) <= 0 || first["after_requests"].(float64) < 100 || rss["growth"] == nil {
+		if first["kib"].(float64) <= 0 || end["kib"].(float64) <= 0 || first["after_requests"].(float64) < 100 ||
+			rss["growth"] == nil || len(rss["samples"].([]any)) != 4 {
 			t.Errorf("%s: rss %v", body, rss)
 		}
 	}

@@ -58,6 +58,7 @@ type options struct {
 	jsonPath     string
 	rssPID       int
 	rssAfter     int
+	rssEvery     int
 	slow         int
 	slowInterval time.Duration
 	slowSettle   time.Duration
@@ -145,6 +146,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	flags.StringVar(&opts.jsonPath, "json", "", "write the JSON report to this file (default: stdout)")
 	flags.IntVar(&opts.rssPID, "rss-pid", 0, "sample the resident memory of this process and its descendants")
 	flags.IntVar(&opts.rssAfter, "rss-after", 5000, "take the first memory sample after this many requests")
+	flags.IntVar(&opts.rssEvery, "rss-every", 0, "also sample the memory every this many requests (the report's rss.samples)")
 	flags.IntVar(&opts.slow, "slow", 0, "slowloris connections held open during the run")
 	flags.DurationVar(&opts.slowInterval, "slow-interval", 3*time.Second, "how often each slow connection sends a header line")
 	flags.DurationVar(&opts.slowSettle, "slow-settle", 0, "wait after opening the slow connections (default: 2 x --slow-interval)")
@@ -175,6 +177,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return opts, errors.New("--public-key needs --provider-id and --key-id")
 	case opts.slow < 0 || opts.slowInterval <= 0:
 		return opts, errors.New("--slow cannot be negative, --slow-interval must be positive")
+	case opts.rssAfter < 1 || opts.rssEvery < 0:
+		return opts, errors.New("--rss-after must be positive, --rss-every cannot be negative")
 	case opts.repeat < 1:
 		return opts, errors.New("--repeat must be at least 1")
 	}
