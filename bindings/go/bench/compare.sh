@@ -10,8 +10,8 @@
 #   sysmon tick, and with a single P the runtime hands that P to another thread during each
 #   cgo call, a cost of Go's cgo (the same with a C loop that only spins), not of the wrapper.
 # endpoint: the sample backend (examples/backend, net/http, the static library) over
-#   HTTP/1.1 keep-alive, driven by bench/load with 1 and with 8 connections: tokens/s and
-#   latency percentiles, beside `openssl speed -elapsed -multi 2 rsa2048` (both cores
+#   HTTP/1.1 keep-alive, driven by the project's load generator (bench/loadgen, which verifies
+#   every token) with 1 and with 8 connections: tokens/s and latency percentiles, beside `openssl speed -elapsed -multi 2 rsa2048` (both cores
 #   signing). The load generator runs on the same two cores as the server.
 # Everything is measured in the same run, alternating round by round (the machine may be
 # shared: absolute rates drift, ratios much less); each ratio is the median of the
@@ -108,10 +108,11 @@ sign_and_verify() {
 
 endpoint() {
   (cd "$go_dir" && ./dev.sh go build -tags layer_identity_static -o "$build/backend" ./examples/backend)
-  (cd "$bench_dir" && "$go_dir/dev.sh" go build -o "$build/load" ./load)
+  (cd "$repo" && go build -o "$build/loadgen" ./bench/loadgen)
   local out=$build/backend.out
-  LAYER_PROVIDER_ID=layer:///providers/5d3c4e1a-7b2f-4c8d-9e6a-0f1b2c3d4e5f \
-    LAYER_KEY_ID=layer:///keys/a1b2c3d4-e5f6-4789-8abc-def012345678 LAYER_PRIVATE_KEY_PATH=$key \
+  local provider=layer:///providers/5d3c4e1a-7b2f-4c8d-9e6a-0f1b2c3d4e5f
+  local key_id=layer:///keys/a1b2c3d4-e5f6-4789-8abc-def012345678
+  LAYER_PROVIDER_ID=$provider LAYER_KEY_ID=$key_id LAYER_PRIVATE_KEY_PATH=$key \
     HOST=127.0.0.1 PORT=0 "$build/backend" >"$out" 2>/dev/null &
   local backend=$!
   trap 'kill "$backend" 2>/dev/null || true' EXIT
@@ -122,23 +123,32 @@ endpoint() {
     sleep 0.1
   done
   [ -n "$addr" ] || { echo "the backend did not start" >&2; exit 1; }
-  # field NAME LINE: the value of NAME=value in a line of load's.
-  field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+  # load CONNS: run the load generator for one round, its JSON report in $build/load-CONNS.json
+  # (it exits non-zero when any request fails or any token does not verify).
+  load() {
+    "$build/loadgen" --url "http://$addr" --conns "$1" --duration "${seconds}s" --warmup $((100 * $1)) \
+      --public-key "$repo/vectors/keys/rsa2048.public.pem" --provider-id "$provider" --key-id "$key_id" \
+      --json "$build/load-$1.json" >/dev/null
+  }
+  # field NAME CONNS: a number from the last report of load CONNS.
+  field() { /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$build/load-$2.json" "$1"; }
+  # line CONNS: that report's figures, for the round's line.
+  line() { printf 'requests=%s tokens_per_s=%s p50_ms=%s p99_ms=%s' "$(field requests "$1")" "$(field tokens_per_s "$1")" "$(field p50_ms "$1")" "$(field p99_ms "$1")"; }
   local -a r_eight r_one r_p50_one r_p99_one r_p50_eight r_p99_eight
-  local round multi single one eight
+  local round multi single
   for round in $(seq "$rounds"); do
     multi=$(openssl_sign -multi 2)
     single=$(openssl_sign)
-    one=$("$build/load" -addr "$addr" -conns 1 -duration "${seconds}s")
-    eight=$("$build/load" -addr "$addr" -conns 8 -duration "${seconds}s")
+    load 1
+    load 8
     printf 'round %d: openssl sign %s/s, -multi 2 %s/s | 1 connection: %s | 8 connections: %s\n' \
-      "$round" "$single" "$multi" "${one#conns=1 }" "${eight#conns=8 }"
-    r_eight+=("$(ratio "$(field tokens_per_s "$eight")" "$multi")")
-    r_one+=("$(ratio "$(field tokens_per_s "$one")" "$single")")
-    r_p50_one+=("$(field p50_ms "$one")")
-    r_p99_one+=("$(field p99_ms "$one")")
-    r_p50_eight+=("$(field p50_ms "$eight")")
-    r_p99_eight+=("$(field p99_ms "$eight")")
+      "$round" "$single" "$multi" "$(line 1)" "$(line 8)"
+    r_eight+=("$(ratio "$(field tokens_per_s 8)" "$multi")")
+    r_one+=("$(ratio "$(field tokens_per_s 1)" "$single")")
+    r_p50_one+=("$(field p50_ms 1)")
+    r_p99_one+=("$(field p99_ms 1)")
+    r_p50_eight+=("$(field p50_ms 8)")
+    r_p99_eight+=("$(field p99_ms 8)")
   done
   kill "$backend"
   wait "$backend" || true
