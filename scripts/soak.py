@@ -131,7 +131,7 @@ def run_loadgen(loadgen, args, directory, name, timeout):
 def soak(server, loadgen, directory, requests, conns):
     result = run_loadgen(loadgen, server.loadgen_args() + [
         "--conns", str(conns), "--requests", str(requests), "--rss-pid", str(server.backend.process.pid),
-        "--rss-after", str(RSS_AFTER), "--max-time", "20m"], directory, f"{server.name}-soak", 1500)
+        "--rss-after", str(RSS_AFTER), "--rss-every", str(RSS_AFTER), "--max-time", "20m"], directory, f"{server.name}-soak", 1500)
     problems = []
     if "error" in result:
         return result, [result["error"]]
@@ -144,8 +144,9 @@ def soak(server, loadgen, directory, requests, conns):
     if growth is None:
         problems.append(f"no RSS figures: {result.get('rss')}")
     elif growth > RSS_MAX_GROWTH:
+        curve = ", ".join(f"{sample['kib'] / 1024:.1f}" for sample in result["rss"].get("samples") or [])
         problems.append(f"RSS grew by {growth:.1%} from request {RSS_AFTER} to the end "
-                        f"(allowed: {RSS_MAX_GROWTH:.0%})")
+                        f"(allowed: {RSS_MAX_GROWTH:.0%}); MiB every {RSS_AFTER} requests: {curve}")
     return result, problems
 
 
