@@ -8,7 +8,9 @@
 #   make test-flow   nonce -> backend -> token -> session against the emulated Layer, for every
 #                    sample backend and the token service
 #   make install   library, header and pkg-config file under PREFIX
-#   make bench     benchmarks beside `openssl speed rsa2048`, measured in the same run
+#   make bench     every benchmark in one run (openssl speed, the C ABI, every wrapper and its peer
+#                  libraries, every server over HTTP keep-alive, instruction counts): writes
+#                  bench/RESULTS.md and bench/chart.svg (about 30 minutes; QUICK=1: a rough few)
 #   make bench-serve  the token service over HTTP keep-alive beside `openssl speed -multi 2`
 #   make soak      soak and abuse of every server: 50,000 keep-alive requests (every token
 #                  verified, RSS steady), 300 slowloris clients, hostile bodies in linear time
@@ -138,8 +140,10 @@ test-install:
 install:
 	scripts/install.sh "$(PREFIX)"
 
-bench:
-	scripts/bench.sh
+# bench/run.py runs each part's own benchmark (scripts/bench.sh for the C ABI, each wrapper's)
+# with --json, the servers through bench/loadgen, and writes the report (bench/report.py).
+bench: deps build
+	/usr/bin/python3 bench/run.py $(if $(QUICK),--quick) $(BENCH_FLAGS)
 
 bench-serve:
 	scripts/bench-serve.sh
