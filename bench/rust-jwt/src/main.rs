@@ -45,13 +45,19 @@ fn header() -> Header {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 5 {
-        eprintln!("usage: {} sign|sign-pem|verify SECONDS PRIVATE_KEY_PEM PUBLIC_KEY_PEM", args[0]);
+        eprintln!(
+            "usage: {} sign|sign-pem|verify SECONDS PRIVATE_KEY_PEM PUBLIC_KEY_PEM",
+            args[0]
+        );
         std::process::exit(2);
     }
     let (mode, seconds) = (args[1].as_str(), args[2].parse::<f64>().expect("SECONDS"));
     let private_pem = std::fs::read(&args[3]).expect("PRIVATE_KEY_PEM");
     let public_pem = std::fs::read(&args[4]).expect("PUBLIC_KEY_PEM");
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let key = EncodingKey::from_rsa_pem(&private_pem).expect("private key");
     let public = DecodingKey::from_rsa_pem(&public_pem).expect("public key");
     let header = header();
