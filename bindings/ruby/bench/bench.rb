@@ -12,7 +12,7 @@
 #   ruby -Ilib bench/bench.rb --instructions CALLS [--json FILE]
 #
 # --json FILE also writes every round's rates (bench/run.py, `make bench`, reads it): the C
-# ABI's verify is layer_verifier_verify_n, the call the gem makes. --instructions counts the
+# ABI's verify is layer_verifier_verify_into, the call the gem makes. --instructions counts the
 # instructions per call of the gem's sign and verify under callgrind (valgrind), a figure
 # that does not drift with the machine's load: two runs CALLS calls apart, so that start-up
 # costs cancel out.
@@ -176,7 +176,7 @@ module Bench
     {
       "gem sign / C ABI handle sign" => c["gem-sign"] / c["C sign"],
       "gem sign_token, PEM each call / C ABI one-shot" => c["gem-oneshot"] / c["C oneshot"],
-      "gem verify / C ABI verify_n" => c["gem-verify"] / c["C verify-n"],
+      "gem verify / C ABI verify_into" => c["gem-verify"] / c["C verify-into"],
       "gem sign / ruby-jwt sign" => c["gem-sign"] / c["jwt-sign"],
       "gem sign_token, PEM each call / ruby-jwt with PEM each call" => c["gem-oneshot"] / c["jwt-sign-pem"],
       "gem verify / ruby-jwt verify" => c["gem-verify"] / c["jwt-verify"]
@@ -188,7 +188,7 @@ module Bench
     rates = {}
     cpu = {}
     rates["openssl sign"], rates["openssl verify"] = openssl_speed(seconds)
-    %w[sign oneshot verify-n].each do |mode|
+    %w[sign oneshot verify-into].each do |mode|
       rates["C #{mode}"], cpu["C #{mode}"] =
         rate(["taskset", "-c", "0", abi_bench, mode, seconds.to_s, KEY_FILE], cpu_seconds: seconds)
     end
@@ -207,7 +207,7 @@ module Bench
   TARGETS = {
     "gem sign / C ABI handle sign" => "(target >= 0.90)",
     "gem sign_token, PEM each call / C ABI one-shot" => "(target >= 0.90)",
-    "gem verify / C ABI verify_n" => "(target >= 0.85)",
+    "gem verify / C ABI verify_into" => "(target >= 0.85)",
     "gem sign / ruby-jwt sign" => "(target > 1)",
     "gem sign_token, PEM each call / ruby-jwt with PEM each call" => "(target > 1)",
     "gem verify / ruby-jwt verify" => "(target > 1)",
@@ -224,7 +224,7 @@ module Bench
     {
       "gem sign / C ABI handle sign" => r["gem-sign"] / r["C sign"],
       "gem sign_token, PEM each call / C ABI one-shot" => r["gem-oneshot"] / r["C oneshot"],
-      "gem verify / C ABI verify_n" => r["gem-verify"] / r["C verify-n"],
+      "gem verify / C ABI verify_into" => r["gem-verify"] / r["C verify-into"],
       "gem sign / ruby-jwt sign" => r["gem-sign"] / r["jwt-sign"],
       "gem sign_token, PEM each call / ruby-jwt with PEM each call" => r["gem-oneshot"] / r["jwt-sign-pem"],
       "gem verify / ruby-jwt verify" => r["gem-verify"] / r["jwt-verify"],
@@ -242,7 +242,7 @@ module Bench
   JSON_NAMES = {
     "openssl sign" => "openssl sign", "openssl verify" => "openssl verify",
     "openssl sign multi 2" => "openssl sign multi 2", "C sign" => "C sign", "C oneshot" => "C oneshot",
-    "C verify-n" => "C verify_n", "C sign 2 threads" => "C sign 2 threads", "gem-sign" => "sign",
+    "C verify-into" => "C verify_into", "C sign 2 threads" => "C sign 2 threads", "gem-sign" => "sign",
     "gem-oneshot" => "oneshot", "gem-verify" => "verify", "gem-sign 1 thread (2 cores)" => "sign 1 thread 2 cores",
     "gem-sign 2 threads" => "sign 2 threads", "jwt-sign" => "peer ruby-jwt sign",
     "jwt-sign-pem" => "peer ruby-jwt sign pem", "jwt-verify" => "peer ruby-jwt verify"
@@ -255,7 +255,7 @@ module Bench
   end
 
   # Instructions per call of the gem's sign and verify (callgrind), and of the C ABI calls the
-  # gem makes (abi_bench sign-n and verify-n) beside them.
+  # gem makes (abi_bench sign-n and verify-into) beside them.
   def instructions(calls, json)
     abi_bench = build_abi_bench
     lib = File.expand_path("../lib", __dir__)
@@ -263,13 +263,13 @@ module Bench
     abi = ->(mode) { ->(n) { [abi_bench, "--count", mode, n.to_s, KEY_FILE] } }
     per_call = {
       "sign" => per_call(gem["gem-sign"], calls), "verify" => per_call(gem["gem-verify"], calls),
-      "C sign" => per_call(abi["sign-n"], calls), "C verify_n" => per_call(abi["verify-n"], calls)
+      "C sign" => per_call(abi["sign-n"], calls), "C verify_into" => per_call(abi["verify-into"], calls)
     }
     per_call.each do |name, value|
       puts format("%<name>-12s %<value>12d instructions per call", name: name, value: value)
     end
     sign = per_call["C sign"].fdiv(per_call["sign"])
-    verify = per_call["C verify_n"].fdiv(per_call["verify"])
+    verify = per_call["C verify_into"].fdiv(per_call["verify"])
     puts format("C ABI / gem sign: %<sign>.4f, verify: %<verify>.4f", sign: sign, verify: verify)
     File.write(json, JSON.generate({ bench: "ruby", instructions: per_call })) if json
   end
