@@ -267,7 +267,7 @@ def instructions(count: int, key: Path, only: str | None, json_file: Path | None
 
     def per_call(command: Callable[[int], list[str]]) -> int:
         # Two runs, `count` calls apart: start-up costs cancel out.
-        return (collected(command(count + 100)) - collected(command(100))) // count
+        return (collected(command(count + 20)) - collected(command(20))) // count
 
     def python_loop(mode: str) -> Callable[[int], list[str]]:
         def command(calls: int) -> list[str]:
