@@ -58,12 +58,13 @@ trap cleanup EXIT
 echo "openssl: $(openssl version)   java: $(java -version 2>&1 | head -1)   cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)   load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # jmh CPUS THREADS PATTERN: "name ops/s" for each benchmark JMH ran (one fork each: two warm-up
-# iterations of 2 s, for the JIT to compile RSA's BigInteger code of the JDK's peers, then one
+# iterations of 1 s, for the JIT to compile RSA's BigInteger code of the JDK's peers, then one
 # measured iteration of $seconds), read from JMH's JSON results.
 jmh() {
-  taskset -c "$1" java -jar "$jar" -f 1 -wi 2 -w 2s -i 1 -r "${seconds}s" -t "$2" -foe true \
+  taskset -c "$1" java -jar "$jar" -f 1 -wi 2 -w 1s -i 1 -r "${seconds}s" -t "$2" -foe true \
     -rf json -rff "$work/jmh.json" "$3" >"$work/jmh.log" 2>&1 || { cat "$work/jmh.log" >&2; return 1; }
-  jq -r '.[] | "\(.benchmark | sub(".*\\."; "")) \(.primaryMetric.score)"' "$work/jmh.json"
+  python3 -c 'import json, sys
+for b in json.load(open(sys.argv[1])): print(b["benchmark"].rsplit(".", 1)[1], b["primaryMetric"]["score"])' "$work/jmh.json"
 }
 
 sign_and_verify() {
