@@ -132,8 +132,8 @@ endpoint() {
     HOST=127.0.0.1 PORT=0 "$build/backend" >"$out" 2>/dev/null &
   local backend=$!
   trap 'kill "$backend" 2>/dev/null || true' EXIT
-  local addr= i
-  for i in $(seq 100); do
+  local addr=''
+  for _ in $(seq 100); do
     addr=$(sed -n 's|^listening on http://||p' "$out")
     [ -n "$addr" ] && break
     sleep 0.1
