@@ -10,7 +10,7 @@
 #   make install   library, header and pkg-config file under PREFIX
 #   make bench     every benchmark in one run (openssl speed, the C ABI, every wrapper and its peer
 #                  libraries, every server over HTTP keep-alive, instruction counts): writes
-#                  bench/RESULTS.md and bench/chart.svg (about 30 minutes; QUICK=1: a rough few)
+#                  bench/RESULTS.md and bench/chart.svg (about 20 minutes; QUICK=1: about 8)
 #   make bench-serve  the token service over HTTP keep-alive beside `openssl speed -multi 2`
 #   make soak      soak and abuse of every server: 50,000 keep-alive requests (every token
 #                  verified, RSS steady), 300 slowloris clients, hostile bodies in linear time

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -28,7 +29,8 @@ SERVERS = [("serve", "layer-identity serve"), ("go", "Go (net/http)"), ("ruby", 
 WRAPPER_CALLS = {
     "go": ("Signer.SignWith", "SignToken (PEM)", "Verifier.Verify", "2 goroutines, one Signer (GOMAXPROCS 2)"),
     "ruby": ("Signer#sign", "LayerIdentity.sign_token (PEM)", "Verifier#verify", "2 threads, one Signer"),
-    "java": ("LayerSigner.sign (JMH)", "LayerSigner.signToken (PEM)", "LayerVerifier.verify", "2 JMH threads, one LayerSigner"),
+    "java": ("LayerSigner.sign (JMH)", "LayerSigner.signToken (PEM)", "LayerVerifier.verify",
+             "2 JMH threads, one LayerSigner"),
     "node": ("Signer.sign", "signToken (PEM)", "Verifier.verify", "signAsync, 8 in flight (libuv pool)"),
     "python": ("Signer.sign", "sign_token (PEM)", "Verifier.verify", "2 threads, one Signer (GIL released)"),
 }
@@ -43,33 +45,43 @@ PEERS = {
     "c": [("jsonwebtoken-aws-lc-rs", "Rust jsonwebtoken crate (aws-lc-rs)", "jsonwebtoken (Rust, aws-lc)"),
           ("jsonwebtoken-rust-crypto", "Rust jsonwebtoken crate (rust_crypto)", "jsonwebtoken (Rust, RustCrypto)")],
 }
+# The C ABI verify call each wrapper makes (its verify target is against that call's rate):
+# (the key of its rate in a round, its abi_bench mode, its name).
+VERIFY_CALL = {
+    "go": ("C verify_n", "verify-n", "verify_n"),
+    "java": ("C verify_n", "verify-n", "verify_n"),
+    "node": ("C verify_n", "verify-n", "verify_n"),
+    "ruby": ("C verify_into", "verify-into", "verify_into"),
+    "python": ("C verify_into", "verify-into", "verify_into"),
+    "c": ("C verify_n", "verify-n", "verify_n"),
+}
 SIGN_TARGET, VERIFY_TARGET = 0.95, 0.85
 SERVER_TARGETS = {"serve": 0.7, "go": 0.7, "node": 0.7, "ruby": 0.6, "java": 0.6, "python": 0.6}
 LATENCY_TARGET_MS = 1.0
 
 
-def median_ratio(rounds: list[dict[str, float]], numerator: str, denominator: str) -> Optional[float]:
+def median_ratio(rounds: list[dict[str, float]], numerator: str, denominator: str) -> float | None:
     values = [r[numerator] / r[denominator] for r in rounds
               if r.get(numerator) is not None and r.get(denominator)]
     return statistics.median(values) if values else None
 
 
-def median_of(rounds: list[dict[str, Any]], key: str) -> Optional[float]:
+def median_of(rounds: list[dict[str, Any]], key: str) -> float | None:
     values = [r[key] for r in rounds if r.get(key) is not None]
     return statistics.median(values) if values else None
 
 
-def fmt_rate(value: Optional[float]) -> str:
+def fmt_rate(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value:,.0f}".replace(",", " ") if value >= 100 else f"{value:.1f}"
 
 
-def fmt_ratio(value: Optional[float]) -> str:
+def fmt_ratio(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def fmt_count(value: Optional[int]) -> str:
+def fmt_count(value: int | None) -> str:
     return "–" if value is None else f"{value:,}".replace(",", " ")
 
 
@@ -83,7 +95,7 @@ class Figures:
     def rounds(self, part: str) -> list[dict[str, float]]:
         return list(self.results.get(part, {}).get("rounds", []))
 
-    def wrapper(self, part: str, key: str, openssl: str, c: Optional[str]) -> tuple[Optional[float], ...]:
+    def wrapper(self, part: str, key: str, openssl: str, c: str | None) -> tuple[float | None, ...]:
         """(median rate, × openssl, × C ABI) of one rate of a part."""
         rounds = self.rounds(part)
         return (median_of(rounds, key), median_ratio(rounds, key, openssl),
@@ -92,7 +104,7 @@ class Figures:
     def servers(self) -> dict[str, Any]:
         return dict(self.results.get("servers", {}).get("servers", {}))
 
-    def server(self, name: str, conns: int) -> Optional[dict[str, Optional[float]]]:
+    def server(self, name: str, conns: int) -> dict[str, float | None] | None:
         rounds = self.servers().get(name, {}).get("rounds", [])
         if not rounds:
             return None
@@ -133,7 +145,7 @@ def one_core_rows(f: Figures) -> list[list[str]]:
                 ("C verify_into", "C ABI `layer_verifier_verify_into`", "verify", "openssl verify")):
             rate, to_openssl, _ = f.wrapper("c", key, openssl, None)
             rows.append([label, operation, fmt_rate(rate), fmt_ratio(to_openssl), "1" if key in (
-                "C sign", "C oneshot", "C verify_n") else "–"])
+                "C sign", "C oneshot", "C verify_n", "C verify_into") else "–"])
     for part, name in WRAPPERS:
         if not f.rounds(part):
             continue
@@ -141,7 +153,7 @@ def one_core_rows(f: Figures) -> list[list[str]]:
         for key, call, operation, openssl, c_key in (
                 ("sign", sign, "sign", "openssl sign", "C sign"),
                 ("oneshot", oneshot, "sign", "openssl sign", "C oneshot"),
-                ("verify", verify, "verify", "openssl verify", "C verify_n")):
+                ("verify", verify, "verify", "openssl verify", VERIFY_CALL[part][0])):
             rate, to_openssl, to_c = f.wrapper(part, key, openssl, c_key)
             rows.append([f"**{name}** {call}", operation, fmt_rate(rate), fmt_ratio(to_openssl), fmt_ratio(to_c)])
     for part, _ in [("c", "")] + WRAPPERS:
@@ -149,7 +161,7 @@ def one_core_rows(f: Figures) -> list[list[str]]:
             for suffix, operation, openssl, c_key, note in (
                     ("sign", "sign", "openssl sign", "C sign", ""),
                     ("sign pem", "sign", "openssl sign", "C oneshot", ", the key from PEM each call"),
-                    ("verify", "verify", "openssl verify", "C verify_n", "")):
+                    ("verify", "verify", "openssl verify", VERIFY_CALL[part][0], "")):
                 rate, to_openssl, to_c = f.wrapper(part, f"peer {peer} {suffix}", openssl, c_key)
                 if rate is not None:
                     rows.append([f"peer: {label}{note}", operation, fmt_rate(rate), fmt_ratio(to_openssl),
@@ -192,9 +204,9 @@ def instruction_rows(f: Figures) -> list[list[str]]:
     openssl, c = counts.get("openssl", {}), counts.get("c", {})
     rows = []
 
-    def row(label: str, sign: Optional[int], verify: Optional[int], c_sign: Optional[int],
-            c_verify: Optional[int]) -> list[str]:
-        def ratio(reference: Optional[int], value: Optional[int]) -> str:
+    def row(label: str, sign: int | None, verify: int | None, c_sign: int | None,
+            c_verify: int | None) -> list[str]:
+        def ratio(reference: int | None, value: int | None) -> str:
             return fmt_ratio(reference / value) if reference and value else "–"
         return [label, fmt_count(sign), ratio(openssl.get("sign"), sign), ratio(c_sign, sign),
                 fmt_count(verify), ratio(openssl.get("verify"), verify), ratio(c_verify, verify)]
@@ -213,7 +225,7 @@ def instruction_rows(f: Figures) -> list[list[str]]:
         if part in counts:
             sign, _, verify, _ = WRAPPER_CALLS[part]
             rows.append(row(f"**{name}** {sign} / {verify}", counts[part].get("sign"), counts[part].get("verify"),
-                            c.get("sign-n"), c.get("verify-n")))
+                            c.get("sign-n"), c.get(VERIFY_CALL[part][1])))
     return rows
 
 
@@ -222,7 +234,7 @@ def targets(f: Figures) -> tuple[list[list[str]], int, int]:
     counts = f.instructions()
     c_counts = counts.get("c", {})
 
-    def verdict(value: Optional[float], ok: Optional[bool]) -> str:
+    def verdict(value: float | None, ok: bool | None) -> str:
         nonlocal met, total
         total += 1
         if value is None or ok is None:
@@ -232,24 +244,26 @@ def targets(f: Figures) -> tuple[list[list[str]], int, int]:
 
     for part, name in WRAPPERS:
         sign = f.wrapper(part, "sign", "openssl sign", "C sign")[2]
-        verify = f.wrapper(part, "verify", "openssl verify", "C verify_n")[2]
+        verify_key, verify_mode, verify_name = VERIFY_CALL[part]
+        verify = f.wrapper(part, "verify", "openssl verify", verify_key)[2]
         instructions = counts.get(part, {})
 
-        def by_count(c_key: str, key: str) -> str:
+        def by_count(c_key: str, key: str, instructions: dict[str, int] = instructions) -> str:
             if c_counts.get(c_key) and instructions.get(key):
                 return fmt_ratio(c_counts[c_key] / instructions[key])
             return "–"
         rows.append([f"{name} signs at ≥ {SIGN_TARGET} of the C ABI (1 core)", fmt_ratio(sign),
                      by_count("sign-n", "sign"), verdict(sign, None if sign is None else sign >= SIGN_TARGET)])
-        rows.append([f"{name} verifies at ≥ {VERIFY_TARGET} of the C ABI (`verify_n`, 1 core)", fmt_ratio(verify),
-                     by_count("verify-n", "verify"),
+        rows.append([f"{name} verifies at ≥ {VERIFY_TARGET} of the C ABI (`{verify_name}`, 1 core)",
+                     fmt_ratio(verify), by_count(verify_mode, "verify"),
                      verdict(verify, None if verify is None else verify >= VERIFY_TARGET)])
     for name, label in SERVERS:
         eight, one = f.server(name, 8), f.server(name, 1)
         goal = SERVER_TARGETS[name]
         ratio = None if eight is None else eight["ratio"]
         rows.append([f"{label}: 8 connections ≥ {goal} of `openssl speed -multi 2`", fmt_ratio(ratio), "–",
-                     verdict(ratio, None if ratio is None else ratio >= goal and eight["failed"] == 0)])
+                     verdict(ratio, None if ratio is None or eight is None
+                             else ratio >= goal and eight["failed"] == 0)])
         p50 = None if one is None else one["p50_ms"]
         rows.append([f"{label}: one client's median ≤ {LATENCY_TARGET_MS:g} ms",
                      "–" if p50 is None else f"{p50:.2f} ms", "–",
@@ -271,7 +285,8 @@ def markdown(data: dict[str, Any]) -> str:
                 "figures to quote.**", ""]
     out += [
         f"- Date: {meta['date']}; commit `{commit[:12]}`{' with uncommitted changes' if meta.get('dirty') else ''}; "
-        f"{meta['rounds']} round(s) × {meta['seconds']} s per figure; the whole run took "
+        f"{meta['rounds']} round(s) × {meta['seconds']} s per library figure, "
+        f"{meta.get('server_seconds', meta['seconds'])} s per server figure; the whole run took "
         f"{meta.get('duration_s', 0) // 60} min {meta.get('duration_s', 0) % 60} s.",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_mib'] / 1024:.0f} GiB, {m['os']}, Linux "
         f"{m['kernel']}; load average {load_before} before the run, {load_after} after it (other work on "
@@ -298,8 +313,9 @@ def markdown(data: dict[str, Any]) -> str:
     out += ["### Sign and verify, one core", "",
             table(["library and call", "operation", "per second", "× `openssl speed`", "× C ABI"],
                   one_core_rows(f)), "",
-            "× C ABI: against the C ABI's handle sign, one-shot sign or `verify_n` (the call the wrappers "
-            "make) measured in the same round by the same benchmark. Peers make and check the same token "
+            "× C ABI: against the C ABI's handle sign, one-shot sign or the verify call the wrapper makes "
+            "(`verify_n` for Go, Java and Node; `verify_into` for Ruby and Python) "
+            "measured in the same round by the same benchmark. Peers make and check the same token "
             "(header `typ`, `cty`, `kid`; claims `iss`, `prn`, `iat`, `exp`, `nce`) with the key they "
             "load once, or from its PEM text on every call where marked.", ""]
     go = f.rounds("go")
@@ -350,21 +366,26 @@ def markdown(data: dict[str, Any]) -> str:
 
 
 def write_markdown(text: str, path: Path) -> None:
-    """Replaces the bench section of `path`, keeping whatever else is there (the soak section)."""
-    if path.exists():
+    """Replaces the bench section of `path`, keeping whatever else is there (the soak, fuzz and
+    sanitizer sections, which other commands write between their own markers); creates the
+    file when it is missing. Written to a file beside it, then renamed: a reader never sees
+    half of it."""
+    if not path.exists():
+        updated = f"# Benchmark results\n\n{text}\n"
+    else:
         current = path.read_text()
-        if BEGIN in current and END in current:
+        if BEGIN in current and END in current and current.index(BEGIN) < current.index(END):
             before, rest = current.split(BEGIN, 1)
-            after = rest.split(END, 1)[1]
-            path.write_text(before + text + after)
-            return
-        title, _, rest = current.partition("\n")
-        if title.startswith("# "):
-            path.write_text(f"{title}\n\n{text}\n{rest}")
+            updated = before + text + rest.split(END, 1)[1]
         else:
-            path.write_text(f"{text}\n\n{current}")
-        return
-    path.write_text(f"# Benchmark results\n\n{text}\n")
+            title, _, rest = current.partition("\n")
+            if title.startswith("# "):
+                updated = f"{title}\n\n{text}\n{rest}"
+            else:
+                updated = f"{text}\n\n{current}"
+    temporary = path.with_name(f".{path.name}.bench-{os.getpid()}")
+    temporary.write_text(updated)
+    os.replace(temporary, path)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -373,9 +394,9 @@ def write_markdown(text: str, path: Path) -> None:
 COLORS = ["#3b6ea8", "#e08a2c", "#5a9e4b", "#a65aa8"]
 
 
-def panel(y: float, title: str, groups: list[tuple[str, list[Optional[float]]]], series: list[str],
+def panel(y: float, title: str, groups: list[tuple[str, list[float | None]]], series: list[str],
           lines: list[tuple[float, str]], width: float, height: float = 260,
-          divider: Optional[int] = None, slanted: bool = False) -> tuple[list[str], float]:
+          divider: int | None = None, slanted: bool = False) -> tuple[list[str], float]:
     """SVG elements of one panel whose top is at y, and the panel's total height; the targets'
     labels in the right margin; a dashed divider before group `divider`; slanted group labels
     where there are many groups."""
@@ -437,18 +458,22 @@ def panel(y: float, title: str, groups: list[tuple[str, list[Optional[float]]]],
 def chart(data: dict[str, Any]) -> str:
     f = Figures(data)
     width = 1000
-    elements: list[str] = []
-    y = 0.0
+    meta = data.get("meta", {})
+    caption = (f"make bench{' QUICK=1 (rough figures)' if meta.get('quick') else ''}, {meta.get('date', '?')}, "
+               f"commit {str(meta.get('commit', '?'))[:12]}, {meta.get('machine', {}).get('cores', '?')} cores, "
+               f"{meta.get('rounds', '?')} round(s); figures and logs: bench/RESULTS.md")
+    elements: list[str] = [f'<text x="8" y="14" class="caption">{html.escape(caption)}</text>']
+    y = 22.0
     groups = [(name, [f.wrapper(part, key, "openssl sign", c)[2] for key, c in
-                      (("sign", "C sign"), ("oneshot", "C oneshot"), ("verify", "C verify_n"),
+                      (("sign", "C sign"), ("oneshot", "C oneshot"), ("verify", VERIFY_CALL[part][0]),
                        ("sign 2 threads", "C sign 2 threads"))])
               for part, name in WRAPPERS if f.rounds(part)]
     if groups:
-        part, height = panel(y, "Wrappers against the C ABI, same round (1 core; 2 threads on 2 cores)", groups,
+        drawn, height = panel(y, "Wrappers against the C ABI, same round (1 core; 2 threads on 2 cores)", groups,
                              ["handle sign", "one-shot sign (PEM)", "verify", "2 threads"],
                              [(SIGN_TARGET, f"sign target {SIGN_TARGET}"),
                               (VERIFY_TARGET, f"verify target {VERIFY_TARGET}")], width)
-        elements += part
+        elements += drawn
         y += height
     groups = []
     if f.rounds("c"):
@@ -466,10 +491,10 @@ def chart(data: dict[str, Any]) -> str:
             if sign is not None or verify is not None:
                 groups.append((short, [sign, verify]))
     if groups:
-        part, height = panel(y, "Against openssl speed rsa2048 (1 core): layer-identity, then the peer libraries",
+        drawn, height = panel(y, "Against openssl speed rsa2048 (1 core): layer-identity, then the peer libraries",
                              groups, ["sign", "verify"], [(1.0, "openssl speed")], width,
                              divider=ours if 0 < ours < len(groups) else None, slanted=True)
-        elements += part
+        elements += drawn
         y += height
     groups = []
     for name, label in SERVERS:
@@ -478,13 +503,13 @@ def chart(data: dict[str, Any]) -> str:
             groups.append((label.replace(" (net/http)", ""),
                            [None if s is None else s["ratio"] for s in figures]))
     if groups:
-        part, height = panel(y, "Servers over HTTP keep-alive against openssl speed -multi 2 (2 cores)", groups,
+        drawn, height = panel(y, "Servers over HTTP keep-alive against openssl speed -multi 2 (2 cores)", groups,
                              ["1 connection", "8 connections", "64 connections"],
                              [(0.7, "8 conns: Go, Node, serve"), (0.6, "8 conns: Ruby, Java, Python")], width)
-        elements += part
+        elements += drawn
         y += height
     style = ("text{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;fill:#222}"
-             ".title{font-size:15px;font-weight:600}.legend,.label{font-size:11px}.axis{font-size:10px;fill:#555}"
+             ".caption{font-size:11px;fill:#666}.title{font-size:15px;font-weight:600}.legend,.label{font-size:11px}.axis{font-size:10px;fill:#555}"
              ".value{font-size:9px;fill:#333}.grid{stroke:#e4e4e4}.axis-line{stroke:#888}"
              ".target{stroke:#c0392b;stroke-dasharray:5 4;stroke-width:1.2}"
              ".target-label{font-size:10px;fill:#c0392b}.divider{stroke:#999;stroke-dasharray:2 3}")

@@ -2,7 +2,8 @@
 """`make bench`: every benchmark of the project in one run, then bench/RESULTS.md and
 bench/chart.svg (bench/report.py).
 
-    bench/run.py [--quick] [--rounds N] [--seconds S] [--only PART,...] [--loadgen BINARY]
+    bench/run.py [--quick] [--rounds N] [--seconds S] [--server-seconds S] [--only PART,...]
+                 [--servers NAME,...] [--loadgen BINARY]
 
 Parts, in this order (each a benchmark that already exists, asked for --json output):
   c             scripts/bench.sh: `openssl speed rsa2048` (1 process and -multi 2), the C ABI
@@ -13,20 +14,23 @@ Parts, in this order (each a benchmark that already exists, asked for --json out
   java          bindings/java/bench.sh --only sign (JMH: jjwt, java-jwt)
   node          npm run bench in bindings/node (jsonwebtoken, jose)
   python        bindings/python/bench/bench.py (PyJWT)
-  servers       the five sample backends (scripts/run-backend LANGUAGE) and `layer-identity
-                serve`, over HTTP keep-alive at 1, 8 and 64 connections, driven by bench/loadgen,
-                beside `openssl speed -multi 2` measured before each round
+  servers       the five sample backends (scripts/run-backend LANGUAGE, started as
+                tests/endpoint/conformance.py starts them) and `layer-identity serve`, over HTTP
+                keep-alive at 1, 8 and 64 connections for --server-seconds each, driven by
+                bench/loadgen (every token verified), beside `openssl speed -multi 2` measured
+                before each round
   instructions  instructions per call under callgrind (valgrind): OpenSSL's EVP_PKEY_sign and
                 EVP_PKEY_verify (what `openssl speed` times), the C ABI, and the Go, Ruby and
                 Python wrappers (Node and Java: JIT-compiled, see RESULTS.md)
 
 Every wrapper benchmark measures `openssl speed` and the C ABI itself in each of its rounds, so
-each ratio is taken against a reference measured minutes, not hours, apart; the report gives the
-median of the per-round ratios. One-core figures run pinned to CPU 0 (taskset), two-core ones
-on CPUs 0-1. Raw figures go to bench/results.json, logs to target/bench/. A part that fails is
-reported as failed (with its log) and the others still run; the exit status is then 1.
+each ratio is taken against a reference measured seconds, not minutes, apart; the report gives
+the median of the per-round ratios. One-core figures run pinned to CPU 0 (taskset), two-core
+ones on CPUs 0-1. Raw figures go to bench/results.json, logs to target/bench/. A part that fails
+is reported as failed (with its log) and the others still run; the exit status is then 1.
 
---quick (1 round x 1 s, fewer requests and calls) is for development: its figures are rough.
+Defaults: 3 rounds, 2 s per library measurement, 3 s per server measurement (about 20 minutes
+on 2 cores). --quick (1 round, 1 s, fewer callgrind calls) is for development: rough figures.
 """
 
 from __future__ import annotations
@@ -34,17 +38,15 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import math
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "target" / "bench"
@@ -59,6 +61,8 @@ SERVERS = ["serve", "go", "ruby", "java", "node", "python"]
 CONNECTIONS = [1, 8, 64]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests/endpoint"))
+import conformance  # type: ignore[import-not-found]  # noqa: E402  (tests/endpoint: backends' start-up)
 import report  # noqa: E402  (bench/report.py, beside this file)
 
 
@@ -79,7 +83,7 @@ def run_logged(command: list[str], log_file: Path, *, cwd: Path = ROOT, env: dic
         out.flush()
         try:
             status = subprocess.run(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, timeout=timeout).returncode
+                                    stdin=subprocess.DEVNULL, timeout=timeout, check=False).returncode
         except subprocess.TimeoutExpired:
             status = None
     if status != 0:
@@ -172,78 +176,34 @@ def part_python(options: argparse.Namespace, log_file: Path) -> Any:
 # Servers over HTTP keep-alive
 
 def loadgen_binary(options: argparse.Namespace, log_file: Path) -> Path:
-    """bench/loadgen, built once (it is a Go program: its module may be bench/loadgen, bench/
-    or the repository's root)."""
+    """bench/loadgen (a package of the repository's Go module), built once."""
     if options.loadgen:
         return Path(options.loadgen).resolve()
-    package = ROOT / "bench/loadgen"
-    if not package.is_dir():
-        raise PartFailed("bench/loadgen is missing from this checkout (pass --loadgen BINARY)")
-    module = next((d for d in (package, package.parent, ROOT)
-                   if (d / "go.mod").exists() or (d / "go.work").exists()), None)
-    if module is None:
-        raise PartFailed("bench/loadgen: no go.mod in bench/loadgen, bench/ or the repository root")
     binary = WORK / "loadgen"
-    run_logged([go_command(), "build", "-o", str(binary), "./" + str(package.relative_to(module))], log_file,
-               cwd=module)
+    run_logged([go_command(), "build", "-o", str(binary), "./bench/loadgen"], log_file)
     return binary
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class Server:
-    """scripts/run-backend LANGUAGE in a session of its own, stdout and stderr to files."""
+    """scripts/run-backend LANGUAGE, started as tests/endpoint/conformance.py --backend starts it
+    (its own session, a free port, the LAYER_* environment), with the vectors' key."""
 
-    def __init__(self, language: str, log_file: Path) -> None:
+    def __init__(self, language: str, timeout: float) -> None:
         self.language = language
-        self.port = free_port()
-        self.stdout = WORK / f"server-{language}.stdout"
-        self.stderr = WORK / f"server-{language}.log"
-        env = {name: value for name, value in os.environ.items()
-               if not name.startswith("LAYER_") or name == "LAYER_IDENTITY_LIB"}
-        env.update(LAYER_PROVIDER_ID=PROVIDER_ID, LAYER_KEY_ID=KEY_ID, LAYER_PRIVATE_KEY_PATH=str(KEY),
-                   HOST="127.0.0.1", PORT=str(self.port))
-        with self.stdout.open("w") as out, self.stderr.open("w") as err:
-            self.process = subprocess.Popen(["scripts/run-backend", language], cwd=ROOT, env=env,
-                                            stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                            start_new_session=True)
-        self.log_file = log_file
-
-    def wait_listening(self, timeout: float) -> str:
-        """The endpoint's URL, once the backend printed its `listening on` line (it may build
-        first: the first Java or Python start takes minutes)."""
-        deadline = time.monotonic() + timeout
-        expected = f"listening on http://127.0.0.1:{self.port}"
-        while time.monotonic() < deadline:
-            if expected in self.stdout.read_text(errors="replace"):
-                return f"http://127.0.0.1:{self.port}/identity-token"
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        tail = "\n".join(self.stderr.read_text(errors="replace").splitlines()[-20:])
-        status = self.process.poll()
-        raise PartFailed(f"scripts/run-backend {self.language} printed no '{expected}' "
-                         f"({'still running' if status is None else f'exit status {status}'}); "
-                         f"{self.stderr.relative_to(ROOT)} ends with:\n{tail}")
+        self.port = conformance.free_port()
+        env = conformance.backend_environment(
+            LAYER_PROVIDER_ID=PROVIDER_ID, LAYER_KEY_ID=KEY_ID, LAYER_PRIVATE_KEY_PATH=str(KEY),
+            HOST="127.0.0.1", PORT=str(self.port))
+        self.backend, problems = conformance.start_backend(language, env, self.port, timeout, False)
+        if self.backend is None:
+            raise PartFailed(f"scripts/run-backend {language} did not start: {'; '.join(problems)}")
+        self.url = f"http://127.0.0.1:{self.port}/identity-token"
 
     def stop(self) -> None:
-        """SIGTERM to the backend (run-backend execs it), then SIGKILL to whatever is left of
-        the session this started."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
+        """SIGTERM, then SIGKILL to whatever is left of its session."""
+        self.backend.terminate()
+        self.backend.wait_exit(conformance.SHUTDOWN_SECONDS)
+        self.backend.kill()
 
 
 def openssl_multi(seconds: int) -> float:
@@ -255,11 +215,21 @@ def openssl_multi(seconds: int) -> float:
     raise PartFailed(f"openssl speed -multi 2 printed no rsa 2048 line:\n{output}")
 
 
-def load(loadgen: Path, url: str, conns: int, requests: int, warmup: int, out: Path, log_file: Path) -> Any:
+def load(loadgen: Path, url: str, conns: int, seconds: int, out: Path, log_file: Path) -> Any:
+    """One bench/loadgen run: `seconds` of keep-alive requests from `conns` workers after a
+    warm-up, every token verified. Its JSON report also when some requests failed (exit status
+    1): the report counts them."""
     out.unlink(missing_ok=True)
-    run_logged(["taskset", "-c", "0-1", str(loadgen), "--url", url, "--conns", str(conns), "--requests",
-                str(requests), "--warmup", str(warmup), "--public-key", str(PUBLIC_KEY), "--provider-id",
-                PROVIDER_ID, "--key-id", KEY_ID, "--json", str(out)], log_file, timeout=600)
+    command = ["taskset", "-c", "0-1", str(loadgen), "--url", url, "--conns", str(conns), "--duration",
+               f"{seconds}s", "--warmup", str(max(200, 20 * conns)), "--public-key", str(PUBLIC_KEY),
+               "--provider-id", PROVIDER_ID, "--key-id", KEY_ID, "--json", str(out)]
+    with log_file.open("a") as log_out:
+        log_out.write(f"$ {' '.join(command)}\n")
+        log_out.flush()
+        status = subprocess.run(command, cwd=ROOT, stdout=log_out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, timeout=seconds + 600, check=False).returncode
+    if status not in (0, 1) or not out.exists():
+        raise PartFailed(f"bench/loadgen exited with status {status}; see {log_file.relative_to(ROOT)}")
     result = read_json(out)
     for field in ("tokens_per_s", "p50_ms", "p99_ms", "requests", "failed"):
         if field not in result:
@@ -273,26 +243,31 @@ def part_servers(options: argparse.Namespace, log_file: Path) -> Any:
     failures: dict[str, str] = {}
     for language in options.servers:
         log(f"  server {language}: starting (scripts/run-backend {language})")
-        server = Server(language, log_file)
         try:
-            url = server.wait_listening(timeout=1200)
+            # The first start of some backends builds them (Java, Node: minutes).
+            server = Server(language, timeout=1200)
+        except PartFailed as failure:
+            failures[language] = str(failure)
+            log(f"  server {language}: FAILED: {failure}")
+            continue
+        try:
             rounds = []
             for number in range(options.rounds):
                 multi = openssl_multi(options.seconds)
                 entry: dict[str, Any] = {"openssl sign multi 2": multi, "connections": {}}
                 for conns in CONNECTIONS:
-                    # About `seconds` of work at the rate openssl allows (one client waits for
-                    # each answer: about half that), a fifth of it first as warm-up.
-                    expected = multi / 2 if conns == 1 else multi
-                    requests = max(conns * 20, math.ceil(expected * options.seconds * options.load_factor))
-                    warmup = max(conns * 5, requests // 5)
                     out = WORK / f"load-{language}-{conns}.json"
-                    entry["connections"][str(conns)] = load(loadgen, url, conns, requests, warmup, out, log_file)
+                    entry["connections"][str(conns)] = load(loadgen, server.url, conns, options.server_seconds,
+                                                            out, log_file)
                 rounds.append(entry)
                 figures = ", ".join(f"{c}: {r['tokens_per_s']:.0f}/s p50 {r['p50_ms']:.2f} ms"
+                                    + (f" ({r['failed']} failed)" if r["failed"] else "")
                                     for c, r in entry["connections"].items())
                 log(f"  server {language} round {number + 1}: -multi 2 {multi:.0f}/s | {figures}")
             results[language] = {"rounds": rounds}
+            failed = sum(int(c["failed"]) for r in rounds for c in r["connections"].values())
+            if failed:
+                failures[language] = f"{failed} requests failed (see {log_file.relative_to(ROOT)})"
         except PartFailed as failure:
             failures[language] = str(failure)
             log(f"  server {language}: FAILED: {failure}")
@@ -308,7 +283,7 @@ def part_servers(options: argparse.Namespace, log_file: Path) -> Any:
 
 def callgrind_total(command: list[str], log_file: Path, *, cwd: Path = ROOT, env: dict[str, str] | None = None) -> int:
     result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
-                            cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
+                            cwd=cwd, env=env, capture_output=True, text=True, timeout=1800, check=False)
     marker = "Collected : "
     for line in result.stderr.splitlines():
         if marker in line and result.returncode == 0:
@@ -340,9 +315,13 @@ def part_instructions(options: argparse.Namespace, log_file: Path) -> Any:
         "sign": per_call(lambda n: [openssl_ops, "sign", str(n), str(KEY)], sign_calls, log_file),
         "verify": per_call(lambda n: [openssl_ops, "verify", str(n), str(KEY)], verify_calls, log_file),
     }
+
+    def abi_count(mode: str) -> Callable[[int], list[str]]:
+        return lambda n: [abi_bench, "--count", mode, str(n), str(KEY)]
+
     counts["c"] = {
-        mode: per_call(lambda n, mode=mode: [abi_bench, "--count", mode, str(n), str(KEY)],
-                       sign_calls if "sign" in mode or mode == "oneshot" else verify_calls, log_file, env=env)
+        mode: per_call(abi_count(mode), sign_calls if "sign" in mode or mode == "oneshot" else verify_calls,
+                       log_file, env=env)
         for mode in ("sign", "sign-n", "oneshot", "verify", "verify-n", "verify-into")
     }
     log(f"  instructions: OpenSSL {counts['openssl']}, C ABI {counts['c']}")
@@ -390,7 +369,7 @@ def part_instructions(options: argparse.Namespace, log_file: Path) -> Any:
 
 def command_output(command: list[str]) -> str:
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return "not found"
     return (result.stdout or result.stderr).strip().splitlines()[0] if (result.stdout or result.stderr) else "?"
@@ -424,7 +403,7 @@ def go_command_or(fallback: str) -> str:
 def commit() -> dict[str, Any]:
     head = command_output(["git", "-C", str(ROOT), "rev-parse", "HEAD"])
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip() != ""
+                           capture_output=True, text=True, check=False).stdout.strip() != ""
     return {"commit": head, "dirty": dirty}
 
 
@@ -433,7 +412,9 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("--quick", action="store_true", help="1 round x 1 s, fewer requests and calls")
     parser.add_argument("--rounds", type=int, help="rounds of every measurement (default 3; --quick 1)")
-    parser.add_argument("--seconds", type=int, help="seconds per measurement (default 3; --quick 1)")
+    parser.add_argument("--seconds", type=int, help="seconds per library measurement (default 2; --quick 1)")
+    parser.add_argument("--server-seconds", type=int,
+                        help="seconds per server measurement (default 3; --quick 1)")
     parser.add_argument("--only", help=f"comma-separated parts to run, among {','.join(PARTS)}")
     parser.add_argument("--servers", help=f"comma-separated servers to run, among {','.join(SERVERS)}")
     parser.add_argument("--loadgen", help="a built bench/loadgen binary instead of building bench/loadgen")
@@ -441,9 +422,9 @@ def main() -> int:
                         help="where results.json, RESULTS.md and chart.svg go (bench/)")
     options = parser.parse_args()
     options.rounds = options.rounds or (1 if options.quick else 3)
-    options.seconds = options.seconds or (1 if options.quick else 3)
-    options.load_factor = 0.5 if options.quick else 1.0
-    options.instruction_calls = 10 if options.quick else 40
+    options.seconds = options.seconds or (1 if options.quick else 2)
+    options.server_seconds = options.server_seconds or (1 if options.quick else 3)
+    options.instruction_calls = 10 if options.quick else 20
     parts = options.only.split(",") if options.only else PARTS
     options.servers = options.servers.split(",") if options.servers else SERVERS
     for name in parts:
@@ -457,9 +438,9 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     meta = {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         **commit(), "machine": machine(), "quick": options.quick, "rounds": options.rounds,
-        "seconds": options.seconds, "parts": parts,
+        "seconds": options.seconds, "server_seconds": options.server_seconds, "parts": parts,
     }
     log(f"make bench: {', '.join(parts)}; {options.rounds} round(s) x {options.seconds} s; logs in "
         f"{WORK.relative_to(ROOT)}/")
