@@ -8,7 +8,9 @@
 #   make test-flow   nonce -> backend -> token -> session against the emulated Layer, for every
 #                    sample backend and the token service
 #   make install   library, header and pkg-config file under PREFIX
-#   make bench     benchmarks beside `openssl speed rsa2048`, measured in the same run
+#   make bench     every benchmark in one run (openssl speed, the C ABI, every wrapper and its peer
+#                  libraries, every server over HTTP keep-alive, instruction counts): writes
+#                  bench/RESULTS.md and bench/chart.svg (about 20 minutes; QUICK=1: about 8)
 #   make bench-serve  the token service over HTTP keep-alive beside `openssl speed -multi 2`
 #   make soak      soak and abuse of every server: 50,000 keep-alive requests (every token
 #                  verified, RSS steady), 300 slowloris clients, hostile bodies in linear time
@@ -25,7 +27,7 @@ LANGUAGES := go ruby java node python
 
 .PHONY: all build demo test check deps lint header-check check-lib-deps test-tables test-rust check-rust \
         test-vectors test-c test-examples test-install test-bindings install bench \
-        test-serve check-serve test-flow bench-serve soak check-loadgen \
+        test-serve check-serve test-flow bench-serve soak check-loadgen check-bench \
         $(addprefix test-,$(LANGUAGES)) $(addprefix check-,$(LANGUAGES))
 
 all: build
@@ -40,10 +42,10 @@ demo:
 	$(CARGO) run --release --quiet --example quickstart
 
 test: deps lint header-check check-lib-deps test-tables test-vectors test-rust test-c test-examples \
-      test-install test-bindings test-serve test-flow check-loadgen
+      test-install test-bindings test-serve test-flow check-loadgen check-bench
 	@echo "make test: all tests passed"
 
-check: lint header-check check-lib-deps test-tables check-rust check-serve check-loadgen \
+check: lint header-check check-lib-deps test-tables check-rust check-serve check-loadgen check-bench \
        $(addprefix check-,$(LANGUAGES))
 	@echo "make check: lint and unit tests passed (make test runs everything)"
 
@@ -138,8 +140,17 @@ test-install:
 install:
 	scripts/install.sh "$(PREFIX)"
 
-bench:
-	scripts/bench.sh
+# bench/run.py runs each part's own benchmark (scripts/bench.sh for the C ABI, each wrapper's)
+# with --json, the servers through bench/loadgen, and writes the report (bench/report.py).
+bench: deps build
+	/usr/bin/python3 bench/run.py $(if $(QUICK),--quick) $(BENCH_FLAGS)
+
+# What `make check` and `make test` take of the benchmark: no measurement, no clock. The report
+# on made-up figures (bench/test_report.py: other sections of bench/RESULTS.md kept, targets
+# against the right references, well-formed SVG) and bench/run.py's imports.
+check-bench:
+	/usr/bin/python3 -m unittest discover -s bench -p 'test_*.py'
+	/usr/bin/python3 bench/run.py --help >/dev/null
 
 bench-serve:
 	scripts/bench-serve.sh
