@@ -8,14 +8,20 @@
 #   make test-flow   nonce -> backend -> token -> session against the emulated Layer, for every
 #                    sample backend and the token service
 #   make install   library, header and pkg-config file under PREFIX
-#   make bench     benchmarks beside `openssl speed rsa2048`, measured in the same run
+#   make bench     every benchmark in one run (openssl speed, the C ABI, every wrapper and its peer
+#                  libraries, every server over HTTP keep-alive, instruction counts): writes
+#                  bench/RESULTS.md and bench/chart.svg (about 20 minutes; QUICK=1: about 8)
 #   make bench-serve  the token service over HTTP keep-alive beside `openssl speed -multi 2`
+#   make soak      soak and abuse of every server: 50,000 keep-alive requests (every token
+#                  verified, RSS steady), 300 slowloris clients, hostile bodies in linear time
 #   make fuzz      every fuzz target for FUZZ_SECONDS (default 900) each, FUZZ_PARALLEL (default
 #                  1) at a time; figures into bench/RESULTS.md, new inputs into fuzz/corpus/
 #   make test-fuzz   the committed corpus through every fuzz target, then a short run of each
 
 PREFIX ?= /usr/local
 CARGO ?= cargo
+# Go: the one on PATH, or the usual /usr/local/go.
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export CARGO_TERM_COLOR ?= never
 
 # Each wrapper under bindings/<language>/ has a test.sh that lints, builds and tests it
@@ -24,7 +30,7 @@ LANGUAGES := go ruby java node python
 
 .PHONY: all build demo test check deps lint header-check check-lib-deps test-tables test-rust check-rust \
         test-vectors test-c test-examples test-install test-bindings install bench \
-        test-serve check-serve test-flow bench-serve fuzz test-fuzz \
+        test-serve check-serve test-flow bench-serve soak check-loadgen check-bench fuzz test-fuzz \
         $(addprefix test-,$(LANGUAGES)) $(addprefix check-,$(LANGUAGES))
 
 all: build
@@ -39,10 +45,10 @@ demo:
 	$(CARGO) run --release --quiet --example quickstart
 
 test: deps lint header-check check-lib-deps test-tables test-vectors test-rust test-c test-examples \
-      test-install test-bindings test-serve test-flow test-fuzz
+      test-install test-bindings test-serve test-flow check-loadgen check-bench test-fuzz
 	@echo "make test: all tests passed"
 
-check: lint header-check check-lib-deps test-tables check-rust check-serve \
+check: lint header-check check-lib-deps test-tables check-rust check-serve check-loadgen check-bench \
        $(addprefix check-,$(LANGUAGES))
 	@echo "make check: lint and unit tests passed (make test runs everything)"
 
@@ -137,11 +143,33 @@ test-install:
 install:
 	scripts/install.sh "$(PREFIX)"
 
-bench:
-	scripts/bench.sh
+# bench/run.py runs each part's own benchmark (scripts/bench.sh for the C ABI, each wrapper's)
+# with --json, the servers through bench/loadgen, and writes the report (bench/report.py).
+bench: deps build
+	/usr/bin/python3 bench/run.py $(if $(QUICK),--quick) $(BENCH_FLAGS)
+
+# What `make check` and `make test` take of the benchmark: no measurement, no clock. The report
+# on made-up figures (bench/test_report.py: other sections of bench/RESULTS.md kept, targets
+# against the right references, well-formed SVG) and bench/run.py's imports.
+check-bench:
+	/usr/bin/python3 -m unittest discover -s bench -p 'test_*.py'
+	/usr/bin/python3 bench/run.py --help >/dev/null
 
 bench-serve:
 	scripts/bench-serve.sh
+
+# The load generator every server benchmark and the soak use (bench/loadgen, Go's standard
+# library only): formatted, vetted, its tests against a token server of its own on loopback.
+check-loadgen:
+	@test -z "$$($(GO)fmt -l bench/loadgen)" || { $(GO)fmt -l bench/loadgen; echo "gofmt: the files above are not formatted" >&2; exit 1; }
+	$(GO) vet ./bench/loadgen
+	$(GO) test -count=1 ./bench/loadgen
+
+# Soak and abuse of the five sample backends and `layer-identity serve` (scripts/soak.py; about
+# 20 minutes on 2 cores): prints a table per server and writes the section "Soak and abuse" of
+# bench/RESULTS.md. SOAK_FLAGS='--servers go,serve' runs some of them.
+soak: build
+	/usr/bin/python3 scripts/soak.py $(SOAK_FLAGS)
 
 # Fuzzing (fuzz/run.sh, cargo fuzz on the nightly toolchain that scripts/install-deps.sh
 # installs). test-fuzz replays the committed corpus and fuzzes each target briefly; a crash,

@@ -11,4 +11,6 @@ if [ ! -f "$addon" ] || [ "$here/src/layer_identity_node.c" -nt "$addon" ] ||
   [ "$root/target/release/liblayer_identity.a" -nt "$addon" ] || [ "$root/include/layer_identity.h" -nt "$addon" ]; then
   "$here/scripts/build-addon.sh" >&2
 fi
-exec node "$here/examples/backend.js"
+# A young generation of fixed size: V8 grows it under load otherwise, and the resident memory
+# then climbed 17% over the first 30,000 requests before it levelled off (make soak).
+exec node --min-semi-space-size=16 --max-semi-space-size=16 "$here/examples/backend.js"

@@ -2,10 +2,13 @@
 """Signing and verifying through the Python package, beside PyJWT (with cryptography), the C
 ABI (benches/c/abi_bench.c) and `openssl speed rsa2048`, measured in the same run.
 
-    bench.py [--seconds S] [--rounds N] [--key FILE]
+    bench.py [--seconds S] [--rounds N] [--key FILE] [--json FILE]
     bench.py --memory LOOPS      # RSS across create/sign/verify/close loops
-    bench.py --instructions N [--only verify|sign]
+    bench.py --instructions N [--only verify|sign] [--json FILE]
                                  # instructions per call (callgrind), package vs bare C call
+
+--json FILE also writes every round's rates, or the instruction counts, to FILE (bench/run.py,
+`make bench`, reads it).
 
 Each round measures every subject once, one after the other, pinned to CPU 0 (the two-thread
 measurement to CPUs 0 and 1), so drift on a shared machine hits all of them alike; the report
@@ -16,7 +19,8 @@ Subjects (2048-bit key, the same claims everywhere):
   package handle sign     Signer.sign
   package one-shot sign   sign_token with the PEM text on every call (the library caches it)
   package verify          Verifier.verify (typed claims)
-  package 2 threads       two threads signing with one Signer (ctypes releases the GIL)
+  package 2 threads       two threads signing with one Signer (ctypes releases the GIL), beside
+                          two C threads and `openssl speed -multi 2` on the same two cores
   PyJWT sign, loaded key  jwt.encode with a cryptography key object
   PyJWT sign, PEM text    jwt.encode with the PEM text (cryptography loads and checks it)
   PyJWT verify            jwt.decode with a loaded public key
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import os
 import re
 import statistics
@@ -91,6 +96,23 @@ def threaded_rate(operation: Callable[[], object], threads: int, seconds: float)
     return sum(counts) / (time.perf_counter() - start)
 
 
+def openssl_multi(seconds: float) -> float:
+    """Signatures per second of `openssl speed -multi 2 rsa2048` on CPUs 0 and 1."""
+    output = subprocess.run(
+        [
+            *("taskset", "-c", "0-1", "openssl", "speed", "-elapsed", "-multi", "2"),
+            *("-seconds", str(max(1, round(seconds))), "rsa2048"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"^rsa 2048 bits .*?([\d.]+)\s+[\d.]+\s*$", output, re.MULTILINE)
+    if match is None:
+        raise SystemExit(f"cannot read `openssl speed -multi 2` output:\n{output}")
+    return float(match.group(1))
+
+
 def openssl_speed(seconds: float) -> tuple[float, float]:
     """(sign/s, verify/s) of `openssl speed rsa2048` on CPU 0, by wall-clock time like every
     other rate here (`openssl speed` divides by user CPU time unless -elapsed, which on a
@@ -146,13 +168,13 @@ def build_abi_bench(directory: Path, source: Path = REPOSITORY / "benches/c/abi_
 ABI_CALLS_SOURCE = Path(__file__).with_name("abi_calls.c")
 
 
-def abi_rate(binary: Path, mode: str, seconds: float, key: Path) -> float:
+def abi_rate(binary: Path, mode: str, seconds: float, key: Path, cpus: str = "0") -> float:
     env = dict(os.environ, LD_LIBRARY_PATH=str(REPOSITORY / "target/release"))
     command = [str(binary), mode, str(seconds), str(key)]
     if binary.name == "abi_calls":
         command.insert(1, "rate")
     output = subprocess.run(
-        ["taskset", "-c", "0", *command],
+        ["taskset", "-c", cpus, *command],
         capture_output=True,
         text=True,
         check=True,
@@ -227,7 +249,7 @@ def loop(mode: str, count: int, pem: bytes) -> None:
         operation()
 
 
-def instructions(count: int, key: Path, only: str | None) -> None:
+def instructions(count: int, key: Path, only: str | None, json_file: Path | None) -> None:
     """Instructions per call (callgrind: repeatable on a busy machine, unlike time) of the
     package's sign and verify, of the bare C call made through ctypes, and of the C ABI itself
     (abi_calls.c: the same ABI 3 calls, without Python)."""
@@ -245,7 +267,7 @@ def instructions(count: int, key: Path, only: str | None) -> None:
 
     def per_call(command: Callable[[int], list[str]]) -> int:
         # Two runs, `count` calls apart: start-up costs cancel out.
-        return (collected(command(count + 100)) - collected(command(100))) // count
+        return (collected(command(count + 20)) - collected(command(20))) // count
 
     def python_loop(mode: str) -> Callable[[int], list[str]]:
         def command(calls: int) -> list[str]:
@@ -272,6 +294,32 @@ def instructions(count: int, key: Path, only: str | None) -> None:
     for name in names:
         print(f"C ABI / package {name}: {per['C ' + name] / per[name]:.4f} (target >= 0.85)")
         print(f"bare ctypes call / package {name}: {per['bare-' + name] / per[name]:.4f}")
+    if json_file:
+        # The C call the package makes, by the name the C ABI's benchmark gives it.
+        if "C verify" in per:
+            per["C verify_into"] = per.pop("C verify")
+        json_file.write_text(json.dumps({"bench": "python", "instructions": per}))
+
+
+# The names bench/run.py reads, for the rates of one round.
+JSON_NAMES = {
+    "openssl sign": "openssl sign",
+    "openssl verify": "openssl verify",
+    "openssl sign multi 2": "openssl sign multi 2",
+    "C ABI sign": "C sign",
+    "C ABI oneshot": "C oneshot",
+    "C ABI verify": "C verify",
+    "C ABI verify_into": "C verify_into",
+    "C ABI sign 2 threads": "C sign 2 threads",
+    "package handle sign": "sign",
+    "package one-shot sign": "oneshot",
+    "package verify": "verify",
+    "package 1 thread (2 cores)": "sign 1 thread 2 cores",
+    "package 2 threads (2 cores)": "sign 2 threads",
+    "PyJWT sign, loaded key": "peer PyJWT sign",
+    "PyJWT sign, PEM text": "peer PyJWT sign pem",
+    "PyJWT verify": "peer PyJWT verify",
+}
 
 
 def main() -> None:
@@ -288,13 +336,14 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=("sign", "verify"), help="with --instructions: count one operation"
     )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures to FILE")
     parser.add_argument("--loop", nargs=2, metavar=("MODE", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory:
         memory(args.key.read_bytes(), args.memory)
         return
     if args.instructions:
-        instructions(args.instructions, args.key, args.only)
+        instructions(args.instructions, args.key, args.only, args.json)
         return
     if args.loop:
         loop(args.loop[0], int(args.loop[1]), args.key.read_bytes())
@@ -354,6 +403,7 @@ def main() -> None:
             f"{args.rounds} rounds x {args.seconds} s"
         )
         ratios: dict[str, list[float]] = {}
+        all_rates: list[dict[str, float]] = []
 
         def ratio(name: str, value: float) -> None:
             ratios.setdefault(name, []).append(value)
@@ -374,6 +424,21 @@ def main() -> None:
             sign = subjects["package handle sign"]
             rates["package 1 thread (2 cores)"] = threaded_rate(sign, 1, args.seconds)
             rates["package 2 threads (2 cores)"] = threaded_rate(sign, 2, args.seconds)
+            rates["C ABI sign 2 threads"] = abi_rate(
+                abi_bench, "sign-threads=2", args.seconds, args.key, "0-1"
+            )
+            rates["openssl sign multi 2"] = openssl_multi(args.seconds)
+            all_rates.append(
+                {
+                    JSON_NAMES[name]: value
+                    for name, value in {
+                        **rates,
+                        "openssl sign": ossl_sign,
+                        "openssl verify": ossl_verify,
+                    }.items()
+                    if name in JSON_NAMES
+                }
+            )
             print(
                 f"round {round_number}: openssl sign {ossl_sign:.0f}/s "
                 f"verify {ossl_verify:.0f}/s | "
@@ -418,6 +483,18 @@ def main() -> None:
             )
             ratio("package verify / PyJWT verify", rates["package verify"] / rates["PyJWT verify"])
 
+    if args.json:
+        environment = {"python": sys.version.split()[0], "pyjwt": jwt.__version__}
+        args.json.write_text(
+            json.dumps(
+                {
+                    "bench": "python",
+                    "seconds": args.seconds,
+                    "environment": environment,
+                    "rounds": all_rates,
+                }
+            )
+        )
     print("\nmedian of per-round ratios:")
     for name, values in ratios.items():
         print(f"  {name:55} {statistics.median(values):8.3f}")

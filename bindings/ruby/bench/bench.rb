@@ -8,7 +8,14 @@
 # (on two cores), and the same with a Fiddle function that keeps the GVL, to show what
 # releasing it buys.
 #
-#   ruby -Ilib bench/bench.rb [--rounds N] [--seconds S]      (`rake bench`; defaults 3 x 3 s)
+#   ruby -Ilib bench/bench.rb [--rounds N] [--seconds S] [--json FILE]   (`rake bench`; 3 x 3 s)
+#   ruby -Ilib bench/bench.rb --instructions CALLS [--json FILE]
+#
+# --json FILE also writes every round's rates (bench/run.py, `make bench`, reads it): the C
+# ABI's verify is layer_verifier_verify_into, the call the gem makes. --instructions counts the
+# instructions per call of the gem's sign and verify under callgrind (valgrind), a figure
+# that does not drift with the machine's load: two runs CALLS calls apart, so that start-up
+# costs cancel out.
 #
 # Needs taskset (util-linux), openssl, gcc (to build abi_bench if scripts/bench.sh has not).
 # bench/http_bench.rb measures the endpoint over HTTP; `rake bench` runs both.
@@ -32,13 +39,22 @@ module Worker
   module_function
 
   def run(name, seconds)
-    require "layer_identity"
-    require "jwt"
-    pem = File.read(KEY_FILE)
     mode, threads = name.split("=")
-    operation = setup(mode, pem)
+    operation = operation(mode)
     rates = threads ? threaded(operation, Integer(threads), seconds) : single(operation, seconds)
     puts rates.map { |rate| format("%.1f", rate) }.join(" ")
+  end
+
+  # `calls` calls of one operation, for callgrind (Bench.instructions).
+  def loop(mode, calls)
+    operation = operation(mode)
+    calls.times { operation.call }
+  end
+
+  def operation(mode)
+    require "layer_identity"
+    require "jwt"
+    setup(mode, File.read(KEY_FILE))
   end
 
   # [operations per second, operations per CPU second of this process]
@@ -132,17 +148,20 @@ end
 module Bench
   module_function
 
-  def run(rounds, seconds)
+  def run(rounds, seconds, json)
     abi_bench = build_abi_bench
     puts "ruby #{RUBY_VERSION}, #{OpenSSL::OPENSSL_LIBRARY_VERSION}, cpu: #{cpu}, rounds: #{rounds} x #{seconds} s"
     ratios = Hash.new { |hash, key| hash[key] = [] }
     cpu_ratios = Hash.new { |hash, key| hash[key] = [] }
+    all_rates = []
     rounds.times do |round|
       rates, cpu = measure_round(abi_bench, seconds)
+      all_rates << rates
       puts "round #{round + 1}: " + rates.map { |name, rate| "#{name} #{rate.round}/s" }.join(", ")
       ratio_table(rates).each { |name, value| ratios[name] << value }
       cpu_ratio_table(cpu).each { |name, value| cpu_ratios[name] << value }
     end
+    write_json(json, seconds, all_rates) if json
     puts "\nmedian of per-round ratios (wall clock; per CPU second where the machine is shared):"
     TARGETS.each do |name, target|
       cpu_ratio = cpu_ratios.key?(name) ? format("%.3f", median(cpu_ratios[name])) : "-"
@@ -157,7 +176,7 @@ module Bench
     {
       "gem sign / C ABI handle sign" => c["gem-sign"] / c["C sign"],
       "gem sign_token, PEM each call / C ABI one-shot" => c["gem-oneshot"] / c["C oneshot"],
-      "gem verify / C ABI verify" => c["gem-verify"] / c["C verify"],
+      "gem verify / C ABI verify_into" => c["gem-verify"] / c["C verify-into"],
       "gem sign / ruby-jwt sign" => c["gem-sign"] / c["jwt-sign"],
       "gem sign_token, PEM each call / ruby-jwt with PEM each call" => c["gem-oneshot"] / c["jwt-sign-pem"],
       "gem verify / ruby-jwt verify" => c["gem-verify"] / c["jwt-verify"]
@@ -169,7 +188,7 @@ module Bench
     rates = {}
     cpu = {}
     rates["openssl sign"], rates["openssl verify"] = openssl_speed(seconds)
-    %w[sign oneshot verify].each do |mode|
+    %w[sign oneshot verify-into].each do |mode|
       rates["C #{mode}"], cpu["C #{mode}"] =
         rate(["taskset", "-c", "0", abi_bench, mode, seconds.to_s, KEY_FILE], cpu_seconds: seconds)
     end
@@ -181,13 +200,14 @@ module Bench
     rates["gem-sign 2 threads"] = worker("gem-sign=2", seconds, "0-1")
     rates["gvl-held 1 thread"] = worker("gem-sign-gvl=1", seconds, "0-1")
     rates["gvl-held 2 threads"] = worker("gem-sign-gvl=2", seconds, "0-1")
+    rates["openssl sign multi 2"] = openssl_multi(seconds)
     [rates, cpu]
   end
 
   TARGETS = {
     "gem sign / C ABI handle sign" => "(target >= 0.90)",
     "gem sign_token, PEM each call / C ABI one-shot" => "(target >= 0.90)",
-    "gem verify / C ABI verify" => "(target >= 0.85)",
+    "gem verify / C ABI verify_into" => "(target >= 0.85)",
     "gem sign / ruby-jwt sign" => "(target > 1)",
     "gem sign_token, PEM each call / ruby-jwt with PEM each call" => "(target > 1)",
     "gem verify / ruby-jwt verify" => "(target > 1)",
@@ -204,7 +224,7 @@ module Bench
     {
       "gem sign / C ABI handle sign" => r["gem-sign"] / r["C sign"],
       "gem sign_token, PEM each call / C ABI one-shot" => r["gem-oneshot"] / r["C oneshot"],
-      "gem verify / C ABI verify" => r["gem-verify"] / r["C verify"],
+      "gem verify / C ABI verify_into" => r["gem-verify"] / r["C verify-into"],
       "gem sign / ruby-jwt sign" => r["gem-sign"] / r["jwt-sign"],
       "gem sign_token, PEM each call / ruby-jwt with PEM each call" => r["gem-oneshot"] / r["jwt-sign-pem"],
       "gem verify / ruby-jwt verify" => r["gem-verify"] / r["jwt-verify"],
@@ -216,6 +236,55 @@ module Bench
       "2 threads / 1 thread, GVL held (need_gvl: true)" => r["gvl-held 2 threads"] / r["gvl-held 1 thread"],
       "reference: C ABI 2 threads / 1 thread" => r["C sign 2 threads"] / r["C sign"]
     }
+  end
+
+  # The names bench/run.py reads, for the rates of measure_round.
+  JSON_NAMES = {
+    "openssl sign" => "openssl sign", "openssl verify" => "openssl verify",
+    "openssl sign multi 2" => "openssl sign multi 2", "C sign" => "C sign", "C oneshot" => "C oneshot",
+    "C verify-into" => "C verify_into", "C sign 2 threads" => "C sign 2 threads", "gem-sign" => "sign",
+    "gem-oneshot" => "oneshot", "gem-verify" => "verify", "gem-sign 1 thread (2 cores)" => "sign 1 thread 2 cores",
+    "gem-sign 2 threads" => "sign 2 threads", "jwt-sign" => "peer ruby-jwt sign",
+    "jwt-sign-pem" => "peer ruby-jwt sign pem", "jwt-verify" => "peer ruby-jwt verify"
+  }.freeze
+
+  def write_json(path, seconds, all_rates)
+    rounds = all_rates.map { |rates| JSON_NAMES.to_h { |name, json_name| [json_name, rates.fetch(name)] } }
+    File.write(path, JSON.generate({ bench: "ruby", seconds: seconds, rounds: rounds,
+                                     environment: { ruby: RUBY_VERSION } }))
+  end
+
+  # Instructions per call of the gem's sign and verify (callgrind), and of the C ABI calls the
+  # gem makes (abi_bench sign-n and verify-into) beside them.
+  def instructions(calls, json)
+    abi_bench = build_abi_bench
+    lib = File.expand_path("../lib", __dir__)
+    gem = ->(mode) { ->(n) { [RbConfig.ruby, "-I", lib, __FILE__, "--loop", mode, n.to_s] } }
+    abi = ->(mode) { ->(n) { [abi_bench, "--count", mode, n.to_s, KEY_FILE] } }
+    per_call = {
+      "sign" => per_call(gem["gem-sign"], calls), "verify" => per_call(gem["gem-verify"], calls),
+      "C sign" => per_call(abi["sign-n"], calls), "C verify_into" => per_call(abi["verify-into"], calls)
+    }
+    per_call.each do |name, value|
+      puts format("%<name>-12s %<value>12d instructions per call", name: name, value: value)
+    end
+    sign = per_call["C sign"].fdiv(per_call["sign"])
+    verify = per_call["C verify_into"].fdiv(per_call["verify"])
+    puts format("C ABI / gem sign: %<sign>.4f, verify: %<verify>.4f", sign: sign, verify: verify)
+    File.write(json, JSON.generate({ bench: "ruby", instructions: per_call })) if json
+  end
+
+  # Two runs `calls` calls apart under callgrind: what one call costs, start-up cancelled out.
+  def per_call(command, calls)
+    (collected(command[calls + 20]) - collected(command[20])) / calls
+  end
+
+  def collected(command)
+    output = IO.popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+                      err: %i[child out], &:read)
+    raise "callgrind #{command.join(" ")} failed:\n#{output}" unless Process.last_status.success?
+
+    Integer(output[/Collected : (\d+)/, 1] || raise("no callgrind total in:\n#{output}"))
   end
 
   def worker(mode, seconds, cpus)
@@ -257,6 +326,13 @@ module Bench
     line.split.last(2).map { |value| Float(value) }
   end
 
+  def openssl_multi(seconds)
+    output = IO.popen(["taskset", "-c", "0-1", "openssl", "speed", "-elapsed", "-multi", "2", "-seconds", seconds.to_s,
+                       "rsa2048"], err: File::NULL, &:read)
+    line = output.lines.grep(/^rsa 2048 bits/).first or raise "openssl speed -multi 2 printed no rsa 2048 line"
+    Float(line.split[-2])
+  end
+
   def build_abi_bench
     path = File.join(ROOT, "target/release/abi_bench")
     return path if File.executable?(path) && File.mtime(path) >= File.mtime(File.join(ROOT, "benches/c/abi_bench.c"))
@@ -279,14 +355,21 @@ module Bench
   end
 end
 
-if ARGV.first == "--worker"
-  Worker.run(ARGV[1], Float(ARGV[2]))
+case ARGV.first
+when "--worker" then Worker.run(ARGV[1], Float(ARGV[2]))
+when "--loop" then Worker.loop(ARGV[1], Integer(ARGV[2]))
 else
   options = { rounds: 3, seconds: 3 }
   OptionParser.new do |parser|
     parser.on("--rounds N", Integer) { |n| options[:rounds] = n }
     parser.on("--seconds S", Integer) { |s| options[:seconds] = s }
+    parser.on("--json FILE") { |file| options[:json] = file }
+    parser.on("--instructions CALLS", Integer) { |n| options[:instructions] = n }
   end.parse!
   ENV["LD_LIBRARY_PATH"] = [File.join(ROOT, "target/release"), ENV.fetch("LD_LIBRARY_PATH", nil)].compact.join(":")
-  Bench.run(options[:rounds], options[:seconds])
+  if options[:instructions]
+    Bench.instructions(options[:instructions], options[:json])
+  else
+    Bench.run(options[:rounds], options[:seconds], options[:json])
+  end
 end

@@ -223,4 +223,31 @@ class EndpointTest < Minitest::Test
   ensure
     socket&.close
   end
+
+  # Slow or idle clients do not lock the others out: with WEBrick's default MaxClients (100)
+  # the 101st connection waited in the listen backlog, unanswered, for as long as the first
+  # 100 stayed open (make soak's 300 slowloris clients stalled every fresh request).
+  def test_the_webrick_server_answers_while_many_clients_hold_connections_open
+    port = self.class.port("demo")
+    held = Array.new(HELD_CONNECTIONS) do
+      TCPSocket.new("127.0.0.1", port).tap { |socket| socket.write("POST /identity-token HTTP/1.1\r\nHost: x\r\n") }
+    end
+    # Each sends a header line every second, as slowloris does, so that WEBrick's read timeout
+    # (30 s per line) never frees its thread.
+    trickle = Thread.new do
+      loop do
+        held.each { |socket| socket.write("X-Slow: 1\r\n") }
+        sleep 1
+      end
+    end
+    Net::HTTP.start("127.0.0.1", port, read_timeout: 60, open_timeout: 60) do |http|
+      response = http.post("/identity-token", '{"nonce":"n","user_id":"u"}', "Content-Type" => "application/json")
+      assert_equal "200", response.code
+    end
+  ensure
+    trickle&.kill&.join
+    held&.each(&:close)
+  end
+
+  HELD_CONNECTIONS = 150
 end

@@ -29,7 +29,14 @@ module LayerIdentity
     #   server = LayerIdentity::Rack::WEBrickServer.new(app, host: "127.0.0.1", port: 8080)
     #   trap("TERM") { server.shutdown }
     #   server.start # returns once shut down
+    #
+    # Each worker serves up to MAX_CLIENTS connections at once (WEBrick's default, 100, let
+    # 100 idle or slow clients lock every other one out, waiting unanswered in the listen
+    # backlog), and raises its soft limit of open files to fit them when the hard limit allows.
     class WEBrickServer
+      # Connections one worker serves at once, each on a thread of its own.
+      MAX_CLIENTS = 1024
+
       # host, port:: where to listen (port 0: any free port, see #port).
       # logger:: WEBrick's own messages (errors); nil for warnings and errors on $stderr.
       # workers:: processes serving requests (forked by #start); 1 serves in this process.
@@ -39,11 +46,12 @@ module LayerIdentity
         @workers = workers
         @server = ::WEBrick::HTTPServer.new(
           BindAddress: host, Port: port, Logger: logger || ::WEBrick::Log.new($stderr, ::WEBrick::BasicLog::WARN),
-          AccessLog: [], DoNotReverseLookup: true,
+          AccessLog: [], DoNotReverseLookup: true, MaxClients: MAX_CLIENTS,
           AcceptCallback: ->(socket) { socket.setsockopt(Socket::IPPROTO_TCP, Socket::TCP_NODELAY, 1) }
         )
         @in_flight = InFlight.new
         @server.mount("/", Servlet, app, @in_flight)
+        raise_open_files_limit
       end
 
       # The port the server listens on.
@@ -79,6 +87,15 @@ module LayerIdentity
       end
 
       private
+
+      # Room for MAX_CLIENTS sockets besides the process's other files (a common soft limit is
+      # 1024), within the hard limit.
+      def raise_open_files_limit
+        soft, hard = Process.getrlimit(:NOFILE)
+        wanted = MAX_CLIENTS + 256
+        wanted = [wanted, hard].min unless hard == Process::RLIM_INFINITY
+        Process.setrlimit(:NOFILE, wanted, hard) if soft != Process::RLIM_INFINITY && soft < wanted
+      end
 
       def serve
         @server.start
