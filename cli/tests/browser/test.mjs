@@ -88,6 +88,15 @@ async function browse(origin) {
       "--disable-component-update", "--disable-sync", "--no-first-run",
     ],
   });
+  // Counts every change of the verdict, so that a check waits for the verdict its own action
+  // brought, not the one the check before it left (a busy machine shows that one first).
+  await context.addInitScript(() => {
+    window.verdictChanges = 0;
+    document.addEventListener("DOMContentLoaded", () => {
+      new MutationObserver(() => { window.verdictChanges += 1; }).observe(document.getElementById("verdict"),
+        { childList: true, characterData: true, subtree: true });
+    });
+  });
   const requests = [];
   const elsewhere = [];
   await context.route("**/*", (route) => {
@@ -123,12 +132,19 @@ async function browse(origin) {
 
 const verdict = (page) => page.locator("#verdict");
 
+// The verdict changes seen by the last waitForVerdict of each page.
+const verdictChangesSeen = new WeakMap();
+
+// Waits for a new verdict (changed since the last call) that starts with `prefix`.
 async function waitForVerdict(page, prefix) {
-  await page.waitForFunction(
-    (text) => document.getElementById("verdict").textContent.startsWith(text),
-    prefix,
+  const seen = verdictChangesSeen.get(page) ?? 0;
+  const changes = await page.waitForFunction(
+    ([text, before]) => window.verdictChanges > before &&
+      document.getElementById("verdict").textContent.startsWith(text) && window.verdictChanges,
+    [prefix, seen],
     { timeout: TIMEOUT },
   );
+  verdictChangesSeen.set(page, await changes.jsonValue());
   return verdict(page).textContent();
 }
 
