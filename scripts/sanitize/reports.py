@@ -39,7 +39,7 @@ from pathlib import Path
 # the Go test binary (its cgo glue), our C tests and canaries.
 OURS = re.compile(
     r"liblayer_identity[^/]*\.so[.0-9]*$|layer_identity[^/]*\.node$|layeridentity\.test$"
-    r"|/(test_\w+|canary)(\.asan)?$"
+    r"|/(test_\w+|canary)([.-](asan|tsan|plain))?$"
 )
 # Where allocations pass on their way to whoever asked for them.
 ALLOCATORS = re.compile(
