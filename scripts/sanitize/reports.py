@@ -51,7 +51,9 @@ ALLOCATORS = re.compile(
 # stack_trace_format="    #%n %p in %f %S <%m>"
 SANITIZER_FRAME = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in (?P<where>.*) <(?P<module>[^<>]*)>\s*$")
 # valgrind: "   at 0x4848899: malloc (in /usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so)"
-VALGRIND_FRAME = re.compile(r"^==\d+==\s+(?:at|by) 0x[0-9A-F]+: (?P<where>.*?)(?: \(in (?P<module>[^)]*)\))?$")
+VALGRIND_FRAME = re.compile(
+    r"^==\d+==\s+(?:at|by) 0x[0-9A-F]+: (?P<where>.*?)(?: \(in (?P<module>[^)]*)\))?$"
+)
 
 
 def is_ours(module: str) -> bool:
@@ -168,7 +170,10 @@ def main() -> int:
     if args.expect_ours is not None:
         ok = len(result.ours) == args.expect_ours
         if not ok:
-            print(f"{label}: expected {args.expect_ours} report(s) in our code, found {len(result.ours)}", file=sys.stderr)
+            print(
+                f"{label}: expected {args.expect_ours} report(s) in our code, found {len(result.ours)}",
+                file=sys.stderr,
+            )
         fatal = 0 if ok else 1
     else:
         for line in result.fatal:
