@@ -10,6 +10,8 @@
 #   make install   library, header and pkg-config file under PREFIX
 #   make bench     benchmarks beside `openssl speed rsa2048`, measured in the same run
 #   make bench-serve  the token service over HTTP keep-alive beside `openssl speed -multi 2`
+#   make sanitize  ASan/LSan, UBSan, TSan and valgrind across every boundary (C ABI, each
+#                  wrapper): zero reports in our code, a table in bench/RESULTS.md
 #   make soak      soak and abuse of every server: 50,000 keep-alive requests (every token
 #                  verified, RSS steady), 300 slowloris clients, hostile bodies in linear time
 
@@ -25,7 +27,7 @@ LANGUAGES := go ruby java node python
 
 .PHONY: all build demo test check deps lint header-check check-lib-deps test-tables test-rust check-rust \
         test-vectors test-c test-examples test-install test-bindings install bench \
-        test-serve check-serve test-flow bench-serve soak check-loadgen \
+        test-serve check-serve test-flow bench-serve soak check-loadgen sanitize \
         $(addprefix test-,$(LANGUAGES)) $(addprefix check-,$(LANGUAGES))
 
 all: build
@@ -143,6 +145,10 @@ bench:
 
 bench-serve:
 	scripts/bench-serve.sh
+
+# Its own command, not part of make test: the instrumented builds and runs take minutes.
+sanitize: deps build
+	scripts/sanitize.sh
 
 # The load generator every server benchmark and the soak use (bench/loadgen, Go's standard
 # library only): formatted, vetted, its tests against a token server of its own on loopback.

@@ -16,7 +16,10 @@ What fails the run:
     modules. Allocations a runtime makes for itself while our code calls it (Node's record of
     an external value, made inside napi_create_external) are the runtime's: at exit they are
     held by its garbage-collected heap, which LeakSanitizer does not scan;
-  - valgrind: an error or a definite leak with any frame in one of our modules.
+  - valgrind: an error with any frame in one of our modules, or a definite leak made by our
+    code (the same rule as LeakSanitizer's: the first frame outside the allocators). valgrind
+    names a frame's module only when it has no debug information, which is how the release
+    library, the stripped addon and the JNI glue are built (the valgrind canary checks it).
 Everything else (the interpreters' and JVM's own leaks at exit, the compilers a test runs) is
 counted and named by the module that made it, never fatal: a suppressions file cannot express
 "not ours" (a suppression matches any frame of a stack, so suppressing the interpreter would
@@ -133,10 +136,13 @@ def read_valgrind(path: Path, result: Result) -> None:
             continue
         if "loss record" in head and "definitely lost" not in head:
             continue
-        if any(is_ours(module) for _, module in frames):
+        leak = "definitely lost" in head
+        # A leak is ours when our code asked for the memory (the sanitizers' rule); an error
+        # when any frame is ours.
+        if is_ours(first_caller(frames)) if leak else any(is_ours(module) for _, module in frames):
             result.ours.append(f"{path.name}: " + "\n".join(lines))
         else:
-            kind = "definite leak" if "definitely lost" in head else "error"
+            kind = "definite leak" if leak else "error"
             result.runtime[f"{kind} in {Path(first_caller(frames)).name or frames[0][0]}"] += 1
 
 
