@@ -2,9 +2,10 @@
 # make sanitize: memory and thread checks across every boundary of the library, then one table
 # (printed, and written into bench/RESULTS.md between its sanitize markers).
 #
-#   canaries  a defect committed on purpose through the library (scripts/sanitize/canary.c) must
-#             be reported as ours by each tool (ASan overflow, LSan leak, valgrind leak, TSan
-#             race): a checker that went blind fails the run
+#   canaries  a defect committed on purpose through the library (scripts/sanitize/canary.c,
+#             scripts/sanitize/gocanary) must be reported as ours by each tool (ASan overflow,
+#             LSan leak, valgrind leak, TSan race, go test -asan leak): a checker that went
+#             blind fails the run
 #   C         tests/c/run.sh: every C test under valgrind, then built with ASan+UBSan and run
 #             against the library built with -Zsanitizer=address
 #   TSan      tests/c/test_threads.c (one signer, one verifier, claims and exchanges shared by
@@ -25,7 +26,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 here=$root/scripts/sanitize
 work=$(mktemp -d "${TMPDIR:-/tmp}/layer-sanitize.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+declare -A running=() # the tasks running: pid -> name
+# On the way out (a failure, ^C), the tasks still running and their processes go too.
+kill_tree() { local child; for child in $(pgrep -P "$1"); do kill_tree "$child"; done; kill "$1" 2>/dev/null; }
+cleanup() {
+  local pid
+  for pid in "${!running[@]}"; do kill_tree "$pid"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 summary=$work/summary.tsv
 : >"$summary"
 started=$SECONDS
@@ -113,6 +122,11 @@ task_canaries() {
   canary "canary: race" tsan env LD_LIBRARY_PATH="$tsan_dir" \
     TSAN_OPTIONS="log_path=$(logdir "canary: race")/tsan:$frames:halt_on_error=0" \
     "$work/canary.tsan" race || failed=1
+  # go test -asan: the Go run's LeakSanitizer (scripts/sanitize/gocanary: an error message the
+  # library allocated, never freed); the test itself fails on the leak, as it should.
+  canary "canary: go leak" asan env -C "$here/gocanary" LAYER_IDENTITY_LIB_DIR="$asan_dir" \
+    ASAN_OPTIONS="$(asan_options "canary: go leak")" GOFLAGS=-count=1 \
+    "$root/bindings/go/dev.sh" go test -asan . || failed=1
   return "$failed"
 }
 
@@ -136,7 +150,7 @@ task_tsan() {
     TSAN_OPTIONS="log_path=$(logdir "C ABI threads")/tsan:$frames:halt_on_error=0:second_deadlock_stack=1" \
     "$work/test_threads.tsan" >"$work/tsan.out" 2>&1 &
   wait $! || { cat "$work/tsan.out"; return 1; }
-  row 02-tsan "C ABI threads" tsan "test_threads: $(tail -n 1 "$work/tsan.out")" $((SECONDS - t0))
+  row 02-tsan "C ABI threads" tsan "$(tail -n 1 "$work/tsan.out")" $((SECONDS - t0))
 }
 
 # ----------------------------------------------------------------------------- wrappers
@@ -154,7 +168,6 @@ task_wrapper() {
 # ----------------------------------------------------------------------------- the run
 tasks=(canaries c tsan)
 for language in ${SANITIZE_LANGUAGES:-go ruby python node java}; do tasks+=("wrapper $language"); done
-declare -A running=()
 # finish: waits for one task and reports it.
 finish() {
   local pid task
@@ -171,9 +184,9 @@ for task in "${tasks[@]}"; do
   # shellcheck disable=SC2086 # "wrapper LANGUAGE": the function and its argument
   # The task in the background too, never as an if condition, so that set -e holds inside it.
   (
-    task_$task >"$work/$BASHPID.out" 2>&1 &
-    if wait $!; then echo ok >"$work/$BASHPID.verdict"
-    else echo FAILED >"$work/$BASHPID.verdict"; touch "$work/$BASHPID.failed"; fi
+    me=$work/$BASHPID
+    task_$task >"$me.out" 2>&1 &
+    if wait $!; then echo ok >"$me.verdict"; else echo FAILED >"$me.verdict" && touch "$me.failed"; fi
   ) &
   running[$!]=$task
 done
@@ -183,7 +196,7 @@ cat "$work"/rows/*.tsv >"$summary"
 # ----------------------------------------------------------------------------- the table
 table=$work/table.md
 {
-  echo "Memory and thread checks (\`make sanitize\`, $(date -u +%Y-%m-%d), $((SECONDS - started)) s on $(nproc) cores)."
+  echo "Memory and thread checks (\`make sanitize\`, $(date -u +%Y-%m-%d), $((SECONDS - started)) s on $(nproc) cores, ${SANITIZE_JOBS:-2} tasks at once; s: each task's wall time)."
   echo "\"ours\": reports in the library, the Node addon, the JNI glue, the Go test binary (cgo"
   echo "glue) or our C programs (fatal); \"runtime\": the interpreter's or JVM's own leaks at"
   echo "exit and the like, counted, never fatal (scripts/sanitize/reports.py)."
