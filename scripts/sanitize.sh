@@ -208,7 +208,7 @@ table=$work/table.md
 echo
 cat "$table"
 /usr/bin/python3 "$here/results.py" bench/RESULTS.md "$table"
-if [ "$status" -ne 0 ]; then
+if [ "${status:-0}" -ne 0 ]; then # finish sets it when a task failed
   echo "make sanitize: FAILED (see above)" >&2
   exit 1
 fi
