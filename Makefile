@@ -12,6 +12,8 @@
 #                  libraries, every server over HTTP keep-alive, instruction counts): writes
 #                  bench/RESULTS.md and bench/chart.svg (about 20 minutes; QUICK=1: about 8)
 #   make bench-serve  the token service over HTTP keep-alive beside `openssl speed -multi 2`
+#   make sanitize  ASan/LSan, UBSan, TSan and valgrind across every boundary (C ABI, each
+#                  wrapper): zero reports in our code, a table in bench/RESULTS.md
 #   make soak      soak and abuse of every server: 50,000 keep-alive requests (every token
 #                  verified, RSS steady), 300 slowloris clients, hostile bodies in linear time
 #   make fuzz      every fuzz target for FUZZ_SECONDS (default 900) each, FUZZ_PARALLEL (default
@@ -30,7 +32,7 @@ LANGUAGES := go ruby java node python
 
 .PHONY: all build demo test check deps lint header-check check-lib-deps test-tables test-rust check-rust \
         test-vectors test-c test-examples test-install test-bindings install bench \
-        test-serve check-serve test-flow bench-serve soak check-loadgen check-bench fuzz test-fuzz \
+        test-serve check-serve test-flow bench-serve soak check-loadgen check-bench fuzz test-fuzz sanitize \
         $(addprefix test-,$(LANGUAGES)) $(addprefix check-,$(LANGUAGES))
 
 all: build
@@ -157,6 +159,10 @@ check-bench:
 
 bench-serve:
 	scripts/bench-serve.sh
+
+# Its own command, not part of make test: the instrumented builds and runs take minutes.
+sanitize: deps build
+	scripts/sanitize.sh
 
 # The load generator every server benchmark and the soak use (bench/loadgen, Go's standard
 # library only): formatted, vetted, its tests against a token server of its own on loopback.

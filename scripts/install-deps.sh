@@ -2,13 +2,15 @@
 # Installs what `make test` needs beyond the machine's Rust, gcc and Python: Debian packages
 # for OpenSSL headers, valgrind, Objective-C, pkg-config and the independent checkers (PyJWT,
 # Python cryptography), those each wrapper lists in bindings/<language>/deps.apt, and the
-# command's (cli/deps.apt: the browser for the validation page's test).
+# command's (cli/deps.apt: the browser for the validation page's test), and make sanitize's
+# (scripts/sanitize/deps.apt).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(libssl-dev pkg-config valgrind gobjc g++ openssl python3 python3-jwt python3-cryptography)
 # Each wrapper lists the Debian packages its build and tests need, one per line.
-for list in "$(dirname "$0")"/../bindings/*/deps.apt "$(dirname "$0")"/../cli/deps.apt; do
+for list in "$(dirname "$0")"/../bindings/*/deps.apt "$(dirname "$0")"/../cli/deps.apt \
+  "$(dirname "$0")"/sanitize/deps.apt; do
   [ -f "$list" ] || continue
   while read -r package _; do
     case $package in "" | "#"*) continue ;; esac

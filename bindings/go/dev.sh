@@ -14,11 +14,17 @@
 # `go` is not on it. Without a command it prints those exports, for `eval "$(bindings/go/dev.sh)"`;
 # but then do not run cargo or make in that shell: openssl-sys rebuilds itself (and the whole
 # crate) whenever PKG_CONFIG_PATH changes. test.sh and run-backend.sh use this script.
+# LAYER_IDENTITY_LIB_DIR points it at another build of the library instead of target/release
+# (scripts/sanitize.sh: the AddressSanitizer one); its pkg-config files then go beside that build.
 set -euo pipefail
 go_dir=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$go_dir/../.." && pwd)
 pc_dir=$go_dir/.build/pkgconfig
 lib_dir=$repo/target/release
+if [ -n "${LAYER_IDENTITY_LIB_DIR:-}" ]; then
+  lib_dir=$(cd "$LAYER_IDENTITY_LIB_DIR" && pwd)
+  pc_dir=$lib_dir/pkgconfig
+fi
 
 if [[ $repo =~ [[:space:]] ]]; then
   echo "dev.sh: the repository path '$repo' contains whitespace, which pkg-config cannot express" >&2

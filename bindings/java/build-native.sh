@@ -21,6 +21,10 @@
 #   --strip-debug its debug information (the symbol table stays, for stack traces);
 # - -z now, relro: the usual hardening for a library loaded into a long-lived process;
 # - no -Wpedantic: JNINativeMethod takes the functions as void *, which ISO C does not define.
+#
+# For an instrumented build (scripts/sanitize.sh: the glue under AddressSanitizer),
+# LAYER_IDENTITY_LIB_DIR links the liblayer_identity.a found there instead of target/release's
+# (and cargo is not run), and JNI_CFLAGS adds compiler flags.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,8 +40,9 @@ case "$(uname -s)-$(uname -m)" in
     ;;
 esac
 
-archive=$root/target/release/liblayer_identity.a
-if [ "${LAYER_IDENTITY_SKIP_CARGO:-0}" != 1 ] && command -v cargo >/dev/null; then
+archive=${LAYER_IDENTITY_LIB_DIR:-$root/target/release}/liblayer_identity.a
+if [ -z "${LAYER_IDENTITY_LIB_DIR:-}" ] && [ "${LAYER_IDENTITY_SKIP_CARGO:-0}" != 1 ] &&
+  command -v cargo >/dev/null; then
   (cd "$root" && cargo build --release --quiet --lib) >&2
 fi
 if [ ! -f "$archive" ]; then
@@ -67,9 +72,10 @@ cat >"$work/exports.map" <<'EOF'
 };
 EOF
 
+read -r -a extra_cflags <<<"${JNI_CFLAGS:-}"
 ${CC:-gcc} -std=c11 -O2 -fPIC -fvisibility=hidden -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
   -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion -Werror \
-  -isystem "$java_home/include" -isystem "$java_home/include/linux" -I"$root/include" \
+  -isystem "$java_home/include" -isystem "$java_home/include/linux" -I"$root/include" "${extra_cflags[@]}" \
   -shared -o "$work/liblayer_identity_jni.so" "$source" "$archive" \
   -Wl,--version-script="$work/exports.map" -Wl,--exclude-libs,ALL -Wl,--gc-sections \
   -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -Wl,--strip-debug \

@@ -16,7 +16,9 @@
 # and runs each of them
 #   1. under valgrind: memory errors and definite leaks are fatal (OpenSSL's and Rust's
 #      "still reachable" globals, and the one-shot key cache, are fine);
-#   2. natively, built with -fsanitize=address,undefined (ASan, LeakSanitizer, UBSan);
+#   2. natively, built with -fsanitize=address,undefined (ASan, LeakSanitizer, UBSan), against
+#      the library in LAYER_TEST_ASAN_LIB_DIR when that is set (scripts/sanitize.sh: the library
+#      itself built with AddressSanitizer), target/release's otherwise;
 # then verifies every token the programs minted with the openssl CLI
 # (`openssl dgst -sha256 -verify`) and with PyJWT, independently of the library.
 #
@@ -32,13 +34,15 @@ trap 'rm -rf "$out"' EXIT
 cflags=(-std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -g)
 # -lcrypto: the tests check that the library leaves OpenSSL's error queue empty.
 libs=(-Ltarget/release -llayer_identity -lcrypto -pthread)
+asan_lib_dir=${LAYER_TEST_ASAN_LIB_DIR:-$PWD/target/release}
+asan_libs=(-L"$asan_lib_dir" -llayer_identity -lcrypto -pthread)
 programs=(test_tokens test_env_claims test_lengths test_endpoint test_threads test_vectors)
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=address,undefined
 sanitize=(-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
 
 for program in "${programs[@]}"; do
   gcc "${cflags[@]}" "tests/c/$program.c" tests/c/test_support.c "${libs[@]}" -o "$out/$program"
-  gcc "${cflags[@]}" "${sanitize[@]}" "tests/c/$program.c" tests/c/test_support.c "${libs[@]}" \
+  gcc "${cflags[@]}" "${sanitize[@]}" "tests/c/$program.c" tests/c/test_support.c "${asan_libs[@]}" \
     -o "$out/$program.asan"
 done
 
@@ -124,7 +128,7 @@ done
 for program in "${programs[@]}"; do
   filter=$(filter_for "$program" "$@")
   ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LD_LIBRARY_PATH=$asan_lib_dir:$LD_LIBRARY_PATH \
     run "$program (ASan+UBSan)" "$out/$program.asan" ${filter:+"$filter"}
 done
 

@@ -14,6 +14,11 @@
 # the symbols of the node executable (which exports its own bundled OpenSSL). Which OpenSSL our
 # calls reach is decided at load time: lib/native.js loads the addon with RTLD_DEEPBIND, so
 # they bind to libcrypto.so.3 instead of Node's copy (see the README, "OpenSSL").
+#
+# For an instrumented build (scripts/sanitize.sh: the addon under AddressSanitizer):
+# LAYER_IDENTITY_LIB_DIR links the liblayer_identity.a found there instead of target/release's,
+# ADDON_CFLAGS adds compiler flags, and ADDON_OUT writes the addon to that path instead of
+# prebuilds/, with its symbols kept (a sanitizer's report needs the functions' names).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -30,16 +35,20 @@ if [ -z "$node_include" ] || [ ! -f "$node_include/node_api.h" ]; then
   exit 1
 fi
 
-archive=$root/target/release/liblayer_identity.a
+archive=${LAYER_IDENTITY_LIB_DIR:-$root/target/release}/liblayer_identity.a
 if [ ! -f "$archive" ]; then
-  echo "build-addon: $archive is missing: run 'make build' at the top of the repository" >&2
+  echo "build-addon: $archive is missing: run 'make build' at the top of the repository (or set LAYER_IDENTITY_LIB_DIR to the build to link)" >&2
   exit 1
 fi
 
 platform=$(node -p 'process.platform + "-" + process.arch')
-out_dir=$here/prebuilds/$platform
+final=${ADDON_OUT:-$here/prebuilds/$platform/layer_identity.glibc.node}
 build_dir=$here/build
-mkdir -p "$out_dir" "$build_dir"
+mkdir -p "$(dirname "$final")" "$build_dir"
+# The packaged addon is stripped; one written elsewhere keeps its symbols.
+strip=("-Wl,--strip-all")
+[ -z "${ADDON_OUT:-}" ] || strip=()
+read -r -a extra_cflags <<<"${ADDON_CFLAGS:-}"
 
 cat >"$build_dir/exports.map" <<'EOF'
 {
@@ -53,13 +62,14 @@ out=$build_dir/layer_identity.node
 "$cc" -std=c11 -O2 -g0 -fPIC -shared -fvisibility=hidden \
   -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
   -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-  -DNAPI_VERSION=8 -I"$node_include" -I"$root/include" \
+  -DNAPI_VERSION=8 -I"$node_include" -I"$root/include" "${extra_cflags[@]}" \
   "$here/src/layer_identity_node.c" \
   "$archive" -lssl -lcrypto -lpthread -ldl -lm -lrt -lutil -lgcc_s \
   -Wl,--exclude-libs,ALL -Wl,--version-script="$build_dir/exports.map" \
-  -Wl,--gc-sections -Wl,--as-needed -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--strip-all \
+  -Wl,--gc-sections -Wl,--as-needed -Wl,-z,relro,-z,now -Wl,-z,noexecstack "${strip[@]}" \
   -o "$out"
 # Replace atomically, so a running process never maps a half-written file.
-cp "$out" "$out_dir/.layer_identity.glibc.node.tmp"
-mv -f "$out_dir/.layer_identity.glibc.node.tmp" "$out_dir/layer_identity.glibc.node"
-echo "build-addon: $(realpath --relative-to="$PWD" "$out_dir/layer_identity.glibc.node") ($(stat -c %s "$out_dir/layer_identity.glibc.node") bytes, node_api.h from $node_include)" >&2
+tmp=$(dirname "$final")/.$(basename "$final").tmp
+cp "$out" "$tmp"
+mv -f "$tmp" "$final"
+echo "build-addon: $(realpath --relative-to="$PWD" "$final") ($(stat -c %s "$final") bytes, node_api.h from $node_include)" >&2

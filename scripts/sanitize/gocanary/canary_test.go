@@ -1,0 +1,5 @@
+package gocanary
+
+import "testing"
+
+func TestLoseAnError(t *testing.T) { loseAnError() }

@@ -1,0 +1,3 @@
+module gocanary
+
+go 1.22
