@@ -107,14 +107,17 @@ async def _read_body(receive: Receive) -> bytes:
 def _authenticate_and_finish(
     exchange: Exchange, signer: Signer, authenticate: Authenticate, scope: Scope, fields: Fields
 ) -> object:
-    """In an executor thread: a plain ``authenticate``, then the signature. Returns an
-    awaitable that ``authenticate`` returned, for the loop to await, else ``None``."""
+    """A plain ``authenticate``, then the signature (in an executor thread, or on the loop
+    with ``offload=False``). Returns an awaitable that ``authenticate`` returned, for the
+    loop to await, else ``None``."""
     try:
         user = authenticate(scope, fields)
     except Exception as failure:
         exchange.failed(failure)
         return None
-    if inspect.isawaitable(user):
+    # The usual results first: inspect.isawaitable is an ABC check, dearer than the signature's
+    # hand-over on a busy loop.
+    if not isinstance(user, (str, int, type(None))) and inspect.isawaitable(user):
         return user
     exchange.finish(signer, user)
     return None
@@ -142,7 +145,6 @@ def identity_token_app(
     if not callable(authenticate):
         raise TypeError("authenticate must be callable: (scope, fields) -> user ID or None")
     awaited = _is_async(authenticate)
-    hand_over = in_executor if offload else _on_the_loop
 
     async def run(exchange: Exchange, scope: Scope, receive: Receive) -> None:
         """Takes the exchange to its answer. The exchange is used by one thread at a time:
@@ -153,22 +155,28 @@ def identity_token_app(
             return
         fields = exchange.fields()
         user: object
-        if not awaited:
-            job = functools.partial(
-                _authenticate_and_finish, exchange, signer, authenticate, scope, fields
-            )
-            pending = await hand_over(job, exchange)
+        if awaited:
+            coroutine: Awaitable[object] = authenticate(scope, fields)  # type: ignore[assignment]
+        else:
+            if offload:
+                job = functools.partial(
+                    _authenticate_and_finish, exchange, signer, authenticate, scope, fields
+                )
+                pending = await in_executor(job, exchange)
+            else:
+                pending = _authenticate_and_finish(exchange, signer, authenticate, scope, fields)
             if pending is None:
                 return
-            coroutine: Awaitable[object] = pending  # type: ignore[assignment]
-        else:
-            coroutine = authenticate(scope, fields)  # type: ignore[assignment]
+            coroutine = pending  # type: ignore[assignment]
         try:
             user = await coroutine
         except Exception as failure:
             exchange.failed(failure)
             return
-        await hand_over(functools.partial(exchange.finish, signer, user), exchange)
+        if offload:
+            await in_executor(functools.partial(exchange.finish, signer, user), exchange)
+        else:
+            exchange.finish(signer, user)
 
     async def application(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -201,10 +209,6 @@ def identity_token_app(
         await send({"type": "http.response.body", "body": answer.body})
 
     return application
-
-
-async def _on_the_loop(job: Callable[[], object], exchange: Exchange) -> object:
-    return job()
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
