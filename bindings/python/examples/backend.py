@@ -21,6 +21,7 @@ session check (see ``authenticate`` in the package's README).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -32,12 +33,57 @@ import traceback
 from types import FrameType
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from layer_identity import LayerIdentityError, Signer
 from layer_identity.asgi import DEMO_WARNING, demo_authenticate, identity_token_app
 
 SHUTDOWN_GRACE_SECONDS = 4  # for requests in flight, within the contract's 5 s
 BACKLOG = 128  # connections waiting to be accepted (the contract asks for at least 20)
+
+
+class _JoinedWrites:
+    """A connection's transport whose writes in one turn of the event loop go out as one
+    send(2), at the end of that turn; everything else is the transport's own."""
+
+    __slots__ = ("_held", "_loop", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._loop = asyncio.get_running_loop()
+        self._held: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._held:
+            self._loop.call_soon(self._send)
+        self._held.append(data)
+
+    def writelines(self, lines: list[bytes]) -> None:
+        self.write(b"".join(lines))
+
+    def _send(self) -> None:
+        held, self._held = self._held, []
+        if held and not self._transport.is_closing():
+            self._transport.write(held[0] if len(held) == 1 else b"".join(held))
+
+    def close(self) -> None:
+        self._send()
+        self._transport.close()
+
+    def write_eof(self) -> None:
+        self._send()
+        self._transport.write_eof()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._transport, name)
+
+
+class _HttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol on a transport with joined writes."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        # uvloop's transports are not asyncio.Transport subclasses, only alike.
+        super().connection_made(_JoinedWrites(transport))  # type: ignore[arg-type]
 
 
 class _Worker(uvicorn.Server):
@@ -59,7 +105,8 @@ def _serve(listener: socket.socket, ready: int) -> int:
     config = uvicorn.Config(
         identity_token_app(signer, demo_authenticate, offload=False),
         loop="uvloop",
-        http="httptools",
+        http=_HttpProtocol,
+        proxy_headers=False,  # the endpoint never reads the client's address
         lifespan="off",
         log_config=None,  # the parent's logging: stderr
         access_log=False,
