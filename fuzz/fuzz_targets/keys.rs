@@ -117,34 +117,13 @@ fuzz_target!(|data: &[u8]| {
     // API's, checked above.)
     let secrets: Vec<&[u8]> = [Some(key), passphrase].into_iter().flatten().collect();
     let public: [&[u8]; 2] = [PROVIDER_ID.as_bytes(), KEY_ID.as_bytes()];
-    let mut first: Vec<(&str, String)> = [
-        (
-            "load_private_key",
-            layer_identity::load_private_key(key, passphrase).err(),
-        ),
-        (
-            "load_public_key",
-            layer_identity::load_public_key(key).err(),
-        ),
-        ("Signer::new", signer.as_ref().err().cloned()),
-        ("Verifier::new", verifier.as_ref().err().cloned()),
-    ]
-    .into_iter()
-    .filter_map(|(call, error)| Some((call, error?.message().to_owned())))
-    .collect();
-    if passphrase.is_none() && flags == Flags::default() {
-        if let Err(error) = layer_identity::sign_token(
-            key,
-            PROVIDER_ID,
-            KEY_ID,
-            "user",
-            "nonce",
-            Some(ISSUED_AT),
-            None,
-        ) {
-            first.push(("sign_token", error.message().to_owned()));
-        }
-    }
+    let first = messages_of(
+        key,
+        passphrase,
+        flags,
+        signer.as_ref().err(),
+        verifier.as_ref().err(),
+    );
     for (call, message) in first {
         secrets::assert_not_repeated(&secrets, &public, &message, call, |piece| {
             let key = secrets::with_shifted(key, piece);
@@ -196,19 +175,34 @@ fuzz_target!(|data: &[u8]| {
 
 /// The message of every Rust call that takes the key and fails.
 fn messages(key: &[u8], passphrase: Option<&[u8]>, flags: Flags) -> Vec<(&'static str, String)> {
-    let mut messages = Vec::new();
-    if let Err(error) = layer_identity::load_private_key(key, passphrase) {
-        messages.push(("load_private_key", error.message().to_owned()));
-    }
-    if let Err(error) = layer_identity::load_public_key(key) {
-        messages.push(("load_public_key", error.message().to_owned()));
-    }
-    if let Err(error) = Signer::new(key, passphrase, PROVIDER_ID, KEY_ID, flags) {
-        messages.push(("Signer::new", error.message().to_owned()));
-    }
-    if let Err(error) = Verifier::new(key, PROVIDER_ID, KEY_ID, flags) {
-        messages.push(("Verifier::new", error.message().to_owned()));
-    }
+    let signer = Signer::new(key, passphrase, PROVIDER_ID, KEY_ID, flags).err();
+    let verifier = Verifier::new(key, PROVIDER_ID, KEY_ID, flags).err();
+    messages_of(key, passphrase, flags, signer.as_ref(), verifier.as_ref())
+}
+
+/// The same, given how `Signer::new` and `Verifier::new` ended (made once, by the caller).
+fn messages_of(
+    key: &[u8],
+    passphrase: Option<&[u8]>,
+    flags: Flags,
+    signer: Option<&layer_identity::Error>,
+    verifier: Option<&layer_identity::Error>,
+) -> Vec<(&'static str, String)> {
+    let mut messages: Vec<(&'static str, String)> = [
+        (
+            "load_private_key",
+            layer_identity::load_private_key(key, passphrase).err(),
+        ),
+        (
+            "load_public_key",
+            layer_identity::load_public_key(key).err(),
+        ),
+        ("Signer::new", signer.cloned()),
+        ("Verifier::new", verifier.cloned()),
+    ]
+    .into_iter()
+    .filter_map(|(call, error)| Some((call, error?.message().to_owned())))
+    .collect();
     if passphrase.is_none() && flags == Flags::default() {
         if let Err(error) = layer_identity::sign_token(
             key,

@@ -52,6 +52,43 @@ unsafe fn outcome(status: LayerStatus, error: *mut c_char, eit: LayerEit) -> Out
     })
 }
 
+/// A copy of `len` bytes the library gave out at `text`.
+///
+/// # Safety
+/// `text` points to `len` readable bytes (any pointer when `len` is 0 and `text` is not NULL).
+unsafe fn copied(text: *const c_char, len: usize) -> Vec<u8> {
+    std::slice::from_raw_parts(text.cast::<u8>(), len).to_vec()
+}
+
+/// The claim getters, by `LayerClaimText` index (the metadata JSON has none: see
+/// `metadata`).
+const CLAIM_GETTERS: [unsafe extern "C" fn(*const LayerClaims, *mut usize) -> *const c_char; 8] = [
+    layer_claims_provider_id,
+    layer_claims_user_id,
+    layer_claims_nonce,
+    layer_claims_first_name,
+    layer_claims_last_name,
+    layer_claims_display_name,
+    layer_claims_avatar_url,
+    layer_claims_json,
+];
+
+/// The metadata of `claims`, read with the metadata getters, in their order.
+///
+/// # Safety
+/// `claims` is a live handle.
+unsafe fn metadata(claims: *const LayerClaims) -> Vec<(Vec<u8>, Vec<u8>)> {
+    (0..layer_claims_metadata_count(claims))
+        .map(|index| {
+            let (mut name_len, mut value_len) = (0, 0);
+            let name = layer_claims_metadata_name(claims, index, &mut name_len);
+            let value = layer_claims_metadata_value(claims, index, &mut value_len);
+            assert!(!name.is_null() && !value.is_null());
+            (copied(name, name_len), copied(value, value_len))
+        })
+        .collect()
+}
+
 /// Pointer and length of an optional text (NULL for none).
 fn parts(text: Option<&[u8]>) -> (*const c_char, usize) {
     text.map_or((ptr::null(), 0), |t| (t.as_ptr().cast(), t.len()))
@@ -142,21 +179,12 @@ impl CVerifier {
                 if text.is_null() {
                     assert_eq!(len, 0, "an absent text with a length");
                 } else {
-                    *slot = Some(std::slice::from_raw_parts(text.cast::<u8>(), len).to_vec());
+                    *slot = Some(copied(*text, len));
                 }
             }
-            // The getters read the same handle.
-            let getters: [unsafe extern "C" fn(*const LayerClaims, *mut usize) -> *const c_char;
-                7] = [
-                layer_claims_provider_id,
-                layer_claims_user_id,
-                layer_claims_nonce,
-                layer_claims_first_name,
-                layer_claims_last_name,
-                layer_claims_display_name,
-                layer_claims_avatar_url,
-            ];
-            for (index, getter) in getters.into_iter().enumerate() {
+            // The getters read the same handle (the JSON's: the same pointer).
+            let json = LayerClaimText::LAYER_CLAIM_JSON as usize;
+            for (index, getter) in CLAIM_GETTERS.into_iter().enumerate().take(json) {
                 let mut len = usize::MAX;
                 let text = getter(claims, &mut len);
                 assert_eq!(text, texts[index], "getter {index} and verify_n disagree");
@@ -166,21 +194,11 @@ impl CVerifier {
                 }
             }
             let mut len = usize::MAX;
-            assert_eq!(layer_claims_json(claims, &mut len), texts[7]);
+            assert_eq!(CLAIM_GETTERS[json](claims, &mut len), texts[json]);
             assert_eq!(layer_claims_issued_at(claims), read.iat);
             assert_eq!(layer_claims_expires_at(claims), read.exp);
-            let count = layer_claims_metadata_count(claims);
-            let mut metadata = Vec::new();
-            for index in 0..count {
-                let (mut name_len, mut value_len) = (0, 0);
-                let name = layer_claims_metadata_name(claims, index, &mut name_len);
-                let value = layer_claims_metadata_value(claims, index, &mut value_len);
-                assert!(!name.is_null() && !value.is_null());
-                metadata.push((
-                    std::slice::from_raw_parts(name.cast::<u8>(), name_len).to_vec(),
-                    std::slice::from_raw_parts(value.cast::<u8>(), value_len).to_vec(),
-                ));
-            }
+            let metadata = metadata(claims);
+            let count = metadata.len();
             assert!(layer_claims_metadata_name(claims, count, ptr::null_mut()).is_null());
             layer_claims_free(claims);
             assert_eq!(
@@ -303,35 +321,14 @@ impl CVerifier {
                 exp: layer_claims_expires_at(claims),
                 ..CClaims::default()
             };
-            let getters: [unsafe extern "C" fn(*const LayerClaims, *mut usize) -> *const c_char;
-                8] = [
-                layer_claims_provider_id,
-                layer_claims_user_id,
-                layer_claims_nonce,
-                layer_claims_first_name,
-                layer_claims_last_name,
-                layer_claims_display_name,
-                layer_claims_avatar_url,
-                layer_claims_json,
-            ];
-            for (slot, getter) in read.texts.iter_mut().zip(getters) {
+            for (slot, getter) in read.texts.iter_mut().zip(CLAIM_GETTERS) {
                 let mut len = 0;
                 let text = getter(claims, &mut len);
                 if !text.is_null() {
-                    *slot = Some(std::slice::from_raw_parts(text.cast::<u8>(), len).to_vec());
+                    *slot = Some(copied(text, len));
                 }
             }
-            let metadata: Vec<(Vec<u8>, Vec<u8>)> = (0..layer_claims_metadata_count(claims))
-                .map(|index| {
-                    let (mut name_len, mut value_len) = (0, 0);
-                    let name = layer_claims_metadata_name(claims, index, &mut name_len);
-                    let value = layer_claims_metadata_value(claims, index, &mut value_len);
-                    (
-                        std::slice::from_raw_parts(name.cast::<u8>(), name_len).to_vec(),
-                        std::slice::from_raw_parts(value.cast::<u8>(), value_len).to_vec(),
-                    )
-                })
-                .collect();
+            let metadata = metadata(claims);
             read.texts[LayerClaimText::LAYER_CLAIM_METADATA_JSON as usize] =
                 metadata_json(&metadata);
             layer_claims_free(claims);
@@ -599,7 +596,7 @@ impl CExchange {
                     assert_eq!(lens[i], 0);
                     None
                 } else {
-                    Some(std::slice::from_raw_parts(values[i].cast::<u8>(), lens[i]).to_vec())
+                    Some(copied(values[i], lens[i]))
                 }
             })
         }
@@ -614,7 +611,7 @@ impl CExchange {
         unsafe {
             let status = layer_exchange_demo_user_id(self.0, &mut user, &mut len, &mut error);
             outcome(status, error, LayerEit::LAYER_EIT_NONE)?;
-            Ok(std::slice::from_raw_parts(user.cast::<u8>(), len).to_vec())
+            Ok(copied(user, len))
         }
     }
 
@@ -678,8 +675,7 @@ impl CExchange {
             }
             assert!(count <= LAYER_EXCHANGE_MAX_HEADERS, "{count} headers");
             let text = |p: *const c_char, len: usize| {
-                String::from_utf8(std::slice::from_raw_parts(p.cast::<u8>(), len).to_vec())
-                    .expect("header text is ASCII")
+                String::from_utf8(copied(p, len)).expect("header text is ASCII")
             };
             let mut log_len = usize::MAX;
             let log = layer_exchange_log_message(self.0, &mut log_len);
@@ -688,13 +684,10 @@ impl CExchange {
                 headers: (0..count)
                     .map(|i| (text(names[i], name_lens[i]), text(values[i], value_lens[i])))
                     .collect(),
-                body: std::slice::from_raw_parts(body, body_len).to_vec(),
+                body: copied(body.cast(), body_len),
                 close: layer_exchange_closes_connection(self.0),
                 log: (!log.is_null()).then(|| {
-                    String::from_utf8(
-                        std::slice::from_raw_parts(log.cast::<u8>(), log_len).to_vec(),
-                    )
-                    .expect("the log message is UTF-8")
+                    String::from_utf8(copied(log, log_len)).expect("the log message is UTF-8")
                 }),
             })
         }
