@@ -47,6 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jwt
+import openssl_speed
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -94,49 +95,6 @@ def threaded_rate(operation: Callable[[], object], threads: int, seconds: float)
     for worker in workers:
         worker.join()
     return sum(counts) / (time.perf_counter() - start)
-
-
-def openssl_multi(seconds: float) -> float:
-    """Signatures per second of `openssl speed -multi 2 rsa2048` on CPUs 0 and 1."""
-    output = subprocess.run(
-        [
-            *("taskset", "-c", "0-1", "openssl", "speed", "-elapsed", "-multi", "2"),
-            *("-seconds", str(max(1, round(seconds))), "rsa2048"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"^rsa 2048 bits .*?([\d.]+)\s+[\d.]+\s*$", output, re.MULTILINE)
-    if match is None:
-        raise SystemExit(f"cannot read `openssl speed -multi 2` output:\n{output}")
-    return float(match.group(1))
-
-
-def openssl_speed(seconds: float) -> tuple[float, float]:
-    """(sign/s, verify/s) of `openssl speed rsa2048` on CPU 0, by wall-clock time like every
-    other rate here (`openssl speed` divides by user CPU time unless -elapsed, which on a
-    busy machine overstates its rate)."""
-    output = subprocess.run(
-        [
-            "taskset",
-            "-c",
-            "0",
-            "openssl",
-            "speed",
-            "-elapsed",
-            "-seconds",
-            str(max(1, round(seconds))),
-            "rsa2048",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"^rsa 2048 bits .*?([\d.]+)\s+([\d.]+)\s*$", output, re.MULTILINE)
-    if match is None:
-        raise SystemExit(f"cannot read `openssl speed` output:\n{output}")
-    return float(match.group(1)), float(match.group(2))
 
 
 def build_abi_bench(directory: Path, source: Path = REPOSITORY / "benches/c/abi_bench.c") -> Path:
@@ -410,7 +368,7 @@ def main() -> None:
 
         for round_number in range(1, args.rounds + 1):
             rates: dict[str, float] = {}
-            ossl_sign, ossl_verify = openssl_speed(args.seconds)
+            ossl_sign, ossl_verify = openssl_speed.rsa2048(args.seconds, "0")
             for mode in ("sign", "oneshot", "verify"):
                 rates[f"C ABI {mode}"] = abi_rate(abi_bench, mode, args.seconds, args.key)
             rates["C ABI verify_into"] = abi_rate(
@@ -427,7 +385,7 @@ def main() -> None:
             rates["C ABI sign 2 threads"] = abi_rate(
                 abi_bench, "sign-threads=2", args.seconds, args.key, "0-1"
             )
-            rates["openssl sign multi 2"] = openssl_multi(args.seconds)
+            rates["openssl sign multi 2"] = openssl_speed.multi(args.seconds)
             all_rates.append(
                 {
                     JSON_NAMES[name]: value

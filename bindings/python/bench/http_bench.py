@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import openssl_speed
+
 REPOSITORY = Path(__file__).resolve().parents[3]
 PROVIDER_ID = "layer:///providers/5d3c4e1a-7b2f-4c8d-9e6a-0f1b2c3d4e5f"
 KEY_ID = "layer:///keys/a1b2c3d4-e5f6-4789-8abc-def012345678"
@@ -41,19 +43,6 @@ request = function()
   return wrk.format(nil, "/identity-token", nil, body)
 end
 """
-
-
-def openssl_multi(seconds: int) -> float:
-    output = subprocess.run(
-        ["openssl", "speed", "-elapsed", "-multi", "2", "-seconds", str(seconds), "rsa2048"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"^rsa 2048 bits .*?([\d.]+)\s+[\d.]+\s*$", output, re.MULTILINE)
-    if match is None:
-        raise SystemExit(f"cannot read `openssl speed` output:\n{output}")
-    return float(match.group(1))
 
 
 def _milliseconds(text: str) -> float:
@@ -145,7 +134,7 @@ def main() -> None:
             wrk(url, script, 8, 1)  # warm up
             ratios, p50s, rates = [], [], []
             for round_number in range(1, args.rounds + 1):
-                openssl = openssl_multi(args.seconds)
+                openssl = openssl_speed.multi(args.seconds)
                 one = wrk(url, script, 1, args.seconds)
                 eight = wrk(url, script, 8, args.seconds)
                 print(
