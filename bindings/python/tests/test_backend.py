@@ -4,9 +4,9 @@ turn of the event loop into one send, on a real uvloop TCP connection."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import socket
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,12 +16,13 @@ import uvloop
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
+@functools.cache
 def _backend() -> ModuleType:
+    """examples/backend.py (not a package), loaded once."""
     spec = importlib.util.spec_from_file_location("sample_backend", EXAMPLES / "backend.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("sample_backend", module)
     spec.loader.exec_module(module)
     return module
 
