@@ -67,6 +67,13 @@ async def _connected() -> tuple[Any, socket.socket]:
     return transport, client
 
 
+async def _joined_writes() -> tuple[Any, _CountedWrites, socket.socket]:
+    """The sample's joined-writes transport over a counted real one, and the peer's end."""
+    transport, peer = await _connected()
+    counted = _CountedWrites(transport)
+    return _backend()._JoinedWrites(counted), counted, peer
+
+
 def _read_until_closed(peer: socket.socket) -> bytes:
     """What the peer receives until the connection closes (the loop has run its course);
     then closes the peer."""
@@ -78,12 +85,8 @@ def _read_until_closed(peer: socket.socket) -> bytes:
 
 
 def test_writes_in_one_turn_reach_the_socket_as_one_write() -> None:
-    backend = _backend()
-
     async def scenario() -> tuple[list[bytes], socket.socket]:
-        transport, peer = await _connected()
-        counted = _CountedWrites(transport)
-        joined = backend._JoinedWrites(counted)
+        joined, counted, peer = await _joined_writes()
         joined.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")  # uvicorn: the head
         joined.write(b"{}")  # uvicorn: the body
         assert counted.writes == []  # held until the end of this turn
@@ -101,12 +104,8 @@ def test_writes_in_one_turn_reach_the_socket_as_one_write() -> None:
 
 
 def test_close_sends_what_is_held_first() -> None:
-    backend = _backend()
-
     async def scenario() -> tuple[list[bytes], socket.socket]:
-        transport, peer = await _connected()
-        counted = _CountedWrites(transport)
-        joined = backend._JoinedWrites(counted)
+        joined, counted, peer = await _joined_writes()
         joined.write(b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n")
         joined.close()  # in the same turn, as uvicorn closes after an answer that says so
         await asyncio.sleep(0)
@@ -119,14 +118,10 @@ def test_close_sends_what_is_held_first() -> None:
 
 
 def test_a_closed_transport_gets_no_late_write() -> None:
-    backend = _backend()
-
     async def scenario() -> list[bytes]:
-        transport, peer = await _connected()
-        counted = _CountedWrites(transport)
-        joined = backend._JoinedWrites(counted)
+        joined, counted, peer = await _joined_writes()
         joined.write(b"HTTP/1.1 200 OK\r\n\r\n")
-        transport.abort()  # the connection is gone before the turn ends
+        counted.transport.abort()  # the connection is gone before the turn ends
         await asyncio.sleep(0)
         peer.close()
         return counted.writes

@@ -162,10 +162,6 @@ def status_line(status: int) -> str:
     return f"{status} {_REASONS.get(status, 'Unknown')}"
 
 
-def _text(address: int | None, length: int) -> str | None:
-    return None if address is None else string_at(address, length).decode("utf-8")
-
-
 def _describe(value: object) -> str:
     """What authenticate returned, for the log: its type, never its value."""
     name = type(value).__name__
