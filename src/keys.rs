@@ -37,13 +37,9 @@ pub fn is_encrypted_private_key(input: &[u8]) -> bool {
 fn private_key_from(encoded: Encoded, passphrase: Option<&[u8]>) -> Result<PKey<Private>> {
     match encoded {
         Encoded::LegacyEncryptedPem(pem) => {
-            let passphrase = passphrase.ok_or_else(missing_passphrase)?;
-            PKey::private_key_from_pem_callback(&pem, |buffer| {
-                let len = passphrase.len().min(buffer.len());
-                buffer[..len].copy_from_slice(&passphrase[..len]);
-                Ok(len)
-            })
-            .map_err(|e| wrong_passphrase(&e))
+            let passphrase = usable_passphrase(passphrase)?;
+            PKey::private_key_from_pem_callback(&pem, passphrase_callback(passphrase))
+                .map_err(|e| wrong_passphrase(&e))
         }
         Encoded::Der { der, kind } => match classify(&der) {
             DerKind::PrivateKeyInfo => PKey::private_key_from_pkcs8(&der)
@@ -52,8 +48,9 @@ fn private_key_from(encoded: Encoded, passphrase: Option<&[u8]>) -> Result<PKey<
                 .and_then(PKey::from_rsa)
                 .map_err(|e| Error::openssl(ErrorKind::InvalidKey, "the PKCS#1 RSA private key is malformed", &e)),
             DerKind::EncryptedPrivateKeyInfo => {
-                let passphrase = passphrase.ok_or_else(missing_passphrase)?;
-                PKey::private_key_from_pkcs8_passphrase(&der, passphrase).map_err(|e| wrong_passphrase(&e))
+                let passphrase = usable_passphrase(passphrase)?;
+                PKey::private_key_from_pkcs8_callback(&der, passphrase_callback(passphrase))
+                    .map_err(|e| wrong_passphrase(&e))
             }
             DerKind::SubjectPublicKeyInfo | DerKind::RsaPublicKey => Err(Error::invalid_key(
                 "this is a public key; signing needs the private key (keep it on the backend, upload the public key to Layer)",
@@ -177,6 +174,34 @@ pub fn check_key_size(bits: u32, allow_1024_bit_key: bool) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The most passphrase bytes OpenSSL reads when it decrypts a key (`PEM_BUFSIZE`).
+const MAX_PASSPHRASE_BYTES: usize = 1024;
+
+/// The passphrase for an encrypted key: given, and no longer than OpenSSL reads (cut short,
+/// a longer one would be accepted whenever its first 1,024 bytes were right).
+fn usable_passphrase(passphrase: Option<&[u8]>) -> Result<&[u8]> {
+    let passphrase = passphrase.ok_or_else(missing_passphrase)?;
+    if passphrase.len() > MAX_PASSPHRASE_BYTES {
+        return Err(Error::new(
+            ErrorKind::WrongPassphrase,
+            format!("the passphrase is longer than {MAX_PASSPHRASE_BYTES} bytes, the most OpenSSL reads"),
+        ));
+    }
+    Ok(passphrase)
+}
+
+/// Hands OpenSSL the passphrase with its length, so any byte (NUL included) is part of it:
+/// `private_key_from_pkcs8_passphrase` makes a C string of it and panics on a NUL.
+fn passphrase_callback(
+    passphrase: &[u8],
+) -> impl FnOnce(&mut [u8]) -> std::result::Result<usize, openssl::error::ErrorStack> + '_ {
+    move |buffer| {
+        let len = passphrase.len().min(buffer.len());
+        buffer[..len].copy_from_slice(&passphrase[..len]);
+        Ok(len)
+    }
 }
 
 fn missing_passphrase() -> Error {

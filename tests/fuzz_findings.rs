@@ -6,7 +6,7 @@ mod support;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use layer_identity::rs256::Rs256Signer;
-use layer_identity::{load_private_key, Eit, Flags, Verifier};
+use layer_identity::{load_private_key, Eit, ErrorKind, Flags, Verifier};
 use support::{vector_file, KEY_ID, PROVIDER_ID};
 
 const NOW: i64 = 1_700_000_100;
@@ -107,4 +107,42 @@ fn nesting_is_at_most_127_levels() {
     );
     let error = verify(&signed(&deep_header, &claims_with(""))).unwrap_err();
     assert_eq!(error.eit(), Some(Eit::MalformedJson), "{error}");
+}
+
+/// fuzz target `keys`: a passphrase is bytes, NUL included. Decrypting a PKCS#8 key made a C
+/// string of it and panicked on a NUL (the C ABI turned that into LAYER_ERR_INTERNAL). Now
+/// OpenSSL gets the bytes with their length, for PKCS#8 as for legacy PEM: a key encrypted with
+/// `pass\0word` opens with exactly that and not with `pass`, the C string's cut. A passphrase
+/// longer than OpenSSL reads (1,024 bytes) is refused, not cut short.
+#[test]
+fn passphrases_are_bytes_nul_included() {
+    use openssl::rsa::Rsa;
+    use openssl::symm::Cipher;
+
+    let passphrase = b"pass\0word";
+    let key = load_private_key(&vector_file("keys/rsa2048.pkcs8.pem"), None).unwrap();
+    let pkcs8 = key
+        .private_key_to_pem_pkcs8_passphrase(Cipher::aes_256_cbc(), passphrase)
+        .unwrap();
+    let legacy = Rsa::private_key_from_pem(&vector_file("keys/rsa2048.pkcs1.pem"))
+        .unwrap()
+        .private_key_to_pem_passphrase(Cipher::aes_256_cbc(), passphrase)
+        .unwrap();
+    for encrypted in [&pkcs8, &legacy] {
+        let opened = load_private_key(encrypted, Some(passphrase)).unwrap();
+        assert!(opened.public_eq(&key));
+        for wrong in [&b"pass"[..], b"pass\0wore", b"\0"] {
+            let error = load_private_key(encrypted, Some(wrong)).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::WrongPassphrase, "{error}");
+        }
+        let error = load_private_key(encrypted, Some(&[b'p'; 1025])).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::WrongPassphrase, "{error}");
+        assert!(
+            error.message().contains("longer than 1024 bytes"),
+            "{error}"
+        );
+    }
+    let vector = vector_file("keys/rsa2048.pkcs8.encrypted.pem");
+    let error = load_private_key(&vector, Some(b"correct horse\0battery staple")).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::WrongPassphrase, "{error}");
 }
