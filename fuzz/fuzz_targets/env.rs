@@ -145,19 +145,23 @@ fuzz_target!(|data: &[u8]| {
                 &public,
                 message,
                 "Signer::from_env",
-                |piece| {
+                |piece, replacement| {
                     for (var, value) in VARS.iter().zip(&values) {
                         if let Some(value) = value {
                             std::env::set_var(
                                 var,
-                                OsString::from_vec(secrets::with_shifted(value, piece)),
+                                OsString::from_vec(secrets::with_replaced(
+                                    value,
+                                    piece,
+                                    replacement,
+                                )),
                             );
                         }
                     }
                     if let Some(contents) = &file_contents {
                         let _ = std::fs::write(
                             directory().join("key.pem"),
-                            secrets::with_shifted(contents, piece),
+                            secrets::with_replaced(contents, piece, replacement),
                         );
                     }
                     Signer::from_env(flags)

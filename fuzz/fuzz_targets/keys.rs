@@ -125,9 +125,9 @@ fuzz_target!(|data: &[u8]| {
         verifier.as_ref().err(),
     );
     for (call, message) in first {
-        secrets::assert_not_repeated(&secrets, &public, &message, call, |piece| {
-            let key = secrets::with_shifted(key, piece);
-            let passphrase = passphrase.map(|p| secrets::with_shifted(p, piece));
+        secrets::assert_not_repeated(&secrets, &public, &message, call, |piece, replacement| {
+            let key = secrets::with_replaced(key, piece, replacement);
+            let passphrase = passphrase.map(|p| secrets::with_replaced(p, piece, replacement));
             messages(&key, passphrase.as_deref(), flags)
                 .into_iter()
                 .find(|(c, _)| *c == call)

@@ -244,11 +244,7 @@ fn finite_numbers(value: &Value) -> bool {
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
         match value {
-            Value::Number(text) => {
-                if !text.parse::<f64>().is_ok_and(f64::is_finite) {
-                    return false;
-                }
-            }
+            Value::Number(text) if !text.parse::<f64>().is_ok_and(f64::is_finite) => return false,
             Value::Array(items) => pending.extend(items),
             Value::Object(members) => pending.extend(members.iter().map(|(_, v)| v)),
             _ => {}

@@ -51,56 +51,78 @@ pub fn repeated<'m>(secret: &[u8], message: &'m str, public: &[&[u8]]) -> Option
     })
 }
 
-/// `piece` with every letter and digit moved to the next one (`a`→`b`, `z`→`a`, `9`→`0`).
-pub fn shifted(piece: &[u8]) -> Vec<u8> {
-    piece
-        .iter()
-        .map(|&b| match b {
-            b'z' => b'a',
-            b'Z' => b'A',
-            b'9' => b'0',
-            b if b.is_ascii_alphanumeric() => b + 1,
-            b => b,
-        })
-        .collect()
+/// `byte` moved to the next letter or digit (`a`→`b`, `z`→`a`, `9`→`0`); other bytes stay.
+fn shifted_byte(byte: u8) -> u8 {
+    match byte {
+        b'z' => b'a',
+        b'Z' => b'A',
+        b'9' => b'0',
+        b if b.is_ascii_alphanumeric() => b + 1,
+        b => b,
+    }
 }
 
-/// `text` with every occurrence of `piece` [`shifted`].
-pub fn with_shifted(text: &[u8], piece: &[u8]) -> Vec<u8> {
+/// `piece` with every letter and digit moved to the next one.
+pub fn shifted(piece: &[u8]) -> Vec<u8> {
+    piece.iter().copied().map(shifted_byte).collect()
+}
+
+/// The changes tried on a piece: all of its letters and digits shifted, then each one alone
+/// (a whole changed word can take the input down another path, one letter rarely does).
+fn variants(piece: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let singles = (0..piece.len())
+        .filter(|&at| piece[at].is_ascii_alphanumeric())
+        .map(|at| {
+            let mut variant = piece.to_vec();
+            variant[at] = shifted_byte(piece[at]);
+            variant
+        });
+    std::iter::once(shifted(piece)).chain(singles)
+}
+
+/// `text` with every occurrence of `piece` replaced by `replacement` (of the same length).
+pub fn with_replaced(text: &[u8], piece: &[u8], replacement: &[u8]) -> Vec<u8> {
     let mut out = text.to_vec();
     for at in memmem::find_iter(text, piece) {
-        out[at..at + piece.len()].copy_from_slice(&shifted(piece));
+        out[at..at + piece.len()].copy_from_slice(replacement);
     }
     out
 }
 
-/// Panics when `message` repeats a piece of any of `secrets`. A piece found is confirmed by
-/// `again`, which makes the same call with that piece changed in every secret ([`with_shifted`])
-/// and gives its message: a piece of the library's own words (a fuzzed passphrase may contain
-/// "layer:///keys/<uuid>") stays, while a repeated secret changes with it.
+/// Panics when `message` repeats a piece of any of `secrets`. A piece found is judged by
+/// `again(piece, replacement)`, which makes the same call with `piece` replaced in every input
+/// ([`with_replaced`]) and gives its message, if it fails. A message that follows the change
+/// repeats the secret; one that keeps the piece although every input lost it says the library's
+/// own words (a fuzzed key may contain "the key's -----BEGIN line", a passphrase
+/// "layer:///keys/<uuid>"). When no change tells (the call takes another path each time, or the
+/// piece has no letter or digit to change), the piece counts as repeated.
 pub fn assert_not_repeated(
     secrets: &[&[u8]],
     public: &[&[u8]],
     message: &str,
     context: &str,
-    again: impl Fn(&[u8]) -> Option<String>,
+    again: impl Fn(&[u8], &[u8]) -> Option<String>,
 ) {
+    let holds = |text: &str, piece: &[u8]| text.as_bytes().windows(WINDOW).any(|w| w == piece);
     for secret in secrets {
-        if let Some(piece) = repeated(secret, message, public) {
-            let changed = shifted(piece);
-            let confirmed = match again(piece) {
-                Some(other) => {
-                    other.as_bytes().windows(WINDOW).any(|w| w == changed)
-                        || !other.as_bytes().windows(WINDOW).any(|w| w == piece)
-                }
-                None => true,
-            };
-            if confirmed || changed == piece {
-                panic!(
-                    "{context}: the message repeats a secret's {:?}:\n{message}",
-                    String::from_utf8_lossy(piece)
-                );
+        let Some(piece) = repeated(secret, message, public) else {
+            continue;
+        };
+        let library_words = variants(piece).find_map(|replacement| {
+            let other = again(piece, &replacement)?;
+            if holds(&other, &replacement) {
+                Some(false)
+            } else if holds(&other, piece) {
+                Some(true)
+            } else {
+                None
             }
+        });
+        if library_words != Some(true) {
+            panic!(
+                "{context}: the message repeats a secret's {:?}:\n{message}",
+                String::from_utf8_lossy(piece)
+            );
         }
     }
 }
@@ -129,5 +151,49 @@ mod tests {
             None
         );
         assert_eq!(repeated(b"short", "short", &[]), None);
+    }
+
+    /// A message made the way a library would: its own words, then what it quotes of the key.
+    fn message_for(key: &[u8], quotes_key: bool) -> Option<String> {
+        let words = if key.starts_with(b"-----BEGIN") {
+            "the key's -----BEGIN line is malformed"
+        } else {
+            "this is not a key"
+        };
+        let quoted = if quotes_key {
+            format!(": {}", String::from_utf8_lossy(key))
+        } else {
+            String::new()
+        };
+        Some(format!("{words}{quoted}"))
+    }
+
+    #[test]
+    fn the_library_own_words_in_a_key_are_not_a_leak() {
+        let key = b"-----BEGIN line is malformed, says the fuzzer";
+        let message = message_for(key, false).unwrap();
+        assert_not_repeated(&[key], &[], &message, "own words", |piece, replacement| {
+            message_for(&with_replaced(key, piece, replacement), false)
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "repeats a secret")]
+    fn a_quoted_key_is_a_leak() {
+        let key = b"-----BEGIN RSA KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC";
+        let message = message_for(key, true).unwrap();
+        assert_not_repeated(&[key], &[], &message, "quoted", |piece, replacement| {
+            message_for(&with_replaced(key, piece, replacement), true)
+        });
+    }
+
+    #[test]
+    #[should_panic(expected = "repeats a secret")]
+    fn a_piece_no_change_tells_about_is_a_leak() {
+        let key = b"!!!!!!!!!!!!!!!!!!!!";
+        let message = format!("quoted: {}", String::from_utf8_lossy(key));
+        assert_not_repeated(&[key], &[], &message, "unchangeable", |_, _| {
+            Some(message.clone())
+        });
     }
 }
