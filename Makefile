@@ -107,6 +107,7 @@ deps:
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	cd fuzz && $(CARGO) fmt --check && $(CARGO) clippy --all-targets -- -D warnings
 
 # The library's dependency tree is exactly scripts/lib-deps.txt: the CLI's (cli/) stay out of it.
 check-lib-deps:
@@ -178,8 +179,9 @@ soak: build
 	/usr/bin/python3 scripts/soak.py $(SOAK_FLAGS)
 
 # Fuzzing (fuzz/run.sh, cargo fuzz on the nightly toolchain that scripts/install-deps.sh
-# installs). test-fuzz replays the committed corpus and fuzzes each target briefly; a crash,
-# leak or hang fails it, whatever the machine's speed (the time only bounds the search).
+# installs). test-fuzz runs the harness's own tests (the no-secret rule, the JSON and base64
+# oracles), replays the committed corpus and fuzzes each target briefly; a crash, leak or hang
+# fails it, whatever the machine's speed (the time only bounds the search).
 FUZZ_SECONDS ?= 900
 FUZZ_PARALLEL ?= 1
 FUZZ_TEST_SECONDS ?= 25
@@ -188,4 +190,5 @@ fuzz:
 	fuzz/run.sh --seconds $(FUZZ_SECONDS) --parallel $(FUZZ_PARALLEL) --cmin --results bench/RESULTS.md
 
 test-fuzz:
+	cd fuzz && $(CARGO) test --lib --quiet
 	fuzz/run.sh --seconds $(FUZZ_TEST_SECONDS)
