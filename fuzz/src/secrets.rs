@@ -63,7 +63,7 @@ fn shifted_byte(byte: u8) -> u8 {
 }
 
 /// `piece` with every letter and digit moved to the next one.
-pub fn shifted(piece: &[u8]) -> Vec<u8> {
+fn shifted(piece: &[u8]) -> Vec<u8> {
     piece.iter().copied().map(shifted_byte).collect()
 }
 
@@ -168,23 +168,26 @@ mod tests {
         Some(format!("{words}{quoted}"))
     }
 
+    /// The check on `key` and the message [`message_for`] makes of it.
+    fn check(key: &[u8], quotes_key: bool) {
+        let message = message_for(key, quotes_key).unwrap();
+        assert_not_repeated(&[key], &[], &message, "check", |piece, replacement| {
+            message_for(&with_replaced(key, piece, replacement), quotes_key)
+        });
+    }
+
     #[test]
     fn the_library_own_words_in_a_key_are_not_a_leak() {
-        let key = b"-----BEGIN line is malformed, says the fuzzer";
-        let message = message_for(key, false).unwrap();
-        assert_not_repeated(&[key], &[], &message, "own words", |piece, replacement| {
-            message_for(&with_replaced(key, piece, replacement), false)
-        });
+        check(b"-----BEGIN line is malformed, says the fuzzer", false);
     }
 
     #[test]
     #[should_panic(expected = "repeats a secret")]
     fn a_quoted_key_is_a_leak() {
-        let key = b"-----BEGIN RSA KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC";
-        let message = message_for(key, true).unwrap();
-        assert_not_repeated(&[key], &[], &message, "quoted", |piece, replacement| {
-            message_for(&with_replaced(key, piece, replacement), true)
-        });
+        check(
+            b"-----BEGIN RSA KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+            true,
+        );
     }
 
     #[test]
